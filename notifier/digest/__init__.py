@@ -1,0 +1,1 @@
+"""Staff deadline digest."""

@@ -1,0 +1,306 @@
+"""Deliver one rendered message to one Apprise URL and say honestly what happened.
+
+A subscriber's channel is an Apprise URL (mailto://, wecombot://, wechat://, wxpusher://, schan://,
+pushplus://, dingtalk://, feishu://, json://, …). The URL holds the secret (SMTP authorisation code, bot
+key, token), so nothing that leaves this module — errors, ids, masked forms — may contain it:
+
+* ``channel_id`` hashes the URL so the delivery ledger never stores the secret;
+* ``masked`` is Apprise's own privacy rendering of the parsed URL;
+* every error line is scrubbed of the URL's secret-looking parts before it is returned.
+
+``send`` never raises for a channel failure. It builds a fresh ``apprise.Apprise`` per call, so one
+subscriber's broken URL cannot affect another's, and reads the outcome from Apprise's per-call result
+(``AppriseResult``), whose captured log lines give the reason.
+
+Known limit (Apprise 2.3.0): the WeCom bot (wecombot://), DingTalk (dingtalk://) and ServerChan (schan://)
+plugins only look at the HTTP status. Those services answer HTTP 200 with ``{"errcode": …}`` (or
+``{"code": …}``) when they refuse a message (bad key, rate limit, keyword filter), and Apprise reports
+success. WeCom app (wechat://), WxPusher, PushPlus and Feishu do check the body. See UNCHECKED_BODY_SCHEMES.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import apprise
+from apprise import Apprise, AppriseAsset, NotifyFormat
+
+from notifier.messages import Message
+
+APP_ID = "zcwatch"
+APP_DESC = "zcwatch 职称评审提醒"
+
+# Services where a person would rather read one batched message than several in a row: chat bots and
+# phone push. Apprise throttles repeated sends to one service (request_rate_per_sec, 5.5 s by default, per
+# plugin instance), but each send() here builds a fresh instance, so the throttle never kicks in between our
+# calls; the caller (notifier.digest) avoids bursts by batching alerts with messages.render_batch for these.
+RATE_LIMITED_SCHEMES = frozenset(
+    {"wecombot", "wechat", "wxpusher", "schan", "pushplus", "dingtalk", "feishu", "lark"}
+)
+
+# Plugins that treat any HTTP 200 as delivered although the service reports refusals inside a 200 body.
+UNCHECKED_BODY_SCHEMES = frozenset({"wecombot", "dingtalk", "schan"})
+
+_SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]{1,31})://")
+
+# Query parameters whose value is a credential in some service's API URL; Apprise's socket errors quote
+# the request URL (requests' "Max retries exceeded with url: /…?key=…").
+_SECRET_PARAM_RE = re.compile(
+    r"(?i)\b(access_token|token|key|sendkey|secret|corpsecret|password|pass|apikey|api_key|sign|appToken)"
+    r"=([^&\s'\"<>)]+)"
+)
+
+# Query parameters that configure behaviour and never hold a credential, so their values stay readable.
+_PLAIN_PARAMS = frozenset(
+    {
+        "format",
+        "overflow",
+        "retry",
+        "wait",
+        "optional",
+        "verify",
+        "rto",
+        "cto",
+        "mode",
+        "method",
+        "smtp",
+        "name",
+        "tz",
+        "emojis",
+        "store",
+    }
+)
+
+_MAX_ERROR_CHARS = 300
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Outcome of one send: ``error`` is one line a person understands, with secrets masked."""
+
+    ok: bool
+    error: str | None
+
+
+def _asset() -> AppriseAsset:
+    # secure_logging keeps Apprise's own "Could not load … URL" lines privacy-masked.
+    return AppriseAsset(app_id=APP_ID, app_desc=APP_DESC, secure_logging=True)
+
+
+def _scheme(url: str) -> str | None:
+    match = _SCHEME_RE.match(url)
+    return match.group(1).lower() if match else None
+
+
+@contextmanager
+def _captured(level: int = logging.WARNING) -> Iterator[list[logging.LogRecord]]:
+    """Collect records from the "apprise" logger (instantiation happens outside notify()'s capture)."""
+    records: list[logging.LogRecord] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    # The logger's level is left alone on purpose: lowering it would also send Apprise's debug lines
+    # (which print request URLs with keys in them) to whatever handlers the application configured.
+    handler = _Collect(level)
+    log = logging.getLogger(apprise.LOGGER_NAME)
+    log.addHandler(handler)
+    try:
+        yield records
+    finally:
+        log.removeHandler(handler)
+
+
+def _instantiate(url: str) -> tuple[apprise.NotifyBase | None, list[str]]:
+    """The parsed plugin (or None) and the warnings Apprise logged while trying."""
+    with _captured() as records:
+        plugin = Apprise.instantiate(url.strip(), asset=_asset(), suppress_exceptions=True)
+    return plugin, [r.getMessage() for r in records]
+
+
+# --- secrets ---------------------------------------------------------------------------------------------
+
+
+def _secret_parts(url: str) -> set[str]:
+    """Substrings of the URL that may be credentials, both raw and percent-decoded.
+
+    Apprise URLs put secrets in different places per service (wecombot://KEY, mailto://user:CODE@host,
+    wxpusher://TOKEN/UID, dingtalk://SECRET@TOKEN), so everything except the scheme, a dotted host name,
+    the port, the user name and known behaviour flags is treated as secret.
+    """
+    parts: set[str] = set()
+    try:
+        split = urlsplit(url.strip())
+        netloc = split.netloc
+    except ValueError:
+        return {url.strip()[len(_scheme(url) or "") :].lstrip(":/")}
+
+    userinfo, _, hostport = netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    if password:
+        parts.add(password)
+    if user and not password:
+        # A lone user part is a token for several services (dingtalk://SECRET@TOKEN).
+        parts.add(user)
+    host = hostport.rsplit(":", 1)[0] if hostport.count(":") == 1 else hostport
+    if host and "." not in host and host.lower() != "localhost":
+        # No dot: not a host name but a key (wecombot://KEY, schan://SENDKEY, feishu://TOKEN).
+        parts.add(host)
+    parts.update(segment for segment in split.path.split("/") if segment)
+    for name, value in parse_qsl(split.query, keep_blank_values=False):
+        if name.lower() not in _PLAIN_PARAMS and "@" not in value:
+            parts.add(value)
+    parts.update({unquote(p) for p in parts})
+    # Short fragments ("1", "all") would garble messages and guard nothing.
+    return {p for p in parts if len(p) >= 4}
+
+
+def _scrub(text: str, url: str) -> str:
+    """Remove anything from ``text`` that could be a secret taken from ``url``; squeeze to one line."""
+    text = " ".join(text.split())
+    for part in sorted(_secret_parts(url), key=len, reverse=True):
+        text = text.replace(part, "****")
+    text = _SECRET_PARAM_RE.sub(lambda m: f"{m.group(1)}=****", text)
+    # Apprise quotes rejected values in brackets ("The Pushplus token (abc…) is invalid"); a bracketed
+    # value that occurs in the URL is the user's input and may be a secret even if our split missed it.
+    stripped = url.strip()
+    text = re.sub(r"\(([^()]{4,})\)", lambda m: "(****)" if m.group(1) in stripped else m.group(0), text)
+    if len(text) > _MAX_ERROR_CHARS:
+        text = text[: _MAX_ERROR_CHARS - 1] + "…"
+    return text
+
+
+def masked(url: str) -> str:
+    """The URL as Apprise prints it with privacy on; for an unparseable URL only its scheme survives."""
+    plugin, _ = _instantiate(url)
+    if plugin is None:
+        scheme = _scheme(url)
+        return f"<invalid apprise url> {scheme}://" if scheme else "<invalid apprise url>"
+    return str(plugin.url(privacy=True))
+
+
+def channel_id(url: str) -> str:
+    """Stable short id for the ledger: first 16 hex digits of sha256(URL); the URL is never stored."""
+    return hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:16]
+
+
+def validate_url(url: str) -> str | None:
+    """None if Apprise accepts the URL, else a one-line reason that does not repeat any secret."""
+    scheme = _scheme(url)
+    if scheme is None:
+        return "not an Apprise URL: expected something like mailto://… or wecombot://…"
+    plugin, warnings = _instantiate(url)
+    if plugin is not None:
+        return None
+    # Apprise logs the plugin's specific complaint first and a generic "Could not load … URL" last.
+    specific = [w for w in warnings if not w.startswith(("Could not load", "Unparseable", "Unsupported URL"))]
+    if specific:
+        return f"{scheme}:// URL rejected: {_scrub(specific[0], url)}"
+    if any(w.startswith(("Unparseable URL", "Unsupported URL")) for w in warnings):
+        return f"unsupported service {scheme}://"
+    return f"{scheme}:// URL rejected by Apprise"
+
+
+def takes_html(url: str) -> bool:
+    """True when the service renders HTML by default (email, PushPlus), so HTML bodies are worth sending."""
+    plugin, _ = _instantiate(url)
+    return plugin is not None and plugin.resolve_format(None) == NotifyFormat.HTML
+
+
+def takes_attachments(url: str) -> bool:
+    """True when the plugin can carry files (email, json webhooks); chat bots cannot."""
+    plugin, _ = _instantiate(url)
+    return plugin is not None and bool(plugin.attachment_support)
+
+
+def rate_limited(url: str) -> bool:
+    """True for chat bots and phone push, where alerts should arrive batched in one message."""
+    scheme = _scheme(url)
+    if scheme is None:
+        return False
+    if scheme in RATE_LIMITED_SCHEMES:
+        return True
+    # A native webhook URL (https://qyapi.weixin.qq.com/…?key=…) parses to one of the services above.
+    plugin, _ = _instantiate(url)
+    return plugin is not None and str(plugin.secure_protocol) in RATE_LIMITED_SCHEMES
+
+
+# --- sending ---------------------------------------------------------------------------------------------
+
+
+def _cause(message: str) -> str:
+    """The useful tail of a "Socket Exception: …" debug line (requests wraps errno text in repr noise)."""
+    detail = message.split(":", 1)[1].strip()
+    errno = re.search(r"\[Errno -?\d+\][^'\")]*", detail)
+    if errno:
+        return errno.group(0).strip()
+    if "timed out" in detail.lower():
+        return "timed out"
+    return detail[:120]
+
+
+def _reason(entries: Sequence[tuple[str, str]], url: str) -> str | None:
+    """The first warning/error line, plus the low-level cause Apprise logs at debug level, scrubbed."""
+    first = next((msg for level, msg in entries if level in ("WARNING", "ERROR", "CRITICAL")), None)
+    cause = next((_cause(msg) for _, msg in entries if msg.startswith("Socket Exception:")), None)
+    if first is None and cause is None:
+        return None
+    line = first or "delivery failed"
+    if cause:
+        line = f"{line.rstrip('.')} ({cause})"
+    return _scrub(line, url)
+
+
+def send(url: str, message: Message, attachments: Sequence[Path] = (), timeout: float = 20) -> SendResult:
+    """Send ``message`` to one Apprise URL; ok=False with a reason instead of raising on failure.
+
+    Attachments go only to services that can carry them; for the others they are dropped and the message
+    still goes out. ``timeout`` bounds the whole call (Apprise's per-call deadline), on top of the plugin's
+    own socket timeouts.
+    """
+    plugin, _ = _instantiate(url)
+    if plugin is None:
+        return SendResult(ok=False, error=validate_url(url) or "invalid Apprise URL")
+
+    attach: list[str] | None = None
+    if attachments and plugin.attachment_support:
+        missing = [p.name for p in attachments if not Path(p).is_file()]
+        if missing:
+            return SendResult(ok=False, error=f"attachment not found: {', '.join(missing)}")
+        attach = [str(p) for p in attachments]
+
+    apobj = Apprise(asset=_asset())
+    apobj.add(plugin)
+    try:
+        result = apobj.notify(
+            body=message.body,
+            title=message.title,
+            body_format=message.body_format,
+            attach=attach,
+            timeout=timeout,
+            # Captures debug lines (the socket-level cause) only if the application itself runs the
+            # "apprise" logger at DEBUG; we never lower it, since its debug lines carry URLs with keys.
+            log_level=logging.DEBUG,
+        )
+    except Exception as exc:  # Apprise promises not to raise; if it does, the caller still gets a result.
+        return SendResult(ok=False, error=_scrub(f"{type(exc).__name__}: {exc}", url))
+
+    with result:
+        entries = [(entry.level, entry.message) for entry in result.logs()]
+        if result:
+            return SendResult(ok=True, error=None)
+        status = result.status.name.lower()
+    reason = _reason(entries, url)
+    if reason is None:
+        reason = f"delivery failed ({status})"
+    elif status == "timeout":
+        reason = f"timed out after {timeout:g}s: {reason}"
+    return SendResult(ok=False, error=reason)

@@ -1,1 +1,3 @@
 """Shared fixtures. Server fixtures live in tests/support/ and are re-exported here."""
+
+from support.fixtures import *  # noqa: F403

@@ -1,0 +1,192 @@
+"""A local HTTP server that records POSTed JSON, for real Apprise json:// deliveries in tests.
+
+Responses are scriptable so channel failure handling can be tested against real HTTP: fail the next n
+requests, fail all, answer 200 with an error body (as WeCom/DingTalk do), or answer slowly.
+Apprise's ``json://HOST:PORT/path`` posts ``{"version", "title", "message", "attachments", "type"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    """One request as the server saw it; ``json`` is None when the body was not JSON."""
+
+    method: str
+    path: str  # without the query string
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    json: Any = field(default=None)
+
+
+class WebhookSink:
+    """Context manager: a ThreadingHTTPServer on 127.0.0.1 (free port) recording requests per path."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self._requests: list[ReceivedRequest] = []
+        self._fail_next = 0
+        self._fail_next_status = 500
+        self._fail_always: int | None = None
+        self._reply_status = 200
+        self._reply_body: bytes = b"{}"
+        self._delay = 0.0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.host = "127.0.0.1"
+        self.port = 0
+
+    # --- scripting the responses --------------------------------------------------------------------
+
+    def fail_next(self, n: int = 1, status: int = 500) -> None:
+        """Answer the next ``n`` requests with ``status`` (then back to the normal reply)."""
+        with self._lock:
+            self._fail_next, self._fail_next_status = n, status
+
+    def fail_always(self, status: int = 500) -> None:
+        with self._lock:
+            self._fail_always = status
+
+    def ok(self) -> None:
+        """Back to the default: 200 with ``{}``, no failures, no delay."""
+        with self._lock:
+            self._fail_next = 0
+            self._fail_always = None
+            self._reply_status, self._reply_body = 200, b"{}"
+            self._delay = 0.0
+
+    def respond_json(self, body: Any, status: int = 200) -> None:
+        """Answer every request with this JSON, e.g. ``{"errcode": 93000, "errmsg": "invalid webhook"}``."""
+        with self._lock:
+            self._reply_status = status
+            self._reply_body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+    def delay(self, seconds: float) -> None:
+        """Wait this long before answering each request (for timeout tests)."""
+        with self._lock:
+            self._delay = seconds
+
+    # --- reading what arrived -----------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[ReceivedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def received(self, path: str | None = None) -> list[ReceivedRequest]:
+        """Requests in arrival order, optionally only those for ``path``."""
+        return [r for r in self.requests if path is None or r.path == path]
+
+    def bodies(self, path: str | None = None) -> list[Any]:
+        """Parsed JSON bodies, optionally for one path."""
+        return [r.json for r in self.received(path)]
+
+    def wait_for(self, n: int = 1, timeout: float = 10.0) -> list[ReceivedRequest]:
+        """Block until at least ``n`` requests arrived; AssertionError otherwise."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(self._requests) < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"expected {n} request(s) within {timeout}s, got {len(self._requests)}"
+                    )
+                self._arrived.wait(left)
+            return list(self._requests)
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def apprise_url(
+        self, path: str = "/hook", *, user: str | None = None, password: str | None = None
+    ) -> str:
+        """``json://127.0.0.1:PORT/hook`` (optionally with user:password, sent as HTTP basic auth)."""
+        auth = f"{user}:{password}@" if user and password else (f"{user}@" if user else "")
+        return f"json://{auth}{self.host}:{self.port}{path}"
+
+    # --- the server ---------------------------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        try:
+            parsed: Any = json.loads(body) if body else None
+        except ValueError:
+            parsed = None
+        path, _, query = request.path.partition("?")
+        record = ReceivedRequest(
+            method=request.command,
+            path=path,
+            query=query,
+            headers={k: v for k, v in request.headers.items()},
+            body=body,
+            json=parsed,
+        )
+        with self._arrived:
+            self._requests.append(record)
+            self._arrived.notify_all()
+            delay = self._delay
+            if self._fail_always is not None:
+                status, reply = self._fail_always, b'{"error": "failing on purpose"}'
+            elif self._fail_next > 0:
+                self._fail_next -= 1
+                status, reply = self._fail_next_status, b'{"error": "failing on purpose"}'
+            else:
+                status, reply = self._reply_status, self._reply_body
+        if delay:
+            time.sleep(delay)
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json; charset=utf-8")
+            request.send_header("Content-Length", str(len(reply)))
+            request.end_headers()
+            request.wfile.write(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout test); nothing to tell it
+
+    def start(self) -> WebhookSink:
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                sink._handle(self)
+
+            do_PUT = do_POST
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # keep pytest output clean
+
+        self._server = ThreadingHTTPServer((self.host, 0), Handler)
+        self._server.daemon_threads = True
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-sink", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> WebhookSink:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,45 @@
+"""Render a :class:`~notifier.digest.model.Digest` in one of the supported formats.
+
+``render(digest, fmt)`` is the single entry point callers use; the per-format modules
+(``render_text``, ``render_md``, ``render_html``, ``render_json``, ``render_ics``) are pure
+functions of the digest, with no I/O, so they can be tested and reused independently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .model import Digest
+from .render_html import render_html
+from .render_ics import render_ics
+from .render_json import render_json
+from .render_md import render_md
+from .render_text import render_text
+
+RENDERERS: dict[str, Callable[[Digest], str]] = {
+    "text": render_text,
+    "md": render_md,
+    "html": render_html,
+    "json": render_json,
+    "ics": render_ics,
+}
+FORMATS = tuple(RENDERERS)
+
+# Suggested file extensions and MIME types, for callers that write files or attach them.
+EXTENSIONS = {"text": "txt", "md": "md", "html": "html", "json": "json", "ics": "ics"}
+MEDIA_TYPES = {
+    "text": "text/plain; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+    "ics": "text/calendar; charset=utf-8",
+}
+
+
+def render(digest: Digest, fmt: str) -> str:
+    """The digest as ``fmt`` (one of ``FORMATS``); ValueError for an unknown format."""
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown digest format {fmt!r}; expected one of: {', '.join(FORMATS)}") from None
+    return renderer(digest)

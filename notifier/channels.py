@@ -203,7 +203,11 @@ def validate_url(url: str) -> str | None:
     # Apprise logs the plugin's specific complaint first and a generic "Could not load … URL" last.
     specific = [w for w in warnings if not w.startswith(("Could not load", "Unparseable", "Unsupported URL"))]
     if specific:
-        return f"{scheme}:// URL rejected: {_scrub(specific[0], url)}"
+        detail = _scrub(specific[0], url).rstrip(" :")
+        if "~From~" in detail:
+            # With an IP address or bare host as server, Apprise cannot derive a sender from user@host.
+            detail = "no valid sender address; add from=you@example.com to the URL"
+        return f"{scheme}:// URL rejected: {detail}"
     if any(w.startswith(("Unparseable URL", "Unsupported URL")) for w in warnings):
         return f"unsupported service {scheme}://"
     return f"{scheme}:// URL rejected by Apprise"

@@ -1,1 +1,12 @@
-"""extractor package."""
+"""Extract application windows, committee and review year from Guangzhou title-review notices.
+
+Pure functions over text: no network and no crawler imports, so the same code serves the
+spider, the ``zcwatch extract`` command and the benchmark.
+"""
+
+from .committee import extract_committee, extract_review_year
+from .html import html_to_text
+from .window import KINDS, Window
+from .windows import extract_windows
+
+__all__ = ["KINDS", "Window", "extract_committee", "extract_review_year", "extract_windows", "html_to_text"]

@@ -1,0 +1,126 @@
+"""Find date points in one normalised sentence and resolve them to ISO strings.
+
+A *point* is anything a notice uses as one end of a window: a full or partial date
+(2025年1月6日, 1月6日, 20日, 3月, 6月底, 2025-01-06) with an optional weekday bracket and
+time, a bare time (17:30, only valid as the end of a range that started on a date), or a
+relative start (即日起, 自本通知发布之日起) that stands for the publish date.
+
+One alternation scanned left to right keeps this linear: every quantifier is bounded
+and there is no nested repetition, so adversarial input cannot backtrack badly.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_WEEKDAY = r"(?:\s?\((?:星期|周|礼拜)[一二三四五六日天]\)|\s?(?:星期|周)[一二三四五六日天])?"
+_TIME = (
+    r"(?:\s?(?P<ap>上午|下午|晚上|中午|早上|凌晨)?\s?(?P<h>[01]?\d|2[0-4])\s?"
+    r"(?::\s?(?P<mi>[0-5]\d)(?:\s?[时分])?|[时点](?:\s?(?P<mi2>[0-5]?\d)\s?分|(?P<half>半))?))?"
+)
+_POINT = re.compile(
+    r"(?P<rel>(?:自|从)?(?:即日|本(?:通知|公告|文)(?:印发|下发|发布|公布|发出)?之日|"
+    r"(?:通知|公告)(?:印发|下发|发布|公布)之日|发文之日)\s?(?:起|开始))"
+    r"|(?<![\d.])(?:"
+    r"(?P<iy>20\d{2})[-./](?P<im>1[0-2]|0?[1-9])[-./](?P<id>3[01]|[12]\d|0?[1-9])(?![\d.])"
+    r"|(?:(?P<y>(?:19|20)\d{2})\s?年\s?)?(?P<m>1[0-2]|0?[1-9])\s?月\s?"
+    r"(?:(?P<d>3[01]|[12]\d|0?[1-9])\s?[日号]|(?P<part>底|末|初|上旬|中旬|下旬|份)?)"
+    r"|(?P<od>3[01]|[12]\d|0?[1-9])\s?[日号]"
+    r")" + _WEEKDAY + _TIME + r"|(?<![\d:])(?P<tap>上午|下午|晚上|中午)?(?P<th>[01]?\d|2[0-4])\s?"
+    r"(?::\s?(?P<tmi>[0-5]\d)(?:\s?时)?|[时点](?:\s?(?P<tmi2>[0-5]?\d)\s?分)?)(?![\d月日号])"
+)
+# 1月6-20日 / 1月6日-20日 are the same range; spell both out so the grammar needs one form.
+_DAY_RANGE = re.compile(r"(?<=月)(\d{1,2})\s?[-~—至到]\s?(\d{1,2})(?=\s?[日号])")
+
+
+@dataclass(slots=True)
+class Point:
+    """A parsed point; absent parts are ``None``. ``span`` indexes the normalised sentence."""
+
+    span: tuple[int, int]
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    part: str | None = None  # 底 / 初 / 上旬 ... for month-precision points
+    hour: int | None = None
+    minute: int = 0
+    relative: bool = False
+    time_only: bool = False
+
+    @property
+    def has_date(self) -> bool:
+        return self.relative or self.month is not None or self.day is not None
+
+    @property
+    def full(self) -> bool:
+        return self.relative or (self.month is not None and self.day is not None)
+
+
+def prepare(sentence: str) -> str:
+    return _DAY_RANGE.sub(r"\1日至\2", sentence)
+
+
+def _hour(ap: str | None, h: int) -> int:
+    if ap in ("下午", "晚上") and h < 12:
+        return h + 12
+    return h
+
+
+def find_points(sentence: str) -> list[Point]:
+    points: list[Point] = []
+    for m in _POINT.finditer(sentence):
+        g = m.groupdict()
+        p = Point(span=m.span())
+        if g["rel"]:
+            p.relative = True
+        elif g["th"] is not None:
+            p.time_only = True
+            p.hour = _hour(g["tap"], int(g["th"]))
+            p.minute = int(g["tmi"] or g["tmi2"] or 0)
+        else:
+            if g["iy"]:
+                p.year, p.month, p.day = int(g["iy"]), int(g["im"]), int(g["id"])
+            elif g["m"]:
+                p.year = int(g["y"]) if g["y"] else None
+                p.month = int(g["m"])
+                p.day = int(g["d"]) if g["d"] else None
+                p.part = g["part"] if p.day is None else None
+            else:
+                p.day = int(g["od"])
+            if g["h"] is not None:
+                p.hour = _hour(g["ap"], int(g["h"]))
+                p.minute = 30 if g["half"] else int(g["mi"] or g["mi2"] or 0)
+        points.append(p)
+    return points
+
+
+_PART_DAYS = {
+    "初": (1, 10),
+    "上旬": (1, 10),
+    "中旬": (11, 20),
+    "下旬": (21, 31),
+    "底": (31, 31),
+    "末": (31, 31),
+}
+
+
+def render(p: Point, year: int, month: int, as_end: bool) -> str | None:
+    """ISO text for a point whose year and month are known; ``None`` if the date is impossible."""
+    last = calendar.monthrange(year, month)[1]
+    if p.day is not None:
+        day = p.day
+    else:
+        lo, hi = _PART_DAYS.get(p.part or "", (1, 31))
+        day = min(hi if as_end else lo, last)
+    try:
+        d = date(year, month, day)
+    except ValueError:
+        return None
+    if p.hour is None:
+        return d.isoformat()
+    if p.hour >= 24:  # 24时 / 24:00 is the end of that day
+        return f"{d.isoformat()}T23:59"
+    return f"{d.isoformat()}T{p.hour:02d}:{p.minute:02d}"

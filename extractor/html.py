@@ -1,0 +1,35 @@
+"""HTML notice pages to plain text, one paragraph per block element.
+
+Dates are split across sentences by the extractor on line breaks, so keeping block
+boundaries (and <br>) as newlines matters more than preserving inline layout.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+_BLOCKS = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "pre", "blockquote", "dt", "dd"]
+_SPACE = re.compile(r"[ \t\u00a0\u3000]+")
+
+
+def html_to_text(html: str) -> str:
+    """Paragraph texts joined by blank lines; the whole text if the page has no block elements."""
+    soup = BeautifulSoup(html, "lxml")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    paragraphs: list[str] = []
+    for block in soup.find_all(_BLOCKS):
+        if block.find(_BLOCKS):  # the innermost blocks carry the text; avoid duplicates
+            continue
+        text = "\n".join(_SPACE.sub(" ", line).strip() for line in block.get_text().splitlines())
+        text = "\n".join(line for line in text.splitlines() if line)
+        if text:
+            paragraphs.append(text)
+    if not paragraphs:
+        raw = soup.get_text("\n")
+        paragraphs = [p for p in (_SPACE.sub(" ", line).strip() for line in raw.splitlines()) if p]
+    return "\n\n".join(paragraphs)

@@ -1,0 +1,72 @@
+"""Decide which step a window belongs to from the keywords around it.
+
+A sentence often carries several steps (申报人于A至B进行网上申报，用人单位于C至D完成审核推荐),
+so each window takes the kind of the *nearest* keyword, with generic words (申报, 审核, 评审)
+penalised so that a specific phrase a little further away wins. Compound phrases are listed
+before their parts (评审费 before 评审) because the alternation matches leftmost-first.
+"""
+
+from __future__ import annotations
+
+import re
+
+# (pattern, kind, penalty in characters)
+_KEYWORDS: list[tuple[str, str, int]] = [
+    # Actors and objects name no step; matching them keeps their 申报 from counting as "apply".
+    (r"申报人员?|申请人|申报单位|申报材料|申报信息|申报表|申报条件|申报对象|"
+     r"评审委员会|评委会|评委办|高评委", "", 0),
+    (r"评审费|评审服务费|缴费|缴纳|交费|收费|付费|费用", "fee", 0),
+    (r"评前公示|公示", "unit_review", 0),
+    (r"评审结果公示|评后公示|结果公示|评审结果", "other", 0),
+    (r"纸质|报送|邮寄|寄送|寄出|递交|送交|送达|提交(?:申报|评审)?材料|材料提交|"
+     r"现场提交|呈报|报材料", "paper", 0),
+    (r"受理|接收(?:申报)?材料|材料接收|收取材料|接收申报", "accept", 0),
+    (r"单位审核|审核推荐|推荐上报|单位推荐|主管部门|用人单位|所在单位|单位初审|"
+     r"资格审查|审核", "unit_review", 2),
+    (r"网上申报|网上填报|在线申报|个人申报|网上申请|申报系统|系统(?:将|会)?(?:自动)?关闭|关闭系统|系统开放|开放系统|"
+     r"信息系统|登录|登陆|填报|注册|提交申请|申报时间|申报期", "apply", 0),
+    (r"完成评审|评审会|评审工作|组织评审|开展评审|召开|评议|评审(?:时间|阶段)|会议", "review", 0),
+    (r"申报|申请", "apply", 6),
+    (r"评审", "review", 6),
+]  # fmt: skip
+_RE = re.compile("|".join(f"(?P<k{i}>{p})" for i, (p, _, _) in enumerate(_KEYWORDS)))
+_BREAK = re.compile(r"[，,：:、]")
+
+
+def keywords(sentence: str) -> list[tuple[int, int, str, int]]:
+    """(start, end, kind, penalty) of every keyword in the sentence."""
+    found = []
+    for m in _RE.finditer(sentence):
+        i = int(next(k for k, v in m.groupdict().items() if v is not None)[1:])
+        _, kind, penalty = _KEYWORDS[i]
+        found.append((m.start(), m.end(), kind, penalty))
+    return found
+
+
+def classify(
+    sentence: str,
+    span: tuple[int, int],
+    others: list[tuple[int, int]],
+    found: list[tuple[int, int, str, int]],
+) -> str | None:
+    """Kind of the keyword nearest to ``span``; keywords behind another window belong to that one."""
+    best: tuple[float, str] | None = None
+    s, e = span
+    for ks, ke, kind, penalty in found:
+        if not kind:
+            continue
+        if ke <= s:
+            gap = (ke, s)
+        elif ks >= e:
+            gap = (e, ks)
+        else:
+            gap = (s, s)
+        dist: float = gap[1] - gap[0] + penalty
+        if any(gap[0] <= os_ and oe <= gap[1] for os_, oe in others):
+            dist += 100
+        # Labels usually sit before the date (网上申报时间：…), verbs after it; a clause break in
+        # between is a weak sign the keyword belongs elsewhere.
+        dist += 2 * len(_BREAK.findall(sentence, gap[0], gap[1]))
+        if best is None or dist < best[0]:
+            best = (dist, kind)
+    return best[1] if best else None

@@ -1,0 +1,249 @@
+"""From a notice's text to its windows: sentence splitting, pairing points, filters.
+
+Per sentence: points are found (dates.py), adjacent points joined by a connector become a
+range, lone points become a deadline, a start or a one-day event depending on the words
+around them, and points in a context that is not an application window (eligibility
+cut-offs, exams, cited documents, superseded dates) are dropped. Missing years come from
+the range's start, an explicit year earlier in the notice, or the publish date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from .dates import Point, find_points, prepare, render
+from .kinds import classify, keywords
+from .numerals import normalise
+from .window import Window
+
+_SPLIT = re.compile(r"[。；;\n]+")
+_CONNECTOR = re.compile(
+    r"\s?(?:\)\s?)?(?:起|开始)?\s?[,，]?\s?(?:至|到|—{1,2}|-{1,2}|~|–|－|～)\s?(?:同年\s?)?"
+)
+_EXTEND = re.compile(r"[^,，。]{0,12}?(?:延长|延|延期|推迟|顺延|调整)(?:至|到)\s?")
+_REPLACE = re.compile(r"[^。]{0,6}?(?:调整为|变更为|更改为|改为|调整至|更正为)\s?")
+_END_AFTER = re.compile(
+    r"\s?(?:\)\s?)?(?:前|之前|以前|止|为止|截止|结束|关闭|后[^，,。]{0,10}关闭|后不再|后停止|后系统)"
+)
+_END_BEFORE = re.compile(
+    r"(?:截止|截至|截止到|截止至|截止于)(?:时间|日期)?\s?(?:为|是|到|至|于|在)?\s?:?\s?$"
+    r"|(?:延长|延|延期|推迟|顺延)(?:至|到)\s?$|(?:不迟于|最迟|最晚)(?:于|在|到)?\s?$"
+)
+_START_AFTER = re.compile(r"\s?(?:\)\s?)?(?:起|开始|以后|开放|启动)")
+_SINGLE_BEFORE = re.compile(r"(?:定于|拟于|将于|计划于|时间为|时间是|时间:)\s?$")
+_SUPERSEDED = re.compile(r"原(?:定|定于|定为|计划|为|来)?的?\s?$")
+_NEGATIVE = re.compile(
+    r"计算|年龄|资历|任职|任现职|业绩|成果|论文|发表|考试|笔试|面试|答辩|每年|通常|一般(?:在|为|于)|历年|往年|"
+    r"印发|下发|出台|发布的|发布(?:时间|日期)|成文日期|颁布|实施|施行|学时|出生|毕业|取得|生效|《"
+)
+# Brackets that quote the old window (原定为…) and document numbers (〔2024〕29号) are noise.
+_NOISE = re.compile(
+    r"\([^()]{0,60}原[^()]{0,60}\)|[〔\[【(]\s?\d{4}\s?[〕\]】)]\s?\d{1,4}\s?号|第\s?\d{1,4}\s?号"
+)
+_CLAUSE_BREAK = re.compile(r"[，,。；;:：]")
+_LEFT_BREAK = re.compile(r"[，,。；;]")  # a label before a colon (考试时间：…) belongs to the clause
+
+
+@dataclass(slots=True)
+class _Raw:
+    span: tuple[int, int]
+    start: Point | None
+    end: Point | None
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def _clause(s: str, lo: int, hi: int) -> tuple[int, int]:
+    a = max((m.end() for m in _LEFT_BREAK.finditer(s, 0, lo)), default=0)
+    b = next((m.start() for m in _CLAUSE_BREAK.finditer(s, hi)), len(s))
+    return a, b
+
+
+def _negative(s: str, span: tuple[int, int], points: list[Point]) -> bool:
+    a, b = _clause(s, *span)
+    text = list(s[a:b])
+    for p in points:  # the points' own text (发布之日起) must not trigger the filter
+        for i in range(max(p.span[0], a), min(p.span[1], b)):
+            text[i - a] = " "
+    return bool(_NEGATIVE.search("".join(text)))
+
+
+def _pair(s: str, points: list[Point]) -> list[_Raw]:
+    raws: list[_Raw] = []
+    i = 0
+    while i < len(points):
+        p = points[i]
+        nxt = points[i + 1] if i + 1 < len(points) else None
+        gap_next = s[p.span[1] : nxt.span[0]] if nxt else ""
+        before = s[max(0, p.span[0] - 12) : p.span[0]]
+        if _SUPERSEDED.search(before):
+            # 原定于…的 window: skip it and, if it is a range, its end too.
+            i += 2 if nxt and _CONNECTOR.fullmatch(gap_next) else 1
+            continue
+        if p.time_only:
+            i += 1
+            continue
+        if nxt and _CONNECTOR.fullmatch(gap_next) and not (nxt.relative):
+            raws.append(_Raw((p.span[0], nxt.span[1]), p, nxt))
+            i += 2
+            continue
+        after = s[p.span[1] : p.span[1] + 14]
+        if p.relative:
+            raws.append(_Raw(p.span, p, None))
+        elif _END_BEFORE.search(before) or _END_AFTER.match(after):
+            raws.append(_Raw(p.span, None, p))
+        elif _START_AFTER.match(after) and p.full:
+            raws.append(_Raw(p.span, p, None))
+        elif _SINGLE_BEFORE.search(before) and p.month is not None:
+            raws.append(_Raw(p.span, p, p))
+        i += 1
+    return _rewrite(s, raws)
+
+
+def _rewrite(s: str, raws: list[_Raw]) -> list[_Raw]:
+    """Apply extensions (…延长至X: the new end wins) and replacements (A至B调整为C至D)."""
+    out: list[_Raw] = []
+    for r in raws:
+        if out:
+            prev = out[-1]
+            gap = s[prev.span[1] : r.span[0]]
+            if prev.start is not None and r.start is None and _EXTEND.fullmatch(gap):
+                prev.end = r.end
+                prev.span = (prev.span[0], r.span[1])
+                continue
+            if _REPLACE.fullmatch(gap):
+                out[-1] = r
+                continue
+        out.append(r)
+    return out
+
+
+@dataclass(slots=True)
+class _Context:
+    published: date | None
+    year: int | None = None  # last explicit year seen in the notice, with its month
+    month: int = 1
+    sentence_year: bool = False
+
+
+def _year_for(p: Point, ctx: _Context) -> int | None:
+    if p.year is not None:
+        return p.year
+    month = p.month or 1
+    if ctx.year is not None and ctx.sentence_year:
+        return ctx.year + 1 if month < ctx.month - 6 else ctx.year
+    if ctx.published is not None:
+        pub = ctx.published
+        return pub.year + 1 if month < pub.month - 2 else pub.year
+    if ctx.year is not None:
+        return ctx.year + 1 if month < ctx.month - 6 else ctx.year
+    return None
+
+
+def _resolve(r: _Raw, ctx: _Context) -> tuple[str | None, str | None] | None:
+    start_iso: str | None = None
+    end_iso: str | None = None
+    sy = sm = None
+    if r.start is not None:
+        if r.start.relative:
+            if ctx.published is not None:
+                sy, sm = ctx.published.year, ctx.published.month
+                start_iso = ctx.published.isoformat()
+        elif r.start.month is not None:
+            sy, sm = _year_for(r.start, ctx), r.start.month
+            if sy is None:
+                return None
+            start_iso = render(r.start, sy, sm, as_end=False)
+        else:
+            return None
+    if r.end is not None:
+        e = r.end
+        if e.time_only:
+            if start_iso is None or r.start is None:
+                return None
+            e = Point(e.span, r.start.year, r.start.month, r.start.day, None, e.hour, e.minute)
+        if e.month is None and e.day is not None:
+            if sy is None or sm is None or r.start is None:
+                return None
+            ey, em = sy, sm
+            if r.start.day is not None and e.day < r.start.day:
+                ey, em = (sy + 1, 1) if sm == 12 else (sy, sm + 1)
+        elif e.month is not None:
+            em = e.month
+            if e.year is not None:
+                ey = e.year
+            elif sy is not None and sm is not None:
+                ey = sy + 1 if em < sm else sy
+            else:
+                yy = _year_for(e, ctx)
+                if yy is None:
+                    return None
+                ey = yy
+        else:
+            return None
+        end_iso = render(e, ey, em, as_end=True)
+        if end_iso is None:
+            return None
+    if start_iso is None and end_iso is None:
+        return None
+    if start_iso and end_iso and start_iso[:10] > end_iso[:10]:
+        return None
+    if start_iso and end_iso and start_iso > end_iso:
+        return None
+    return start_iso, end_iso
+
+
+def _note_years(points: list[Point], ctx: _Context) -> None:
+    for p in points:
+        if p.year is not None and p.month is not None:
+            ctx.year, ctx.month, ctx.sentence_year = p.year, p.month, True
+
+
+def extract_windows(text: str, published: date | None = None) -> list[Window]:
+    """Windows of a notice in the order they appear."""
+    ctx = _Context(published)
+    windows: list[Window] = []
+    prev_kind: str | None = None
+    for raw_sentence in _SPLIT.split(text):
+        evidence = raw_sentence.strip()
+        if not evidence:
+            continue
+        s = prepare(_NOISE.sub(_blank, normalise(evidence)))
+        points = find_points(s)
+        found = keywords(s)
+        ctx.sentence_year = False
+        if not points:
+            prev_kind = classify(s, (len(s), len(s)), [], found) or prev_kind
+            continue
+        raws = [r for r in _pair(s, points) if not _negative(s, r.span, points)]
+        spans = [r.span for r in raws]
+        for r in raws:
+            ctx.sentence_year = any(p.year is not None and p.span[1] <= r.span[1] for p in points)
+            _note_years([p for p in points if p.span[1] <= r.span[1]], ctx)
+            resolved = _resolve(r, ctx)
+            if resolved is None:
+                continue
+            kind = classify(s, r.span, [x for x in spans if x != r.span], found) or prev_kind or "other"
+            last = windows[-1] if windows else None
+            if (
+                last is not None
+                and last.evidence == evidence
+                and last.end is None
+                and resolved[0] is None
+                and last.kind == kind
+                and last.start is not None
+                and resolved[1] is not None
+                and last.start <= resolved[1]
+            ):
+                # 1月6日开始，1月20日结束 is one window written as a start and an end.
+                windows[-1] = Window(kind, last.start, resolved[1], evidence)
+                continue
+            windows.append(Window(kind, resolved[0], resolved[1], evidence))
+        _note_years(points, ctx)
+        if not raws and found:
+            prev_kind = classify(s, (len(s), len(s)), [], found) or prev_kind
+    return windows

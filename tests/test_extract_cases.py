@@ -1,0 +1,116 @@
+"""Table-driven tests of the extractor against hand-written notice sentences.
+
+Cases live in tests/data/window_cases.jsonl so the benchmark scores exactly the same set.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractor import extract_committee, extract_review_year, extract_windows, html_to_text
+
+CASES_FILE = Path(__file__).parent / "data" / "window_cases.jsonl"
+
+
+def _load() -> list[dict[str, Any]]:
+    with CASES_FILE.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+CASES = _load()
+
+
+def test_case_file_shape() -> None:
+    assert len(CASES) >= 160
+    assert sum(1 for c in CASES if not c["windows"]) >= 25
+    assert len({c["id"] for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_window_case(case: dict[str, Any]) -> None:
+    published = date.fromisoformat(case["published"]) if case["published"] else None
+    got = [{"kind": w.kind, "start": w.start, "end": w.end} for w in extract_windows(case["text"], published)]
+    assert got == case["windows"], case["note"]
+
+
+def test_evidence_is_the_sentence() -> None:
+    text = "一、申报时间\n网上申报：2025年1月6日至1月24日；纸质材料请于2月28日前报送。"
+    windows = extract_windows(text, date(2024, 12, 20))
+    assert [w.evidence for w in windows] == ["网上申报：2025年1月6日至1月24日", "纸质材料请于2月28日前报送"]
+    assert windows[0].to_dict() == {
+        "kind": "apply",
+        "start": "2025-01-06",
+        "end": "2025-01-24",
+        "evidence": "网上申报：2025年1月6日至1月24日",
+    }
+
+
+COMMITTEES = [
+    (
+        "关于做好2024年度广州市卫生专业技术人才高级职称评审工作的通知",
+        "",
+        "广州市卫生专业技术人才高级职称评审委员会",
+    ),
+    ("关于广州市会计系列高级职称评审委员会2024年度评审工作的通知", "", "广州市会计系列高级职称评审委员会"),
+    (
+        "市卫生高评委关于2024年度评审申报受理的通知",
+        "广州市卫生专业技术人才高级职称评审委员会（以下简称“市卫生高评委”）定于……",
+        "广州市卫生专业技术人才高级职称评审委员会",
+    ),
+    (
+        "关于开展2024年度基层卫生高级职称评审工作的通知",
+        "广州市基层卫生专业技术人才高级职称评审委员会现开展评审工作。",
+        "广州市基层卫生专业技术人才高级职称评审委员会",
+    ),
+    ("关于开展2024年度广州市党校教师中级职称评审工作的通知", "", "广州市党校教师中级职称评审委员会"),
+    (
+        "关于做好2024年度南沙区建设交通工程职称评审委员会评审工作的通知",
+        "",
+        "南沙区建设交通工程职称评审委员会",
+    ),
+    ("关于中职学校教师职称申报受理的通知", "市教育局评委办受理中职学校教师申报。", "市教育局评委办"),
+    (
+        "关于开展增城区乡村工匠生产应用专业人才中级职称评审工作的通知",
+        "",
+        "增城区乡村工匠生产应用专业人才中级职称评审委员会",
+    ),
+    ("关于广州市卫生研究人才职称评审委员会2024年度评审的通知", "", "广州市卫生研究人才职称评审委员会"),
+    ("关于公布2024年度职称评审结果的通知", "", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"), COMMITTEES, ids=[f"committee-{i}" for i in range(len(COMMITTEES))]
+)
+def test_committee(title: str, body: str, expected: str | None) -> None:
+    assert extract_committee(title, body) == expected
+
+
+YEARS = [
+    ("关于做好2024年度广州市卫生专业技术人才高级职称评审工作的通知", "", None, 2024),
+    ("关于做好二〇二四年度会计系列职称评审工作的通知", "", None, 2024),
+    ("关于职称评审的通知", "现开展2023年度评审工作", None, 2023),
+    ("关于职称评审申报受理的通知", "", date(2025, 3, 1), 2024),
+    ("关于职称评审申报受理的通知", "", date(2024, 11, 20), 2024),
+    ("关于职称评审申报受理的通知", "", None, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "published", "expected"), YEARS, ids=[f"year-{i}" for i in range(len(YEARS))]
+)
+def test_review_year(title: str, body: str, published: date | None, expected: int | None) -> None:
+    assert extract_review_year(title, body, published) == expected
+
+
+def test_html_to_text() -> None:
+    html = (
+        "<html><body><div class='content'><p>一、申报时间</p><p>网上申报：2025年1月6日至<br>1月24日</p>"
+        "<script>var x = '2025年1月1日至1月2日';</script><ul><li>缴费</li></ul></div></body></html>"
+    )
+    assert html_to_text(html) == "一、申报时间\n\n网上申报：2025年1月6日至\n1月24日\n\n缴费"

@@ -1,1 +1,145 @@
-def main() -> None: ...
+"""The `zcwatch` command: a thin layer that parses arguments and turns domain errors into one line.
+
+Each command imports what it needs when it runs: only `crawl`, `run`, `daemon` and `demo` start
+a crawl, and even they run Scrapy in a child process (``crawler.process``), so no command
+imports Scrapy in this process. Exit codes: 0 success (also "nothing new"), 1 a run or a
+delivery failed, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from zcwatch.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _iso_now(value: str) -> datetime:
+    from zcwatch.timeutil import parse_now
+
+    try:
+        return parse_now(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse exits 2 on usage errors already; keep its one-line message but add the prog.
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from zcwatch import commands as c
+
+    p = _Parser(prog="zcwatch", description="Watch Guangzhou title-review committee notices and send alerts.")
+    p.add_argument("--config", type=Path, help="config file (env ZCWATCH_CONFIG, default ./config.toml)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more output; -v shows tracebacks")
+    p.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def cmd(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(handler=handler)
+        return sp
+
+    sp = cmd("init", c.init, "write a starter config.toml (if none exists) and create the database")
+    sp = cmd("config", c.show_config, "validate the configuration and print it with secrets masked")
+
+    sp = cmd("crawl", c.crawl, "crawl the committee-notice column(s) once")
+    sp.add_argument("--source", help="only this source (by name)")
+    sp.add_argument("--full", action="store_true", help="backfill every listing page")
+
+    sp = cmd("notices", c.notices, "list stored notices")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("--since", type=_iso_date, help="only notices published on or after this date")
+
+    sp = cmd("extract", c.extract, "print the windows found in one notice (HTML or text) as JSON")
+    sp.add_argument("file", nargs="?", default="-", help="a notice file, or - for stdin")
+    sp.add_argument("--published", type=_iso_date, help="the notice's publish date (YYYY-MM-DD)")
+    sp.add_argument("--batch", action="store_true", help='read JSON lines {"id","text","published"} on stdin')
+
+    sp = cmd("notify", c.notify, "plan and send the alerts due now")
+    sp.add_argument(
+        "--now", type=_iso_now, help="pretend it is this time (ISO 8601; no offset = Asia/Shanghai)"
+    )
+    sp.add_argument("--dry-run", action="store_true", help="show what would be sent; send and record nothing")
+
+    sp = cmd("run", c.run, "one cycle: crawl every source, send due alerts and the digest if due")
+    sp.add_argument("--now", type=_iso_now, help="pretend it is this time (ISO 8601)")
+
+    cmd("daemon", c.daemon, "run forever on a schedule (APScheduler)")
+
+    sp = cmd("status", c.status, "last crawls, next jobs, pending and failed deliveries")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+
+    sp = cmd("digest", c.digest, "the staff deadline digest")
+    sp.add_argument("--format", choices=["text", "md", "html", "json", "ics"], default="text")
+    sp.add_argument("--now", type=_iso_now)
+    sp.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    sp.add_argument("--committee", help="only committees whose name contains this keyword")
+    sp.add_argument("--days", type=int, help="'opening within N days' horizon (default from config)")
+
+    sp = cmd("deliveries", c.deliveries, "the alert ledger")
+    sp.add_argument("--failed", action="store_true", help="only failed and dead deliveries")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+
+    sp = cmd("subscribers", c.subscribers, "list subscribers or send one a test message")
+    subs = sp.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    subs.required = True
+    subs.add_parser("list", help="list subscribers with masked URLs")
+    t = subs.add_parser("test", help="send a test message to one subscriber")
+    t.add_argument("name")
+
+    sp = cmd("demo", c.demo, "serve the bundled replica site on loopback and run the whole pipeline on it")
+    sp.add_argument("--keep", type=Path, help="keep the demo database at this path")
+    return p
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else logging.WARNING if verbose == 0 else logging.INFO
+    if verbose >= 2:
+        level = logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def run_cli(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose, args.quiet)
+    try:
+        return int(args.handler(args))
+    except UserError as e:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"zcwatch: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("zcwatch: interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # a bug: still one line, and the trace on -v
+        if args.verbose:
+            traceback.print_exc()
+        print(f"zcwatch: internal error: {type(e).__name__}: {e} (run with -v for details)", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def main() -> None:
+    sys.exit(run_cli())

@@ -1,0 +1,75 @@
+"""Opening the database: SQLite in WAL mode, a busy timeout, foreign keys on, and migrations.
+
+Every transaction begins with ``BEGIN IMMEDIATE``: the daemon, a cron run and a crawl child
+may write at once, and a deferred transaction that later upgrades to a write lock fails at
+once with SQLITE_BUSY instead of waiting out the busy timeout. Python's sqlite3 module is put
+in autocommit mode so that SQLAlchemy, not the driver, decides where transactions start
+(this also makes migration DDL transactional).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.migrate import migrate
+from zcwatch.errors import DatabaseError
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.close()
+
+
+def _on_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
+    """An engine for ``sqlite:///PATH``; creates the folder and brings the schema up to date."""
+    if url.startswith("sqlite:///") and url not in ("sqlite:///", "sqlite:///:memory:"):
+        path = Path(url[len("sqlite:///") :])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DatabaseError(f"cannot create the database folder {path.parent}: {e.strerror}") from None
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    if migrate_schema:
+        try:
+            migrate(engine)
+        except (OperationalError, sqlite3.DatabaseError) as e:
+            engine.dispose()
+            raise DatabaseError(f"cannot open the database {url}: {_first_line(e)}") from None
+    return engine
+
+
+def _first_line(e: BaseException) -> str:
+    orig = getattr(e, "orig", None) or e
+    return str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One short write transaction; commits on success, rolls back on any exception."""
+    with Session(engine, expire_on_commit=False) as s, s.begin():
+        yield s

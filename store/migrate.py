@@ -1,0 +1,79 @@
+"""Schema versions and migrations, tracked in SQLite's ``PRAGMA user_version``.
+
+A new database is created from the models and stamped with ``LATEST``. An older one is first
+copied aside (``<file>.bak-v<N>``, with SQLite's online backup) and then brought forward one
+step at a time inside a single transaction, so a failed migration leaves it exactly as it was.
+A database from a newer zcwatch is refused rather than guessed at.
+
+To change the schema: change the models, add ``MIGRATIONS[LATEST + 1]`` doing the same to an
+existing database, bump ``LATEST``, and keep a frozen copy of the old schema under
+``tests/data/`` so the migration test opens a real old file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine, inspect
+
+from store.models import Base
+from zcwatch.errors import DatabaseError
+
+LATEST = 2
+
+
+def _v2_health(conn: Connection) -> None:
+    # v2: health incidents for the admin alerts (issue "scheduling and deployment").
+    from store.models import Incident
+
+    Base.metadata.tables[Incident.__tablename__].create(conn)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_health}
+
+
+def schema_version(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+
+
+def _backup(engine: Engine, version: int) -> None:
+    db = engine.url.database
+    if not db or db == ":memory:":
+        return
+    src = sqlite3.connect(db)
+    try:
+        dst = sqlite3.connect(f"{db}.bak-v{version}")
+        with dst:
+            src.backup(dst)
+        dst.close()
+    finally:
+        src.close()
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the database to ``LATEST``; returns the version it had before."""
+    with engine.connect() as probe:
+        before = schema_version(probe)
+    if 0 < before < LATEST:
+        _backup(engine, before)
+    with engine.begin() as conn:  # BEGIN IMMEDIATE: two processes never migrate at once
+        version = schema_version(conn)
+        if version == 0:
+            existing = set(inspect(conn).get_table_names())
+            if existing:
+                raise DatabaseError(
+                    f"{engine.url.database} is not a zcwatch database (tables {sorted(existing)[:3]}, "
+                    "no schema version); refusing to touch it"
+                )
+            Base.metadata.create_all(conn)
+        elif version > LATEST:
+            raise DatabaseError(
+                f"{engine.url.database} has schema version {version}, newer than this zcwatch "
+                f"understands ({LATEST}); upgrade zcwatch"
+            )
+        else:
+            for step in range(version + 1, LATEST + 1):
+                MIGRATIONS[step](conn)
+        conn.exec_driver_sql(f"PRAGMA user_version = {LATEST}")
+    return before

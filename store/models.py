@@ -1,0 +1,216 @@
+"""SQLAlchemy 2.x typed models: what zcwatch knows, in one SQLite file.
+
+Timestamps (``*_at``) are naive UTC. Window ``start``/``end`` are the notice's own local
+(Asia/Shanghai) ISO strings, ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM``, kept as text so a
+date-only window is never turned into a fake midnight.
+
+A window has a stable ``key`` (committee + review year + kind + ordinal) and a ``version``:
+re-extraction that changes its dates adds a new version and marks the old one superseded,
+never deleting it, so the alert ledger can tell subscribers "old -> new".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+WINDOW_KINDS = ("apply", "accept", "unit_review", "paper", "fee", "review", "other")
+WINDOW_STATUSES = ("current", "superseded", "estimate")
+FETCH_STATUSES = ("pending", "fetched", "external", "failed")
+CRAWL_OUTCOMES = (
+    "running",
+    "ok",
+    "partial",
+    "http_error",
+    "timeout",
+    "unreachable",
+    "blocked",
+    "layout_suspect",
+    "too_large",
+    "error",
+)
+ALERT_KINDS = ("month_ahead", "announced", "estimate", "opens", "closing_soon", "changed")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "dead", "skipped")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Source(Base):
+    """A watched column; also holds the listing's HTTP validators for conditional requests."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    listing_hash: Mapped[str | None] = mapped_column(String(64))
+    last_item_count: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notice(Base):
+    __tablename__ = "notices"
+    __table_args__ = (CheckConstraint(_in("fetch_status", FETCH_STATUSES), name="ck_notice_fetch_status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    title: Mapped[str] = mapped_column(Text)
+    listing_date: Mapped[str | None] = mapped_column(String(10))
+    published: Mapped[str | None] = mapped_column(String(16))
+    site: Mapped[str | None] = mapped_column(Text)  # the page's 来源 (issuing office)
+    host: Mapped[str] = mapped_column(Text)
+    committee: Mapped[str | None] = mapped_column(Text)
+    review_year: Mapped[int | None]
+    body: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    template: Mapped[str | None] = mapped_column(String(20))
+    encoding: Mapped[str | None] = mapped_column(String(20))
+    fetch_status: Mapped[str] = mapped_column(String(10), default="pending")
+    fetch_error: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime | None]
+    versions: Mapped[list[NoticeVersion]] = relationship(back_populates="notice", order_by="NoticeVersion.id")
+    windows: Mapped[list[Window]] = relationship(back_populates="notice", order_by="Window.id")
+
+
+class NoticeVersion(Base):
+    """A notice's earlier text, kept when the page is edited in place."""
+
+    __tablename__ = "notice_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    notice: Mapped[Notice] = relationship(back_populates="versions")
+
+
+class Window(Base):
+    __tablename__ = "windows"
+    __table_args__ = (
+        UniqueConstraint("key", "version", name="uq_window_key_version"),
+        CheckConstraint(_in("kind", WINDOW_KINDS), name="ck_window_kind"),
+        CheckConstraint(_in("status", WINDOW_STATUSES), name="ck_window_status"),
+        CheckConstraint('start IS NULL OR "end" IS NULL OR start <= "end"', name="ck_window_order"),
+        CheckConstraint('start IS NOT NULL OR "end" IS NOT NULL', name="ck_window_has_date"),
+        Index("ix_windows_status_kind", "status", "kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), index=True)
+    committee: Mapped[str] = mapped_column(Text)
+    review_year: Mapped[int | None]
+    kind: Mapped[str] = mapped_column(String(12))
+    start: Mapped[str | None] = mapped_column(String(16))
+    end: Mapped[str | None] = mapped_column(String(16))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="current")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    superseded_at: Mapped[datetime | None]
+    notice: Mapped[Notice | None] = relationship(back_populates="windows")
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+    __table_args__ = (CheckConstraint(_in("outcome", CRAWL_OUTCOMES), name="ck_crawl_outcome"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16), default="running")
+    full: Mapped[bool] = mapped_column(default=False)
+    requests: Mapped[int] = mapped_column(default=0)
+    bytes: Mapped[int] = mapped_column(default=0)
+    items_seen: Mapped[int] = mapped_column(default=0)
+    notices_new: Mapped[int] = mapped_column(default=0)
+    notices_changed: Mapped[int] = mapped_column(default=0)
+    notices_failed: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Delivery(Base):
+    """The alert ledger: one row per (subscriber, channel, window version, alert kind), ever."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "subscriber", "channel", "window_key", "window_version", "alert_kind", name="uq_delivery"
+        ),
+        CheckConstraint(_in("alert_kind", ALERT_KINDS), name="ck_delivery_kind"),
+        CheckConstraint(_in("status", DELIVERY_STATUSES), name="ck_delivery_status"),
+        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(32))  # channel_id(url): a hash, never the secret
+    channel_label: Mapped[str] = mapped_column(Text)  # the masked URL, for people
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"), index=True)
+    window_key: Mapped[str] = mapped_column(String(64))
+    window_version: Mapped[int]
+    alert_kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    window: Mapped[Window] = relationship()
+
+
+class Meta(Base):
+    """Small key/value state: when the digest was last sent, health incident bookkeeping, ..."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Incident(Base):
+    """A health problem (source down, blocked, layout suspect, deliveries dead), edge-triggered.
+
+    Added in schema version 2. One open row per (scope, problem) at a time; ``resolved_at``
+    closes it and ``recovery_sent`` records that the "recovered" alert went out.
+    """
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(Text)  # "source:NAME" or "deliveries"
+    problem: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_alert_at: Mapped[datetime | None]
+    alerts_sent: Mapped[int] = mapped_column(default=0)
+    resolved_at: Mapped[datetime | None]
+    recovery_sent: Mapped[bool] = mapped_column(default=False)

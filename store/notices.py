@@ -1,0 +1,176 @@
+"""Recording what a crawl saw: notices (new, edited in place, failed, external) and crawl runs.
+
+Nothing stored is silently rewritten: when a notice's content hash changes, its previous
+title and body go to ``notice_versions`` first and ``changed_at`` is set, then its windows are
+re-extracted (old ones superseded, see ``store.windows``). A failed fetch never clears text
+that an earlier fetch stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import CrawlRun, Notice, NoticeVersion, Source, utcnow
+from store.windows import WindowChanges, apply_windows, extract_notice
+
+
+@dataclass(frozen=True)
+class KnownNotice:
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+    fetch_status: str
+    published: str | None
+
+
+@dataclass
+class FetchedNotice:
+    """What the spider read from one notice page (plain data: the store never sees Scrapy)."""
+
+    url: str
+    title: str
+    listing_date: str | None
+    host: str
+    published: str | None = None
+    site: str | None = None
+    body: str = ""
+    attachments: list[dict[str, str]] = field(default_factory=list)
+    template: str | None = None
+    encoding: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def content_hash(self) -> str:
+        payload = json.dumps([self.title, self.body, self.attachments], ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def ensure_source(session: Session, name: str, url: str) -> Source:
+    src = session.scalars(select(Source).where(Source.name == name)).first()
+    if src is None:
+        src = Source(name=name, url=url)
+        session.add(src)
+        session.flush()
+    elif src.url != url:
+        # The column moved: its old validators mean nothing for the new URL.
+        src.url, src.etag, src.last_modified, src.listing_hash = url, None, None, None
+    return src
+
+
+def known_notices(session: Session) -> dict[str, KnownNotice]:
+    rows = session.execute(
+        select(
+            Notice.url,
+            Notice.etag,
+            Notice.last_modified,
+            Notice.content_hash,
+            Notice.fetch_status,
+            Notice.published,
+        )
+    )
+    return {r[0]: KnownNotice(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+
+def _get(session: Session, url: str) -> Notice | None:
+    return session.scalars(select(Notice).where(Notice.url == url)).first()
+
+
+def record_listed(
+    session: Session, source_id: int, url: str, title: str, listing_date: str | None, host: str, status: str
+) -> Notice:
+    """A listing item we do not fetch (external) or have not fetched yet; touch last_seen if known."""
+    notice = _get(session, url)
+    now = utcnow()
+    if notice is None:
+        notice = Notice(
+            url=url,
+            source_id=source_id,
+            title=title,
+            listing_date=listing_date,
+            host=host,
+            fetch_status=status,
+            first_seen=now,
+            last_seen=now,
+            attachments=[],
+        )
+        session.add(notice)
+        session.flush()
+    else:
+        notice.last_seen = now
+    return notice
+
+
+def record_fetched(session: Session, source_id: int, page: FetchedNotice) -> tuple[str, WindowChanges]:
+    """Store a fetched notice; returns ("new" | "changed" | "same", window changes)."""
+    now = utcnow()
+    digest = page.content_hash()
+    notice = _get(session, page.url)
+    outcome = "new"
+    if notice is None:
+        notice = Notice(url=page.url, source_id=source_id, host=page.host, first_seen=now, title=page.title)
+        session.add(notice)
+    elif notice.content_hash == digest:
+        notice.last_seen = now
+        notice.fetch_status, notice.fetch_error = "fetched", None
+        notice.etag, notice.last_modified = page.etag, page.last_modified
+        return "same", WindowChanges()
+    elif notice.content_hash is not None:
+        outcome = "changed"
+        session.add(
+            NoticeVersion(
+                notice_id=notice.id,
+                title=notice.title,
+                body=notice.body,
+                content_hash=notice.content_hash,
+                replaced_at=now,
+            )
+        )
+        notice.changed_at = now
+    notice.title = page.title
+    notice.listing_date = page.listing_date or notice.listing_date
+    notice.published = page.published or notice.published
+    notice.site = page.site
+    notice.body = page.body
+    notice.attachments = page.attachments
+    notice.template = page.template
+    notice.encoding = page.encoding
+    notice.content_hash = digest
+    notice.etag, notice.last_modified = page.etag, page.last_modified
+    notice.fetch_status, notice.fetch_error = "fetched", None
+    notice.last_seen = now
+    session.flush()
+    notice.committee, notice.review_year, windows = extract_notice(notice)
+    return outcome, apply_windows(session, notice, windows)
+
+
+def record_failed(
+    session: Session, source_id: int, url: str, title: str, listing_date: str | None, host: str, error: str
+) -> None:
+    notice = record_listed(session, source_id, url, title, listing_date, host, "failed")
+    # Keep the text of an earlier good fetch: only the status says this attempt failed.
+    if notice.content_hash is None:
+        notice.fetch_status = "failed"
+    notice.fetch_error = error[:500]
+
+
+def start_run(session: Session, source_id: int, full: bool) -> CrawlRun:
+    run = CrawlRun(source_id=source_id, full=full, outcome="running")
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(session: Session, run_id: int, outcome: str, **counts: Any) -> None:
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        return
+    run.outcome = outcome
+    run.finished_at = utcnow()
+    for k, v in counts.items():
+        setattr(run, k, v)

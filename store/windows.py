@@ -1,0 +1,132 @@
+"""Turning a notice's text into stored windows, without ever deleting what was there.
+
+A window's ``key`` is its logical identity: committee + review year + kind + ordinal among the
+notice's windows of that kind. A correction or extension published as a *new* notice yields
+the same key, so it becomes a new version of the same window (the alert planner then tells
+subscribers "old -> new"). A newer version supersedes the older one; an older notice being
+re-read never overrides a newer notice's dates. Windows a notice no longer yields are marked
+superseded, not deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.models import Notice, Window, utcnow
+
+
+@dataclass(frozen=True)
+class Extracted:
+    kind: str
+    start: str | None
+    end: str | None
+    evidence: str
+
+
+@dataclass
+class WindowChanges:
+    added: int = 0
+    changed: int = 0
+    superseded: int = 0
+
+
+def window_key(committee: str | None, review_year: int | None, kind: str, ordinal: int, url: str) -> str:
+    who = committee or f"notice:{url}"
+    raw = f"{who}|{review_year or ''}|{kind}|{ordinal}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _published(notice: Notice | None) -> str:
+    if notice is None:
+        return ""
+    return notice.published or notice.listing_date or ""
+
+
+def extract_notice(notice: Notice) -> tuple[str | None, int | None, list[Extracted]]:
+    """Committee, review year and windows of a notice, from the pure extractor."""
+    from extractor import extract_committee, extract_review_year, extract_windows
+
+    pub_text = _published(notice)[:10]
+    published = date.fromisoformat(pub_text) if pub_text else None
+    text = f"{notice.title}\n\n{notice.body or ''}"
+    committee = extract_committee(notice.title, notice.body or "")
+    year = extract_review_year(notice.title, notice.body or "", published)
+    windows = [Extracted(w.kind, w.start, w.end, w.evidence) for w in extract_windows(text, published)]
+    return committee, year, windows
+
+
+def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) -> WindowChanges:
+    """Store a notice's freshly extracted windows as new versions where their dates differ."""
+    now = utcnow()
+    changes = WindowChanges()
+    ordinals: Counter[str] = Counter()
+    seen_keys: set[str] = set()
+    for w in extracted:
+        if w.start is None and w.end is None:
+            continue
+        key = window_key(notice.committee, notice.review_year, w.kind, ordinals[w.kind], notice.url)
+        ordinals[w.kind] += 1
+        seen_keys.add(key)
+        current = session.scalars(select(Window).where(Window.key == key, Window.status == "current")).first()
+        if current is not None and (current.start, current.end) == (w.start, w.end):
+            if current.notice_id == notice.id:
+                current.evidence = w.evidence
+            continue
+        if current is not None and _published(current.notice) > _published(notice):
+            continue  # a newer notice already set this window; an older text does not win
+        version = (session.scalar(select(func.max(Window.version)).where(Window.key == key)) or 0) + 1
+        if current is not None:
+            _supersede(current, now)
+            changes.changed += 1
+        else:
+            changes.added += 1
+        _supersede_estimates(session, notice, w.kind, now)
+        session.add(
+            Window(
+                key=key,
+                version=version,
+                notice_id=notice.id,
+                committee=notice.committee or notice.title,
+                review_year=notice.review_year,
+                kind=w.kind,
+                start=w.start,
+                end=w.end,
+                evidence=w.evidence[:2000],
+                status="current",
+                created_at=now,
+            )
+        )
+    for old in session.scalars(
+        select(Window).where(Window.notice_id == notice.id, Window.status == "current")
+    ).all():
+        if old.key not in seen_keys:
+            _supersede(old, now)
+            changes.superseded += 1
+    session.flush()
+    return changes
+
+
+def _supersede(window: Window, now: datetime) -> None:
+    window.status = "superseded"
+    window.superseded_at = now
+
+
+def _supersede_estimates(session: Session, notice: Notice, kind: str, now: datetime) -> None:
+    """The real notice replaces an estimate made from last season for the same committee and kind."""
+    if not notice.committee:
+        return
+    for est in session.scalars(
+        select(Window).where(
+            Window.status == "estimate",
+            Window.committee == notice.committee,
+            Window.kind == kind,
+            Window.review_year == notice.review_year,
+        )
+    ):
+        _supersede(est, now)

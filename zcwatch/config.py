@@ -1,0 +1,466 @@
+"""The validated configuration: one object, loaded and checked before any network I/O.
+
+Every key of ``config.toml`` is listed here with its type and default. Unknown keys, wrong
+types, bad URLs and missing environment variables end in a ``ConfigError`` that names the
+file, the key (``subscribers[1].urls[0]``) and the problem, so the CLI can print one line and
+exit 2. Secrets may be written as ``${NAME}``: they are read from the environment at load time
+so the file itself can be committed. Apprise URLs are only ever shown masked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from zcwatch.errors import ConfigError
+
+DEFAULT_SOURCE_URL = "https://rsj.gz.gov.cn/ywzt/rcgz/gzzc/zcsb/pstz/gzsggzjpwhndpsgztz/"
+WINDOW_KINDS = ("apply", "accept", "unit_review", "paper", "fee", "review", "other")
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    delay: float = 2.0
+    contact: str = "zcwatch-operator@example.org"
+    user_agent: str = ""
+    timeout: float = 30.0
+    max_bytes: int = 5_000_000
+    follow_domains: tuple[str, ...] = ("gz.gov.cn",)
+    proxy: str = ""
+    layout_drop_ratio: float = 0.5
+
+    @property
+    def effective_user_agent(self) -> str:
+        return self.user_agent or f"zcwatch/0.1 (+mailto:{self.contact})"
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    name: str
+    urls: tuple[str, ...] = ()
+    apprise_config: str = ""
+    tags: tuple[str, ...] = ()
+    committees: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    lead_days: int | None = None
+    quiet_hours: str = ""
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    lead_days: int = 30
+    closing_soon_days: int = 3
+    opens_at: str = "09:00"
+    checklist: tuple[str, ...] = ()
+    estimate: bool = True
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    recipients: tuple[str, ...] = ()
+    weekday: str = "mon"
+    at: str = "08:30"
+    days: int = 45
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    recipients: tuple[str, ...] = ()
+    failures: int = 3
+    hours: float = 12.0
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    crawl_times: tuple[str, ...] = ("08:40", "12:10", "16:40")
+    crawl_days: str = "mon-fri"
+    jitter_seconds: int = 600
+    notify_minutes: int = 5
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    timezone: str = "Asia/Shanghai"
+    database_url: str = "sqlite:///data/zcwatch.sqlite3"
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    sources: tuple[Source, ...] = (Source("gz-pstz", DEFAULT_SOURCE_URL),)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    subscribers: tuple[Subscriber, ...] = ()
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    admin: HealthSettings = field(default_factory=HealthSettings)
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def database_path(self) -> Path | None:
+        """The SQLite file, resolved against the config file's folder; None for other databases."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        raw = self.database_url[len(prefix) :]
+        if raw in ("", ":memory:"):
+            return None
+        p = Path(raw)
+        return p if p.is_absolute() else (self.path.parent / p)
+
+    @property
+    def resolved_database_url(self) -> str:
+        p = self.database_path
+        return f"sqlite:///{p}" if p is not None else self.database_url
+
+    def source(self, name: str) -> Source:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        names = ", ".join(s.name for s in self.sources)
+        raise ConfigError(str(self.path), "sources", f"no source named {name!r} (have: {names})")
+
+
+# --- validation helpers -------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads one TOML table, remembering which keys were used so leftovers can be reported."""
+
+    def __init__(self, path: Path, table: Mapping[str, Any], prefix: str) -> None:
+        self.path, self.table, self.prefix = path, table, prefix
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def fail(self, name: str, problem: str) -> ConfigError:
+        return ConfigError(str(self.path), self.key(name), problem)
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        self.used.add(name)
+        if name not in self.table:
+            return default
+        value = self.table[name]
+        # bool is an int in Python; a TOML true where a number belongs is still a mistake.
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise self.fail(name, f"expected {_type_name(kind)}, got a boolean")
+        if not isinstance(value, kind):
+            raise self.fail(name, f"expected {_type_name(kind)}, got {type(value).__name__}")
+        if isinstance(value, str):
+            value = self.interpolate(name, value)
+        return value
+
+    def strings(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        raw = self.get(name, list, None)
+        if raw is None:
+            return default
+        out = []
+        for i, item in enumerate(raw):
+            if not isinstance(item, str):
+                raise self.fail(f"{name}[{i}]", f"expected a string, got {type(item).__name__}")
+            out.append(self.interpolate(f"{name}[{i}]", item))
+        return tuple(out)
+
+    def interpolate(self, name: str, value: str) -> str:
+        def sub(m: re.Match[str]) -> str:
+            var = m.group(1)
+            if var not in os.environ:
+                raise self.fail(name, f"environment variable {var} is not set")
+            return os.environ[var]
+
+        return _ENV_REF.sub(sub, value)
+
+    def finish(self) -> None:
+        for name in self.table:
+            if name not in self.used:
+                raise ConfigError(str(self.path), self.key(name), "unknown key")
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _table(r: _Reader, name: str) -> _Reader:
+    r.used.add(name)
+    raw = r.table.get(name, {})
+    if not isinstance(raw, dict):
+        raise r.fail(name, "expected a table")
+    return _Reader(r.path, raw, f"{r.key(name)}.")
+
+
+def _tables(r: _Reader, name: str) -> list[_Reader] | None:
+    r.used.add(name)
+    if name not in r.table:
+        return None
+    raw = r.table[name]
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise r.fail(name, f"expected [[{name}]] tables")
+    return [_Reader(r.path, t, f"{r.key(name)}[{i}].") for i, t in enumerate(raw)]
+
+
+def _check(r: _Reader, name: str, ok: bool, problem: str) -> None:
+    if not ok:
+        raise r.fail(name, problem)
+
+
+def _http_url(r: _Reader, name: str, value: str) -> str:
+    parts = urlsplit(value)
+    _check(
+        r, name, parts.scheme in ("http", "https") and bool(parts.hostname), f"not an http(s) URL: {value!r}"
+    )
+    return value
+
+
+def _apprise_urls(r: _Reader, name: str) -> tuple[str, ...]:
+    urls = r.strings(name)
+    if urls:
+        # Imported here: apprise is slow to import and only needed when URLs are configured.
+        from notifier.channels import validate_url
+
+        for i, url in enumerate(urls):
+            problem = validate_url(url)
+            if problem:
+                raise r.fail(f"{name}[{i}]", problem)
+    return urls
+
+
+def _positive(r: _Reader, name: str, value: float, allow_zero: bool = False) -> None:
+    _check(r, name, value > 0 or (allow_zero and value == 0), "must be " + (">= 0" if allow_zero else "> 0"))
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+
+def _crawl(r: _Reader) -> CrawlSettings:
+    d = CrawlSettings()
+    delay = float(r.get("delay", (int, float), d.delay))
+    _positive(r, "delay", delay, allow_zero=True)
+    contact = r.get("contact", str, d.contact)
+    _check(r, "contact", "@" in contact or contact.startswith("http"), "give an e-mail address or a URL")
+    timeout = float(r.get("timeout", (int, float), d.timeout))
+    _positive(r, "timeout", timeout)
+    max_bytes = r.get("max_bytes", int, d.max_bytes)
+    _check(r, "max_bytes", 100_000 <= max_bytes <= 50_000_000, "must be between 100000 and 50000000")
+    proxy = r.get("proxy", str, d.proxy)
+    if proxy:
+        _http_url(r, "proxy", proxy)
+    ratio = float(r.get("layout_drop_ratio", (int, float), d.layout_drop_ratio))
+    _check(r, "layout_drop_ratio", 0 < ratio < 1, "must be between 0 and 1")
+    out = CrawlSettings(
+        delay=delay,
+        contact=contact,
+        user_agent=r.get("user_agent", str, d.user_agent),
+        timeout=timeout,
+        max_bytes=max_bytes,
+        follow_domains=tuple(x.lower().lstrip(".") for x in r.strings("follow_domains", d.follow_domains)),
+        proxy=proxy,
+        layout_drop_ratio=ratio,
+    )
+    r.finish()
+    return out
+
+
+def _sources(readers: list[_Reader] | None) -> tuple[Source, ...]:
+    if readers is None:
+        return (Source("gz-pstz", DEFAULT_SOURCE_URL),)
+    out: list[Source] = []
+    for r in readers:
+        name = r.get("name", str, "")
+        _check(r, "name", bool(re.fullmatch(r"[A-Za-z0-9_.-]+", name)), "required: letters, digits, - _ .")
+        _check(r, "name", name not in {s.name for s in out}, f"duplicate source name {name!r}")
+        url = _http_url(r, "url", r.get("url", str, ""))
+        _check(
+            r, "url", url.endswith("/") or url.endswith(".html"), "give the column URL (ending in / or .html)"
+        )
+        r.finish()
+        out.append(Source(name, url))
+    return tuple(out)
+
+
+def _hhmm(r: _Reader, name: str, value: str) -> str:
+    _check(r, name, bool(_HHMM.match(value)), f"expected HH:MM, got {value!r}")
+    return value
+
+
+def _quiet(r: _Reader, name: str, value: str) -> str:
+    if value:
+        a, sep, b = value.partition("-")
+        _check(
+            r, name, bool(sep and _HHMM.match(a) and _HHMM.match(b)), "expected HH:MM-HH:MM, e.g. 22:00-08:00"
+        )
+    return value
+
+
+def _alerts(r: _Reader) -> AlertSettings:
+    d = AlertSettings()
+    lead = r.get("lead_days", int, d.lead_days)
+    _check(r, "lead_days", 1 <= lead <= 120, "must be between 1 and 120")
+    closing = r.get("closing_soon_days", int, d.closing_soon_days)
+    _check(r, "closing_soon_days", 0 <= closing <= 30, "must be between 0 and 30")
+    out = AlertSettings(
+        lead_days=lead,
+        closing_soon_days=closing,
+        opens_at=_hhmm(r, "opens_at", r.get("opens_at", str, d.opens_at)),
+        checklist=r.strings("checklist", d.checklist),
+        estimate=r.get("estimate", bool, d.estimate),
+    )
+    r.finish()
+    return out
+
+
+def _subscribers(readers: list[_Reader] | None) -> tuple[Subscriber, ...]:
+    out: list[Subscriber] = []
+    for r in readers or []:
+        name = r.get("name", str, "")
+        _check(r, "name", bool(name.strip()), "required")
+        _check(r, "name", name not in {s.name for s in out}, f"duplicate subscriber name {name!r}")
+        urls = _apprise_urls(r, "urls")
+        cfg = r.get("config", str, "")
+        if cfg:
+            p = Path(cfg) if Path(cfg).is_absolute() else r.path.parent / cfg
+            _check(r, "config", p.is_file(), f"Apprise config file not found: {p}")
+            cfg = str(p)
+        _check(
+            r, "urls", bool(urls or cfg), "give at least one Apprise URL in urls, or an Apprise config file"
+        )
+        kinds = r.strings("kinds")
+        for i, k in enumerate(kinds):
+            _check(
+                r, f"kinds[{i}]", k in WINDOW_KINDS, f"unknown kind {k!r} (one of {', '.join(WINDOW_KINDS)})"
+            )
+        lead = r.get("lead_days", int, None)
+        if lead is not None:
+            _check(r, "lead_days", 1 <= lead <= 120, "must be between 1 and 120")
+        out.append(
+            Subscriber(
+                name=name,
+                urls=urls,
+                apprise_config=cfg,
+                tags=r.strings("tags"),
+                committees=r.strings("committees"),
+                kinds=kinds,
+                lead_days=lead,
+                quiet_hours=_quiet(r, "quiet_hours", r.get("quiet_hours", str, "")),
+            )
+        )
+        r.finish()
+    return tuple(out)
+
+
+def _digest(r: _Reader) -> DigestSettings:
+    d = DigestSettings()
+    weekday = r.get("weekday", str, d.weekday).lower()
+    _check(r, "weekday", weekday in _WEEKDAYS, f"one of {', '.join(_WEEKDAYS)}")
+    days = r.get("days", int, d.days)
+    _check(r, "days", 1 <= days <= 366, "must be between 1 and 366")
+    out = DigestSettings(
+        recipients=_apprise_urls(r, "recipients"),
+        weekday=weekday,
+        at=_hhmm(r, "at", r.get("at", str, d.at)),
+        days=days,
+    )
+    r.finish()
+    return out
+
+
+def _admin(r: _Reader) -> HealthSettings:
+    d = HealthSettings()
+    failures = r.get("failures", int, d.failures)
+    _check(r, "failures", 1 <= failures <= 100, "must be between 1 and 100")
+    hours = float(r.get("hours", (int, float), d.hours))
+    _positive(r, "hours", hours, allow_zero=True)
+    out = HealthSettings(recipients=_apprise_urls(r, "recipients"), failures=failures, hours=hours)
+    r.finish()
+    return out
+
+
+def _daemon(r: _Reader) -> DaemonSettings:
+    d = DaemonSettings()
+    times = r.strings("crawl_times", d.crawl_times)
+    _check(r, "crawl_times", bool(times), "give at least one HH:MM")
+    for i, t in enumerate(times):
+        _hhmm(r, f"crawl_times[{i}]", t)
+    days = r.get("crawl_days", str, d.crawl_days)
+    _check(r, "crawl_days", bool(re.fullmatch(r"[a-z,\-*]+", days)), "a cron day-of-week field, e.g. mon-fri")
+    jitter = r.get("jitter_seconds", int, d.jitter_seconds)
+    _positive(r, "jitter_seconds", jitter, allow_zero=True)
+    minutes = r.get("notify_minutes", int, d.notify_minutes)
+    _check(r, "notify_minutes", 1 <= minutes <= 1440, "must be between 1 and 1440")
+    out = DaemonSettings(crawl_times=times, crawl_days=days, jitter_seconds=jitter, notify_minutes=minutes)
+    r.finish()
+    return out
+
+
+def parse_config(path: Path, data: Mapping[str, Any]) -> Config:
+    """Validate parsed TOML; raises ConfigError naming the first bad key."""
+    r = _Reader(path, data, "")
+    tz = r.get("timezone", str, "Asia/Shanghai")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail("timezone", f"unknown time zone {tz!r}") from None
+    db = _table(r, "database")
+    db_url = db.get("url", str, "sqlite:///data/zcwatch.sqlite3")
+    _check(db, "url", db_url.startswith("sqlite:///"), "only sqlite:///PATH is supported")
+    db.finish()
+    sections: dict[str, Callable[[_Reader], Any]] = {
+        "crawl": _crawl,
+        "alerts": _alerts,
+        "digest": _digest,
+        "admin": _admin,
+        "daemon": _daemon,
+    }
+    parsed = {name: fn(_table(r, name)) for name, fn in sections.items()}
+    config = Config(
+        path=path,
+        timezone=tz,
+        database_url=db_url,
+        sources=_sources(_tables(r, "sources")),
+        subscribers=_subscribers(_tables(r, "subscribers")),
+        **parsed,
+    )
+    r.finish()
+    return config
+
+
+def load_config(path: Path) -> Config:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(str(path), None, "no such file (create one with `zcwatch init`)") from None
+    except OSError as e:
+        raise ConfigError(str(path), None, f"cannot read: {e.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), None, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(str(path), None, f"not valid TOML: {e}") from None
+    return parse_config(path, data)
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get("ZCWATCH_CONFIG", "config.toml"))
+
+
+def template_text() -> str:
+    """The documented default configuration that `zcwatch init` writes (same as the repo's config.toml)."""
+    return (Path(__file__).with_name("config_template.toml")).read_text(encoding="utf-8")

@@ -1,0 +1,63 @@
+"""`zcwatch config`: the effective configuration as TOML, every secret masked.
+
+Apprise URLs are shown as Apprise's own ``url(privacy=True)``; a proxy URL loses its
+password. Values that came from ``${VAR}`` are therefore never printed in the clear.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from zcwatch.config import Config
+
+_SECRET_LISTS = {"urls", "recipients"}
+
+
+def _mask_proxy(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:****@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _value(key: str, value: Any) -> Any:
+    if key in _SECRET_LISTS and value:
+        from notifier.channels import masked
+
+        return [masked(u) for u in value]
+    if key == "proxy" and value:
+        return _mask_proxy(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _line(key: str, value: Any) -> str:
+    # JSON string/number/list syntax is valid TOML for the value types we have.
+    return f"{key} = {json.dumps(value, ensure_ascii=False)}"
+
+
+def _table(obj: Any) -> list[str]:
+    out = []
+    for f in dataclasses.fields(obj):
+        out.append(_line(f.name, _value(f.name, getattr(obj, f.name))))
+    return out
+
+
+def dump(config: Config) -> str:
+    lines = [f"# effective configuration from {config.path}", _line("timezone", config.timezone), ""]
+    lines += ["[database]", _line("url", config.database_url), f"# file: {config.database_path}", ""]
+    for name in ("crawl", "alerts", "digest", "admin", "daemon"):
+        section = getattr(config, name)
+        lines += [f"[{name}]", *_table(section), ""]
+    for s in config.sources:
+        lines += ["[[sources]]", *_table(s), ""]
+    for sub in config.subscribers:
+        rows = [r.replace("apprise_config = ", "config = ") for r in _table(sub)]
+        lines += ["[[subscribers]]", *rows, ""]
+    return "\n".join(lines)

@@ -1,0 +1,55 @@
+"""Item pipeline: hands what the spider read to ``store.notices``, one short transaction per item.
+
+One broken notice never aborts the crawl: a failure to store it is counted as a failed notice
+and the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.crawler import Crawler
+
+from store.db import transaction
+from store.notices import FetchedNotice, record_failed, record_fetched, record_listed
+
+log = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        spider: Any = self.crawler.spider
+        tally = spider.tally
+        try:
+            with transaction(spider.engine) as s:
+                if isinstance(item, FetchedNotice):
+                    outcome, _ = record_fetched(s, spider.source_id, item)
+                    tally.notices_new += outcome == "new"
+                    tally.notices_changed += outcome == "changed"
+                    tally.notices_same += outcome == "same"
+                    return item
+                listing = item["item"]
+                host = urlsplit(listing.url).hostname or ""
+                if "error" in item:
+                    record_failed(
+                        s, spider.source_id, listing.url, listing.title, listing.date, host, item["error"]
+                    )
+                    tally.notice_failures.append(f"{listing.url}: {item['error']}")
+                else:
+                    record_listed(
+                        s, spider.source_id, listing.url, listing.title, listing.date, host, "external"
+                    )
+                    tally.notices_new += 1
+        except Exception as e:  # one bad notice must not end the crawl
+            log.exception("could not store %r", getattr(item, "url", item))
+            tally.notice_failures.append(f"could not store a notice: {type(e).__name__}: {e}")
+        return item

@@ -1,0 +1,123 @@
+"""One crawl of one source, run as a child process: ``python -m crawler.process --config F --source N``.
+
+Twisted's reactor cannot be restarted inside a process, so the CLI, cron runs and the daemon all
+start this module as a child and read the one JSON line it prints on stdout. The crawl-run
+record is opened before the crawl and closed after it with the outcome and counts; the
+listing's validators (ETag, Last-Modified, item signature) are only advanced when the crawl
+was ok, so a failed or partial poll is repeated in full next time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from crawler.outcome import CrawlTally
+from store.db import open_engine, transaction
+from store.models import Source
+from store.notices import ensure_source, finish_run, known_notices, start_run
+from zcwatch.config import Config, load_config
+from zcwatch.errors import UserError
+
+
+def _set_proxy(proxy: str) -> None:
+    # Scrapy's HttpProxyMiddleware reads these, for robots.txt requests too.
+    if proxy:
+        os.environ["http_proxy"] = os.environ["https_proxy"] = proxy
+        os.environ.pop("no_proxy", None)
+
+
+def crawl(config: Config, source_name: str, full: bool) -> dict[str, Any]:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.settings import scrapy_settings
+    from crawler.spider import ColumnSpider
+
+    source = config.source(source_name)
+    engine = open_engine(config.resolved_database_url)
+    with transaction(engine) as s:
+        src = ensure_source(s, source.name, source.url)
+        known = known_notices(s)
+        validators = (src.etag, src.last_modified, src.listing_hash)
+        last_count, source_id = src.last_item_count, src.id
+        run_id = start_run(s, src.id, full).id
+    print(json.dumps({"run_id": run_id}), flush=True)
+
+    _set_proxy(config.crawl.proxy)
+    started = time.monotonic()
+    process = CrawlerProcess(scrapy_settings(config.crawl), install_root_handler=False)
+    crawler = process.create_crawler(ColumnSpider)
+    process.crawl(
+        crawler,
+        column_url=source.url,
+        full=full,
+        known=known,
+        validators=validators,
+        follow_domains=config.crawl.follow_domains,
+        engine=engine,
+        source_id=source_id,
+    )
+    process.start()
+    spider: Any = crawler.spider
+    tally: CrawlTally = spider.tally
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    outcome = tally.outcome(last_count, config.crawl.layout_drop_ratio)
+    result = {
+        "run_id": run_id,
+        "source": source.name,
+        "outcome": outcome,
+        "reason": tally.reason(outcome),
+        "requests": int(stats.get("downloader/request_count", 0)),
+        "bytes": int(stats.get("downloader/response_bytes", 0)),
+        "items_seen": tally.items_seen,
+        "new": tally.notices_new,
+        "changed": tally.notices_changed,
+        "failed": len(tally.notice_failures),
+        "not_modified": tally.not_modified,
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    with transaction(engine) as s:
+        finish_run(
+            s,
+            run_id,
+            outcome,
+            requests=result["requests"],
+            bytes=result["bytes"],
+            items_seen=tally.items_seen,
+            notices_new=tally.notices_new,
+            notices_changed=tally.notices_changed,
+            notices_failed=result["failed"],
+            error=result["reason"] or None,
+        )
+        if outcome == "ok":
+            src2 = s.get(Source, source_id)
+            etag, last_modified, signature = spider.new_validators
+            if src2 is not None and signature:
+                src2.etag, src2.last_modified, src2.listing_hash = etag, last_modified, signature
+                src2.last_item_count = tally.page1_items
+    engine.dispose()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m crawler.process")
+    p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--source", required=True)
+    p.add_argument("--full", action="store_true")
+    args = p.parse_args(argv)
+    try:
+        result = crawl(load_config(args.config), args.source, args.full)
+    except UserError as e:
+        print(json.dumps({"outcome": "error", "reason": str(e)}, ensure_ascii=False), flush=True)
+        return 2
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

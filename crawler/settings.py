@@ -1,0 +1,41 @@
+"""Scrapy settings built from the validated config: this is where politeness is decided.
+
+Reads ``[crawl]``: ``delay`` -> DOWNLOAD_DELAY (fixed, not randomised, so it is never shorter
+than configured), ``timeout`` -> DOWNLOAD_TIMEOUT, ``max_bytes`` -> DOWNLOAD_MAXSIZE,
+``user_agent``/``contact`` -> USER_AGENT. Always: ROBOTSTXT_OBEY, one request at a time
+(CONCURRENT_REQUESTS=1), no cookies (a challenge cookie is never replayed), one retry for
+transient errors, no telnet console.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zcwatch.config import CrawlSettings
+
+
+def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
+    return {
+        "BOT_NAME": "zcwatch",
+        "USER_AGENT": crawl.effective_user_agent,
+        "ROBOTSTXT_OBEY": True,
+        "DOWNLOAD_DELAY": crawl.delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "CONCURRENT_REQUESTS": 1,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "DOWNLOAD_TIMEOUT": crawl.timeout,
+        "DOWNLOAD_MAXSIZE": crawl.max_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": 1,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 408],
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_ENABLED": False,
+        "HTTPERROR_ALLOW_ALL": True,
+        "ITEM_PIPELINES": {"crawler.pipeline.StorePipeline": 100},
+        "DEFAULT_REQUEST_HEADERS": {
+            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+            "Accept-Language": "zh-CN,zh;q=0.9",
+        },
+    }

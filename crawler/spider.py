@@ -1,0 +1,241 @@
+"""The Scrapy spider for a committee-notice column: a thin adapter over ``crawler.pages``.
+
+Politeness (settings in ``crawler.settings``): robots.txt obeyed, one request at a time, a
+fixed delay, our User-Agent with a contact. Incremental polling: page 1 is requested with
+If-None-Match / If-Modified-Since; a 304, or the same items as last time, ends the poll after
+that one request. Otherwise only new notices (and ones that failed before) are fetched, and
+paging stops at the first page without a new item. Pinned old items sit on top of page 1, so
+a whole page is judged, never the first old item. ``--full`` walks every page and revalidates
+every known notice with a conditional request (a 304 costs no body).
+
+Anti-bot challenges end the crawl at once (outcome blocked); we never try to pass one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Response
+
+from crawler.outcome import CrawlTally, failure_outcome, status_outcome
+from crawler.pages import (
+    ListingItem,
+    NoticeParseError,
+    decode_html,
+    detect_challenge,
+    parse_listing,
+    parse_notice,
+)
+from store.notices import FetchedNotice, KnownNotice
+
+
+class Listed(dict[str, Any]):
+    """A listing item stored without fetching (an external site)."""
+
+
+class Failed(dict[str, Any]):
+    """A notice whose fetch failed; the store keeps any earlier text."""
+
+
+def listing_signature(items: list[ListingItem]) -> str:
+    payload = json.dumps([[i.title, i.url, i.date] for i in items], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def domain_allowed(url: str, column_url: str, follow_domains: tuple[str, ...]) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == (urlsplit(column_url).hostname or "").lower():
+        return True
+    return any(host == d or host.endswith("." + d) for d in follow_domains)
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+class ColumnSpider(scrapy.Spider):
+    name = "zcwatch-column"
+
+    def __init__(
+        self,
+        *,
+        column_url: str,
+        full: bool,
+        known: dict[str, KnownNotice],
+        validators: tuple[str | None, str | None, str | None],
+        follow_domains: tuple[str, ...],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.column_url = column_url
+        self.known = known
+        self.etag, self.last_modified, self.listing_hash = validators
+        self.follow_domains = follow_domains
+        self.tally = CrawlTally(full=full)
+        self.new_validators: tuple[str | None, str | None, str | None] = (None, None, None)
+        self._queued: set[str] = set()
+
+    def _meta(self, **extra: Any) -> dict[str, Any]:
+        return {"handle_httpstatus_all": True, **extra}
+
+    async def start(self) -> AsyncIterator[Any]:
+        headers = {} if self.tally.full else conditional_headers(self.etag, self.last_modified)
+        yield scrapy.Request(
+            self.column_url,
+            headers=headers,
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            meta=self._meta(page=1),
+            dont_filter=True,
+        )
+
+    # --- listing ---------------------------------------------------------------------------------
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        page_no = response.meta["page"]
+        text = self._readable(response, listing=page_no == 1)
+        if text is None:
+            return
+        page = parse_listing(text, response.url)
+        if page_no == 1:
+            self.tally.page1_items = len(page.items)
+            signature = listing_signature(page.items)
+            self.new_validators = (
+                _header(response, "ETag"),
+                _header(response, "Last-Modified"),
+                signature,
+            )
+            if not self.tally.full and page.items and signature == self.listing_hash:
+                self.tally.not_modified = True
+                return
+        if not page.items:
+            self.tally.layout_problem = f"listing page {page_no} ({response.url}) yields no items"
+            return
+        new_here = 0
+        for item in page.items:
+            self.tally.items_seen += 1
+            if item.url in self._queued:
+                continue
+            self._queued.add(item.url)
+            known = self.known.get(item.url)
+            new_here += known is None
+            if not domain_allowed(item.url, self.column_url, self.follow_domains):
+                if known is None:
+                    yield Listed(item=item)
+                continue
+            if known is not None and known.fetch_status == "fetched" and not self.tally.full:
+                continue
+            cond = known if known is not None and known.fetch_status == "fetched" else None
+            yield scrapy.Request(
+                item.url,
+                headers=conditional_headers(cond.etag, cond.last_modified) if cond else {},
+                callback=self.parse_notice,
+                errback=self.notice_failed,
+                meta=self._meta(item=item),
+            )
+        if page.next_url and (self.tally.full or new_here):
+            yield scrapy.Request(
+                page.next_url,
+                callback=self.parse_listing,
+                errback=self.listing_failed,
+                meta=self._meta(page=page_no + 1),
+            )
+
+    def listing_failed(self, failure: Any) -> None:
+        outcome = failure_outcome(type(failure.value).__name__, str(failure.value))
+        reason = f"{_describe(outcome)}: {failure.request.url} ({_exc_line(failure.value)})"
+        if failure.request.meta.get("page", 1) == 1:
+            self.tally.listing_failure = outcome
+            self.tally.failure_reason = reason
+        else:
+            self.tally.notice_failures.append(reason)
+
+    # --- notices ---------------------------------------------------------------------------------
+
+    def parse_notice(self, response: Response) -> Iterator[Any]:
+        item: ListingItem = response.meta["item"]
+        if response.status == 304:
+            self.tally.notices_same += 1
+            return
+        text = self._readable(response, listing=False)
+        if text is None:
+            yield Failed(item=item, error=f"HTTP {response.status}")
+            return
+        try:
+            page = parse_notice(text, response.url)
+        except NoticeParseError as e:
+            yield Failed(item=item, error=f"no readable text on the page ({e})")
+            return
+        yield FetchedNotice(
+            url=item.url,
+            title=page.title or item.title,
+            listing_date=item.date,
+            host=urlsplit(item.url).hostname or "",
+            published=page.published,
+            site=page.source,
+            body=page.body,
+            attachments=[{"name": a.name, "url": a.url} for a in page.attachments],
+            template=page.template,
+            encoding=response.meta.get("encoding"),
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+        )
+
+    def notice_failed(self, failure: Any) -> Iterator[Any]:
+        item: ListingItem = failure.request.meta["item"]
+        outcome = failure_outcome(type(failure.value).__name__, str(failure.value))
+        yield Failed(item=item, error=f"{_describe(outcome)} ({_exc_line(failure.value)})")
+
+    # --- shared ----------------------------------------------------------------------------------
+
+    def _readable(self, response: Response, *, listing: bool) -> str | None:
+        """Decoded text of a usable response, or None after recording why it is not usable."""
+        if response.status == 304:
+            if listing:
+                self.tally.not_modified = True
+            return None
+        text, encoding = decode_html(response.body, _header(response, "Content-Type"))
+        response.meta["encoding"] = encoding
+        challenge = detect_challenge(response.status, text)
+        if challenge:
+            self.tally.blocked_reason = f"{challenge} at {response.url}; not retried, never bypassed"
+            raise CloseSpider("blocked")
+        outcome = status_outcome(response.status)
+        if outcome is None:
+            return text
+        if outcome == "blocked":
+            self.tally.blocked_reason = f"HTTP {response.status} (anti-bot) at {response.url}"
+            raise CloseSpider("blocked")
+        if listing:
+            self.tally.listing_failure = outcome
+            self.tally.failure_reason = f"HTTP {response.status} from {response.url}"
+        return None
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _exc_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _describe(outcome: str) -> str:
+    return {
+        "unreachable": "site could not be reached",
+        "timeout": "timed out",
+        "too_large": "page too large",
+    }.get(outcome, "download failed")

@@ -9,6 +9,7 @@ before their parts (评审费 before 评审) because the alternation matches lef
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 # (pattern, kind, penalty in characters)
 _KEYWORDS: list[tuple[str, str, int]] = [
@@ -31,6 +32,9 @@ _KEYWORDS: list[tuple[str, str, int]] = [
 ]  # fmt: skip
 _RE = re.compile("|".join(f"(?P<k{i}>{p})" for i, (p, _, _) in enumerate(_KEYWORDS)))
 _BREAK = re.compile(r"[，,：:、]")
+# Keywords further than this from a window are ignored; bounding the search keeps long
+# sentences with many dates linear.
+REACH = 40
 
 
 def keywords(sentence: str) -> list[tuple[int, int, str, int]]:
@@ -49,10 +53,17 @@ def classify(
     others: list[tuple[int, int]],
     found: list[tuple[int, int, str, int]],
 ) -> str | None:
-    """Kind of the keyword nearest to ``span``; keywords behind another window belong to that one."""
+    """Kind of the keyword nearest to ``span``; keywords behind another window belong to that one.
+
+    ``others`` are all window spans of the sentence (``span`` itself may be among them).
+
+    ``found`` and ``others`` must be sorted by position.
+    """
     best: tuple[float, str] | None = None
     s, e = span
-    for ks, ke, kind, penalty in found:
+    lo = bisect_left(found, (s - REACH,))
+    hi = bisect_right(found, (e + REACH,))
+    for ks, ke, kind, penalty in found[lo:hi]:
         if not kind:
             continue
         if ke <= s:
@@ -62,7 +73,8 @@ def classify(
         else:
             gap = (s, s)
         dist: float = gap[1] - gap[0] + penalty
-        if any(gap[0] <= os_ and oe <= gap[1] for os_, oe in others):
+        i = bisect_left(others, gap[0], key=lambda o: o[0])
+        if i < len(others) and others[i][1] <= gap[1]:
             dist += 100
         # Labels usually sit before the date (网上申报时间：…), verbs after it; a clause break in
         # between is a weak sign the keyword belongs elsewhere.

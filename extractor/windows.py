@@ -57,19 +57,24 @@ def _blank(m: re.Match[str]) -> str:
     return " " * (m.end() - m.start())
 
 
+_REACH = 40  # clause context is bounded so sentences with thousands of dates stay linear
+
+
 def _clause(s: str, lo: int, hi: int) -> tuple[int, int]:
-    a = max((m.end() for m in _LEFT_BREAK.finditer(s, 0, lo)), default=0)
-    b = next((m.start() for m in _CLAUSE_BREAK.finditer(s, hi)), len(s))
+    start = max(0, lo - _REACH)
+    a = max((m.end() for m in _LEFT_BREAK.finditer(s, start, lo)), default=start)
+    b = next((m.start() for m in _CLAUSE_BREAK.finditer(s, hi, hi + _REACH)), min(len(s), hi + _REACH))
     return a, b
 
 
-def _negative(s: str, span: tuple[int, int], points: list[Point]) -> bool:
-    a, b = _clause(s, *span)
-    text = list(s[a:b])
-    for p in points:  # the points' own text (发布之日起) must not trigger the filter
-        for i in range(max(p.span[0], a), min(p.span[1], b)):
-            text[i - a] = " "
-    return bool(_NEGATIVE.search("".join(text)))
+def _negative(blanked: str, span: tuple[int, int]) -> bool:
+    """Whether the clause around ``span`` says this is not a window (exam, eligibility, …).
+
+    ``blanked`` is the sentence with the points' own text blanked, so that 发布之日起 cannot
+    trigger the filter.
+    """
+    a, b = _clause(blanked, *span)
+    return bool(_NEGATIVE.search(blanked, a, b))
 
 
 def _pair(s: str, points: list[Point]) -> list[_Raw]:
@@ -219,15 +224,21 @@ def extract_windows(text: str, published: date | None = None) -> list[Window]:
         if not points:
             prev_kind = classify(s, (len(s), len(s)), [], found) or prev_kind
             continue
-        raws = [r for r in _pair(s, points) if not _negative(s, r.span, points)]
+        chars = list(s)
+        for p in points:
+            chars[p.span[0] : p.span[1]] = " " * (p.span[1] - p.span[0])
+        blanked = "".join(chars)
+        raws = [r for r in _pair(s, points) if not _negative(blanked, r.span)]
         spans = [r.span for r in raws]
+        seen = 0  # points before the current window feed the context year
         for r in raws:
-            ctx.sentence_year = any(p.year is not None and p.span[1] <= r.span[1] for p in points)
-            _note_years([p for p in points if p.span[1] <= r.span[1]], ctx)
+            while seen < len(points) and points[seen].span[1] <= r.span[1]:
+                _note_years(points[seen : seen + 1], ctx)
+                seen += 1
             resolved = _resolve(r, ctx)
             if resolved is None:
                 continue
-            kind = classify(s, r.span, [x for x in spans if x != r.span], found) or prev_kind or "other"
+            kind = classify(s, r.span, spans, found) or prev_kind or "other"
             last = windows[-1] if windows else None
             if (
                 last is not None

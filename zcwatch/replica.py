@@ -1,0 +1,566 @@
+"""A local replica of the Guangzhou HR bureau's committee-notice column, served as an HTTP proxy.
+
+The tests and ``zcwatch demo`` cannot reach rsj.gz.gov.cn (the machine may have no internet, and a
+test must never depend on a government site's uptime), so this server answers for the real host names
+from static files under ``tests/site/<host>/…``. Clients use it as an HTTP proxy: requests arrive as
+``GET http://rsj.gz.gov.cn/path HTTP/1.1`` and are dispatched on the URI's host, so the crawler runs with
+its real URLs and only a proxy setting differs.
+
+Besides plain files it reproduces what the real site does to a crawler: conditional requests (ETag,
+Last-Modified, 304), edits in place, new notices appearing on page 1, and faults (5xx, hangs, WAF
+cookie challenges, a changed layout, oversized bodies, robots.txt closing the site).
+
+Standard library only, so it ships in the package without adding dependencies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html as htmllib
+import mimetypes
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import unquote, urlsplit
+
+__all__ = ["FAULTS", "LoggedRequest", "ReplicaServer", "default_root", "render_layout_variant"]
+
+DEFAULT_HOST = "rsj.gz.gov.cn"
+COLUMN_PATH = "/ywzt/rcgz/gzzc/zcsb/pstz/gzsggzjpwhndpsgztz/"
+COLUMN_URL = f"http://{DEFAULT_HOST}{COLUMN_PATH}"
+
+FAULTS = frozenset(
+    {
+        "http500",
+        "http503",
+        "hang",
+        "challenge412",
+        "challenge521",
+        "challenge200",
+        "layout",
+        "too_large",
+        "robots_disallow_all",
+    }
+)
+HANG_SECONDS = 30.0
+TOO_LARGE_BYTES = 12 * 1024 * 1024
+
+# The charset each host puts in Content-Type for its HTML. wjw.gz.gov.cn sends bare "text/html" and
+# leaves the charset to the page (a <meta> on one page, nothing at all on the other), as GBK sites do.
+HOST_CHARSET: dict[str, str | None] = {
+    "rsj.gz.gov.cn": "UTF-8",
+    "wjw.gz.gov.cn": None,
+    "www.gzhmu.edu.cn": "utf-8",
+}
+
+# Ruishu-style (412) and Jiasule-style (521) WAF answers: a script computes a cookie and reloads.
+CHALLENGE_412 = (
+    '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+    '<meta id="9DhefwqGPrzGxEp9hPaoag" content="ZmFrZS10b2tlbi1mb3ItdGVzdHM=" r="m">'
+    '<script type="text/javascript" r="m">$_ts=window["$_ts"];if(!$_ts)$_ts={};$_ts.nsd=78342;'
+    '$_ts.cd="qqqqrrAlEcEqqqqqqqqqqq";</script>'
+    '<script type="text/javascript" charset="utf-8" src="/4QbVtADbnLVIc/d.FxJzG50F.dfe1675.js" r="m">'
+    "</script>"
+    "</head><body><script>document.cookie='FSSBBIl1UgzbN7N80S=' + $_ts.nsd + '; path=/';"
+    "location.reload();</script></body></html>"
+)
+CHALLENGE_521 = (
+    "<html><body><script>document.cookie=('_')+('_')+('j')+('s')+('l')+('_')+('c')+('l')+('e')+('a')+('r')"
+    "+('a')+('n')+('c')+('e')+('_')+('s')+('=')+(+new Date()/1000|0)+'.123|0|abcdef%3D'"
+    "+';max-age=3600;path=/';location.href=location.pathname+location.search</script></body></html>"
+)
+CHALLENGE_200 = (
+    '<html><head><meta charset="utf-8"></head><body><script type="text/javascript">'
+    'document.cookie="acw_sc__v2=6757d0a3f1b7c; path=/; max-age=3600";location.reload();'
+    "</script></body></html>"
+)
+ERROR_5XX = (
+    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{code} 服务暂不可用</title></head>'
+    "<body><h1>{code}</h1><p>服务器繁忙，请稍后再试。</p><hr><address>nginx</address></body></html>"
+)
+NOT_FOUND = (
+    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>404 页面不存在</title></head>'
+    '<body><div class="error"><h1>404</h1><p>抱歉，您访问的页面不存在或已被删除。</p>'
+    '<p><a href="http://rsj.gz.gov.cn/">返回首页</a></p></div></body></html>'
+)
+ROBOTS_DISALLOW_ALL = "User-agent: *\nDisallow: /\n"
+
+_LISTING_NAME = re.compile(r"^index(?:_\d+)?\.html$")
+_LI = re.compile(r"<li(?P<attrs>[^>]*)>\s*<h4>(?P<inner>.*?)</h4>\s*(?P<after>.*?)</li>", re.S)
+_HREF = re.compile(r'href="([^"]*)"')
+_TITLE_ATTR = re.compile(r'title="([^"]*)"')
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def default_root() -> Path:
+    """<repo>/tests/site, found relative to this file (the package is installed in editable mode)."""
+    return Path(__file__).resolve().parent.parent / "tests" / "site"
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    host: str
+    path: str
+    headers: dict[str, str]
+    status: int
+    bytes_sent: int
+
+
+@dataclass
+class _Override:
+    body: bytes
+    content_type: str
+    etag: str
+    last_modified: float
+
+
+@dataclass
+class _State:
+    overrides: dict[tuple[str, str], _Override] = field(default_factory=dict)
+    # New notices shown at the top of page 1, newest first: (title, url, date).
+    added_items: list[tuple[str, str, str]] = field(default_factory=list)
+    faults: dict[str | None, str] = field(default_factory=dict)
+    last_stamp: float = 0.0
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _listing_items(page: str) -> list[tuple[str, str, str]]:
+    """(title, url, date) of the known-template listing items, read back from the replica's own markup."""
+    items = []
+    for m in _LI.finditer(page):
+        inner = m.group("inner")
+        href = _HREF.search(inner)
+        title = _TITLE_ATTR.search(inner)
+        date = _DATE.search(m.group("after"))
+        if href and title:
+            items.append(
+                (htmllib.unescape(title.group(1)).strip(), href.group(1), date.group(0) if date else "")
+            )
+    return items
+
+
+def render_layout_variant(page: str) -> str:
+    """The same listing in a redesigned template, so the known selectors find nothing.
+
+    Looks like a plausible CMS upgrade: different classes, dates as 2025年01月06日 beside the link,
+    a text-labelled pager; the column name meta is gone too.
+    """
+    rows = []
+    for title, url, date in _listing_items(page):
+        y, m, d = [*date.split("-"), "", "", ""][:3]
+        shown = f"{y}年{m}月{d}日" if date else ""
+        rows.append(
+            f'<div class="zc-item"><p class="zc-tit"><a href="{htmllib.escape(url)}" target="_blank">'
+            f'{htmllib.escape(title)}</a></p><p class="zc-date">{shown}</p></div>'
+        )
+    pager = []
+    for cls, label in (("next", "下一页"), ("last", "尾页")):
+        m2 = re.search(rf'<a class="{cls}" href="([^"]*)"', page)
+        if m2:
+            pager.append(f'<a href="{m2.group(1)}">{label}</a>')
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>评委会评审通知</title>'
+        '<link rel="stylesheet" href="/static/v2/css/main.css"></head><body>'
+        '<header class="site-head"><a href="http://rsj.gz.gov.cn/">首页</a> <a href="http://rsj.gz.gov.cn/zwgk/">'
+        '政务公开</a> <a href="http://rsj.gz.gov.cn/zwfw/">政务服务</a></header>'
+        '<section class="zc-list">' + "".join(rows) + "</section>"
+        '<nav class="pagination">' + " ".join(pager) + "</nav>"
+        '<footer class="site-foot">主办单位：广州市人力资源和社会保障局</footer></body></html>\n'
+    )
+
+
+def _insert_items(page: str, items: list[tuple[str, str, str]]) -> str:
+    """Insert new <li> rows after the pinned ones (class="top") at the top of the infoList."""
+    rows = "".join(
+        f'\n      <li>\n        <h4><a href="{htmllib.escape(url)}" target="_blank" title="\t\t\t'
+        f'{htmllib.escape(title)}\t\t\t">{htmllib.escape(title)}</a></h4>\n'
+        f'        <span class="time">[ {date} ]</span>\n      </li>'
+        for title, url, date in items
+    )
+    pinned_end = 0
+    for m in _LI.finditer(page):
+        if 'class="top"' in m.group("attrs"):
+            pinned_end = m.end()
+    if pinned_end:
+        return page[:pinned_end] + rows + page[pinned_end:]
+    marker = '<ul class="infoList">'
+    at = page.find(marker)
+    if at < 0:
+        return page
+    at += len(marker)
+    return page[:at] + rows + page[at:]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # stop() must not wait for a handler that is mid-"hang"; the stopping event wakes those anyway.
+    block_on_close = False
+    replica: ReplicaServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silence the default stderr access log; requests are recorded in ReplicaServer.requests."""
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def do_CONNECT(self) -> None:
+        # HTTPS tunnelling is not replicated: the listing links use http:// (see tests/site/README.md).
+        self._send(501, b"CONNECT not supported by the replica\n", "text/plain; charset=utf-8", head=False)
+
+    # -- dispatch
+
+    def _target(self) -> tuple[str, str]:
+        raw = self.path
+        if raw.startswith(("http://", "https://")):
+            parts = urlsplit(raw)
+            host = parts.hostname or DEFAULT_HOST
+            path = parts.path or "/"
+            if parts.query:
+                path += "?" + parts.query
+            return host.lower(), path
+        host_header = (self.headers.get("Host") or "").split(":", 1)[0].lower()
+        if not host_header or host_header in ("127.0.0.1", "localhost"):
+            host_header = DEFAULT_HOST
+        return host_header, raw or "/"
+
+    def _serve(self, head: bool) -> None:
+        replica = self.server.replica
+        host, path = self._target()
+        self._host, self._logpath = host, path
+        fault = replica._fault_for(path)
+        if fault is not None and self._apply_fault(fault, host, path, head):
+            return
+        found = replica._lookup(host, path)
+        if found is None:
+            self._send(404, NOT_FOUND.encode(), "text/html; charset=utf-8", head)
+            return
+        if isinstance(found, str):  # a directory without its trailing slash
+            self._send(301, b"", "text/html", head, extra={"Location": f"http://{host}{found}"})
+            return
+        body, ctype, etag, mtime = found
+        if fault == "layout" and _LISTING_NAME.match(path.rsplit("/", 1)[-1] or "index.html"):
+            body = render_layout_variant(body.decode("utf-8")).encode("utf-8")
+            etag = _etag(body)
+        last_modified = formatdate(mtime, usegmt=True)
+        if self._not_modified(etag, mtime):
+            self._send(304, b"", None, head=True, extra={"ETag": etag, "Last-Modified": last_modified})
+            return
+        self._send(200, body, ctype, head, extra={"ETag": etag, "Last-Modified": last_modified})
+
+    def _not_modified(self, etag: str, mtime: float) -> bool:
+        inm = self.headers.get("If-None-Match")
+        if inm is not None:  # RFC 9110: If-None-Match wins over If-Modified-Since
+            tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
+            return "*" in tags or etag in tags
+        ims = self.headers.get("If-Modified-Since")
+        if ims:
+            try:
+                since = parsedate_to_datetime(ims).timestamp()
+            except (TypeError, ValueError, IndexError):
+                return False
+            return int(mtime) <= int(since)
+        return False
+
+    def _apply_fault(self, fault: str, host: str, path: str, head: bool) -> bool:
+        """Answer with the fault if it applies to this request; False lets the normal answer through."""
+        replica = self.server.replica
+        is_robots = path.split("?", 1)[0] == "/robots.txt"
+        if fault == "robots_disallow_all":
+            if not is_robots:
+                return False
+            self._send(200, ROBOTS_DISALLOW_ALL.encode(), "text/plain", head)
+            return True
+        if fault == "layout":
+            return False  # handled after lookup, listing pages only
+        if fault == "hang":
+            replica._stopping.wait(HANG_SECONDS)
+            if replica._stopping.is_set():
+                self.close_connection = True
+                replica._log(self.command, host, path, dict(self.headers.items()), 0, 0)
+                return True
+            return False
+        if fault in ("http500", "http503"):
+            code = 500 if fault == "http500" else 503
+            extra = {"Retry-After": "120"} if code == 503 else None
+            self._send(
+                code, ERROR_5XX.format(code=code).encode(), "text/html; charset=utf-8", head, extra=extra
+            )
+            return True
+        if fault == "challenge412":
+            extra = {"Set-Cookie": "FSSBBIl1UgzbN7N80O=fake; Path=/; HttpOnly"}
+            self._send(412, CHALLENGE_412.encode(), "text/html; charset=utf-8", head, extra=extra)
+            return True
+        if fault == "challenge521":
+            extra = {"Set-Cookie": "__jsluid_h=0123456789abcdef; max-age=31536000; path=/; HttpOnly"}
+            self._send(521, CHALLENGE_521.encode(), "text/html", head, extra=extra)
+            return True
+        if fault == "challenge200":
+            self._send(200, CHALLENGE_200.encode(), "text/html; charset=utf-8", head)
+            return True
+        if fault == "too_large":
+            self._send_large(head)
+            return True
+        return False
+
+    # -- output
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        head: bool,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        sent = 0
+        try:
+            self.send_response(status)
+            if content_type:
+                self.send_header("Content-Type", content_type)
+            if status != 304:
+                self.send_header("Content-Length", str(len(body)))
+            for key, value in (extra or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            if not head and status != 304 and body:
+                self.wfile.write(body)
+                sent = len(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        self.server.replica._log(
+            self.command, self._host, self._logpath, dict(self.headers.items()), status, sent
+        )
+
+    def _send_large(self, head: bool) -> None:
+        chunk = b"<!-- " + b"x" * (64 * 1024 - 9) + b" -->\n"
+        prefix = b'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>\n'
+        sent = 0
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=UTF-8")
+            self.send_header("Content-Length", str(TOO_LARGE_BYTES))
+            self.end_headers()
+            if not head:
+                self.wfile.write(prefix)
+                sent = len(prefix)
+                while sent < TOO_LARGE_BYTES:
+                    piece = chunk[: TOO_LARGE_BYTES - sent]
+                    self.wfile.write(piece)
+                    sent += len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        self.server.replica._log(
+            self.command, self._host, self._logpath, dict(self.headers.items()), 200, sent
+        )
+
+
+class ReplicaServer:
+    """Serves tests/site/<host>/… to clients that use it as an HTTP proxy; see the module docstring."""
+
+    column_url = COLUMN_URL
+
+    def __init__(self, root: Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.root = (root or default_root()).resolve()
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"replica site not found: {self.root}")
+        self._bind = (host, port)
+        self._lock = threading.Lock()
+        self._log_entries: list[LoggedRequest] = []
+        self._state = _State()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle
+
+    def start(self) -> ReplicaServer:
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        server = _Server(self._bind, _Handler)
+        server.replica = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
+        self._thread.name = "zcwatch-replica"
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes handlers sleeping in the "hang" fault
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> ReplicaServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("replica server is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def proxy_url(self) -> str:
+        return f"http://{self._bind[0]}:{self.port}"
+
+    # -- request log
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        with self._lock:
+            return list(self._log_entries)
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self._log_entries.clear()
+
+    def _log(
+        self, method: str, host: str, path: str, headers: dict[str, str], status: int, sent: int
+    ) -> None:
+        with self._lock:
+            self._log_entries.append(LoggedRequest(method, host, path, headers, status, sent))
+
+    # -- behaviour changes
+
+    def set_fault(self, fault: str | None, path: str | None = None) -> None:
+        """Inject a fault for one path (e.g. "/robots.txt" or a page's path) or, with path=None, everything.
+
+        fault=None clears the fault for that path.
+        """
+        if fault is not None and fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; known: {', '.join(sorted(FAULTS))}")
+        key = self._path_key(path) if path is not None else None
+        with self._lock:
+            if fault is None:
+                self._state.faults.pop(key, None)
+            else:
+                self._state.faults[key] = fault
+
+    def edit(self, url: str, html: str | bytes) -> None:
+        """Replace a page's content in place; it gets a new ETag and a later Last-Modified."""
+        host, path = self._split_url(url)
+        body = html.encode("utf-8") if isinstance(html, str) else html
+        charset = "UTF-8" if isinstance(html, str) else HOST_CHARSET.get(host)
+        ctype = self._content_type(path, charset)
+        with self._lock:
+            self._state.overrides[(host, path)] = _Override(body, ctype, _etag(body), self._next_stamp())
+
+    def add_listing_item(self, title: str, url: str, date: str, html: str) -> None:
+        """A new notice appears at the top of page 1 (below the pinned items) and its page is served at url.
+
+        Only page 1 grows: the replica does not push its last item over to page 2.
+        """
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            raise ValueError(f"date must be YYYY-MM-DD, got {date!r}")
+        self.edit(url, html)
+        with self._lock:
+            self._state.added_items.insert(0, (title, url, date))
+            self._state.last_stamp = self._next_stamp()
+
+    def reset(self) -> None:
+        """Drop faults, edits and added items (the request log is kept; see clear_log)."""
+        with self._lock:
+            self._state = _State(last_stamp=self._state.last_stamp)
+
+    # -- internals used by the handler
+
+    def _next_stamp(self) -> float:
+        # Last-Modified has one-second resolution: keep every change strictly later than the previous one
+        # and than any file, so If-Modified-Since never hides an edit made within the same second.
+        stamp = max(float(int(time.time())), self._state.last_stamp + 1)
+        self._state.last_stamp = stamp
+        return stamp
+
+    def _fault_for(self, path: str) -> str | None:
+        key = self._path_key(path)
+        with self._lock:
+            return self._state.faults.get(key) or self._state.faults.get(None)
+
+    @staticmethod
+    def _path_key(path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            path = urlsplit(path).path or "/"
+        path = unquote(path.split("?", 1)[0].split("#", 1)[0]) or "/"
+        return path + "index.html" if path.endswith("/") else path
+
+    @staticmethod
+    def _split_url(url: str) -> tuple[str, str]:
+        parts = urlsplit(url)
+        if not parts.hostname:
+            raise ValueError(f"need an absolute http:// URL, got {url!r}")
+        return parts.hostname.lower(), ReplicaServer._path_key(parts.path or "/")
+
+    @staticmethod
+    def _content_type(path: str, charset: str | None) -> str:
+        if path.endswith((".html", ".htm")):
+            return f"text/html; charset={charset}" if charset else "text/html"
+        if path.endswith(".txt"):
+            return "text/plain"
+        guessed, _ = mimetypes.guess_type(path)
+        return guessed or "application/octet-stream"
+
+    def _lookup(self, host: str, raw_path: str) -> tuple[bytes, str, str, float] | str | None:
+        """(body, content type, etag, mtime), a redirect target path, or None for 404."""
+        path = self._path_key(raw_path)
+        with self._lock:
+            override = self._state.overrides.get((host, path))
+            added = list(self._state.added_items)
+            stamp = self._state.last_stamp
+        if override is not None:
+            return override.body, override.content_type, override.etag, override.last_modified
+        host_dir = (self.root / host).resolve()
+        if not host.replace(".", "").replace("-", "").isalnum() or not host_dir.is_dir():
+            return None
+        file = (host_dir / path.lstrip("/")).resolve()
+        if not file.is_relative_to(host_dir):
+            return None
+        if file.is_dir():
+            return path + "/"
+        if not file.is_file():
+            return None
+        body = file.read_bytes()
+        mtime = file.stat().st_mtime
+        if added and host == DEFAULT_HOST and path == COLUMN_PATH + "index.html":
+            body = _insert_items(body.decode("utf-8"), added).encode("utf-8")
+            mtime = max(mtime, stamp)
+        return body, self._content_type(path, HOST_CHARSET.get(host)), _etag(body), mtime
+
+
+if __name__ == "__main__":  # manual use: python -m zcwatch.replica, then point a browser's proxy at it
+    with ReplicaServer() as replica:
+        print(f"replica proxy on {replica.proxy_url}; column {replica.column_url}")
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)

@@ -190,9 +190,7 @@ def _dateparser() -> Callable[[Doc], list[tuple[str | None, Pair]]] | None:
     return run
 
 
-def evaluate(
-    name: str, fn: Callable[[Doc], list[tuple[str | None, Pair]]], docs: list[Doc], repeat: int
-) -> Score:
+def evaluate(fn: Callable[[Doc], list[tuple[str | None, Pair]]], docs: list[Doc], repeat: int) -> Score:
     score = Score()
     results: list[list[tuple[str | None, Pair]]] = []
     t0 = time.perf_counter()

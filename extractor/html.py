@@ -21,6 +21,8 @@ def html_to_text(html: str) -> str:
         tag.decompose()
     for br in soup.find_all("br"):
         br.replace_with("\n")
+    for cell in soup.find_all(["td", "th"]):  # table rows become "label date" lines
+        cell.append(" ")
     paragraphs: list[str] = []
     for block in soup.find_all(_BLOCKS):
         if block.find(_BLOCKS):  # the innermost blocks carry the text; avoid duplicates

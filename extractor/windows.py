@@ -22,26 +22,29 @@ _SPLIT = re.compile(r"[。；;\n]+")
 _CONNECTOR = re.compile(
     r"\s?(?:\)\s?)?(?:起|开始)?\s?[,，]?\s?(?:至|到|—{1,2}|-{1,2}|~|–|－|～)\s?(?:同年\s?)?"
 )
-_EXTEND = re.compile(r"[^,，。]{0,12}?(?:延长|延|延期|推迟|顺延|调整)(?:至|到)\s?")
+_EXTEND = re.compile(r"[^,，。]{0,12}?(?:延长|延|延期|延后|推迟|顺延|调整)(?:至|到)\s?")
 _REPLACE = re.compile(r"[^。]{0,6}?(?:调整为|变更为|更改为|改为|调整至|更正为)\s?")
 _END_AFTER = re.compile(
     r"\s?(?:\)\s?)?(?:前|之前|以前|止|为止|截止|结束|关闭|后[^，,。]{0,10}关闭|后不再|后停止|后系统)"
 )
 _END_BEFORE = re.compile(
     r"(?:截止|截至|截止到|截止至|截止于)(?:时间|日期)?\s?(?:为|是|到|至|于|在)?\s?:?\s?$"
-    r"|(?:延长|延|延期|推迟|顺延)(?:至|到)\s?$|(?:不迟于|最迟|最晚)(?:于|在|到)?\s?$"
+    r"|(?:延长|延|延期|延后|推迟|顺延)(?:至|到)\s?$|(?:不迟于|最迟|最晚)(?:于|在|到)?\s?$"
+    r"|(?:关闭|结束|截止|停止)(?:时间|日期)\s?(?:为|是)?\s?:?\s?$"
 )
+_START_BEFORE = re.compile(r"(?:开始|开放|启动)(?:时间|日期)\s?(?:为|是)?\s?:?\s?$")
 _START_AFTER = re.compile(r"\s?(?:\)\s?)?(?:起|开始|以后|开放|启动)")
 _SINGLE_BEFORE = re.compile(r"(?:定于|拟于|将于|计划于|时间为|时间是|时间:)\s?$")
 _SUPERSEDED = re.compile(r"原(?:定|定于|定为|计划|为|来)?的?\s?$")
 _NEGATIVE = re.compile(
     r"计算|年龄|资历|任职|任现职|业绩|成果|论文|发表|考试|笔试|面试|答辩|每年|通常|一般(?:在|为|于)|历年|往年|"
-    r"印发|下发|出台|发布的|发布(?:时间|日期)|成文日期|颁布|实施|施行|学时|出生|毕业|取得|生效|《"
+    r"近\d年|近[一二三四五六七八九十]年|以来|印发|下发|出台|发布的|发布(?:时间|日期)|成文日期|颁布|实施|施行|学时|出生|毕业|取得|生效|《"
 )
 # Brackets that quote the old window (原定为…) and document numbers (〔2024〕29号) are noise.
 _NOISE = re.compile(
     r"\([^()]{0,60}原[^()]{0,60}\)|[〔\[【(]\s?\d{4}\s?[〕\]】)]\s?\d{1,4}\s?号|第\s?\d{1,4}\s?号"
 )
+_SEASON = re.compile(r"(20\d{2})\s?年度")
 _CLAUSE_BREAK = re.compile(r"[，,。；;:：]")
 _LEFT_BREAK = re.compile(r"[，,。；;]")  # a label before a colon (考试时间：…) belongs to the clause
 
@@ -101,7 +104,7 @@ def _pair(s: str, points: list[Point]) -> list[_Raw]:
             raws.append(_Raw(p.span, p, None))
         elif _END_BEFORE.search(before) or _END_AFTER.match(after):
             raws.append(_Raw(p.span, None, p))
-        elif _START_AFTER.match(after) and p.full:
+        elif (_START_AFTER.match(after) or _START_BEFORE.search(before)) and p.full:
             raws.append(_Raw(p.span, p, None))
         elif _SINGLE_BEFORE.search(before) and p.month is not None:
             raws.append(_Raw(p.span, p, p))
@@ -133,6 +136,7 @@ class _Context:
     year: int | None = None  # last explicit year seen in the notice, with its month
     month: int = 1
     sentence_year: bool = False
+    review_year: int | None = None  # the notice's 年度, last resort for undated years
 
 
 def _year_for(p: Point, ctx: _Context) -> int | None:
@@ -146,6 +150,9 @@ def _year_for(p: Point, ctx: _Context) -> int | None:
         return pub.year + 1 if month < pub.month - 2 else pub.year
     if ctx.year is not None:
         return ctx.year + 1 if month < ctx.month - 6 else ctx.year
+    if ctx.review_year is not None:
+        # A 年度 season runs January–June of the next year; a few committees start in autumn.
+        return ctx.review_year + 1 if month <= 6 else ctx.review_year
     return None
 
 
@@ -211,6 +218,8 @@ def _note_years(points: list[Point], ctx: _Context) -> None:
 def extract_windows(text: str, published: date | None = None) -> list[Window]:
     """Windows of a notice in the order they appear."""
     ctx = _Context(published)
+    season = _SEASON.search(normalise(text[:3000]))
+    ctx.review_year = int(season.group(1)) if season else None
     windows: list[Window] = []
     prev_kind: str | None = None
     for raw_sentence in _SPLIT.split(text):

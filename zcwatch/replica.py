@@ -16,6 +16,7 @@ Standard library only, so it ships in the package without adding dependencies.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import html as htmllib
 import mimetypes
@@ -296,7 +297,7 @@ class _Handler(BaseHTTPRequestHandler):
             replica._stopping.wait(HANG_SECONDS)
             if replica._stopping.is_set():
                 self.close_connection = True
-                replica._log(self.command, host, path, dict(self.headers.items()), 0, 0)
+                replica._append_log(LoggedRequest(self.command, host, path, dict(self.headers.items()), 0, 0))
                 return True
             return False
         if fault in ("http500", "http503"):
@@ -332,7 +333,9 @@ class _Handler(BaseHTTPRequestHandler):
         head: bool,
         extra: dict[str, str] | None = None,
     ) -> None:
-        sent = 0
+        planned = len(body) if not head and status != 304 else 0
+        # Logged before the response leaves, so a client that has its answer always finds it in the log.
+        entry = self._log_planned(status, planned)
         try:
             self.send_response(status)
             if content_type:
@@ -342,18 +345,16 @@ class _Handler(BaseHTTPRequestHandler):
             for key, value in (extra or {}).items():
                 self.send_header(key, value)
             self.end_headers()
-            if not head and status != 304 and body:
+            if planned:
                 self.wfile.write(body)
-                sent = len(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
-        self.server.replica._log(
-            self.command, self._host, self._logpath, dict(self.headers.items()), status, sent
-        )
+            self.server.replica._correct_log(entry, 0)
 
     def _send_large(self, head: bool) -> None:
         chunk = b"<!-- " + b"x" * (64 * 1024 - 9) + b" -->\n"
         prefix = b'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>\n'
+        entry = self._log_planned(200, 0 if head else TOO_LARGE_BYTES)
         sent = 0
         try:
             self.send_response(200)
@@ -368,10 +369,16 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(piece)
                     sent += len(piece)
         except (BrokenPipeError, ConnectionResetError):
+            # A client with a size limit hangs up early: record what actually went out.
             self.close_connection = True
-        self.server.replica._log(
-            self.command, self._host, self._logpath, dict(self.headers.items()), 200, sent
+            self.server.replica._correct_log(entry, sent)
+
+    def _log_planned(self, status: int, planned: int) -> LoggedRequest:
+        entry = LoggedRequest(
+            self.command, self._host, self._logpath, dict(self.headers.items()), status, planned
         )
+        self.server.replica._append_log(entry)
+        return entry
 
 
 class ReplicaServer:
@@ -446,11 +453,16 @@ class ReplicaServer:
         with self._lock:
             self._log_entries.clear()
 
-    def _log(
-        self, method: str, host: str, path: str, headers: dict[str, str], status: int, sent: int
-    ) -> None:
+    def _append_log(self, entry: LoggedRequest) -> None:
         with self._lock:
-            self._log_entries.append(LoggedRequest(method, host, path, headers, status, sent))
+            self._log_entries.append(entry)
+
+    def _correct_log(self, entry: LoggedRequest, sent: int) -> None:
+        with self._lock:
+            for i, logged in enumerate(self._log_entries):
+                if logged is entry:
+                    self._log_entries[i] = dataclasses.replace(entry, bytes_sent=sent)
+                    break
 
     # -- behaviour changes
 

@@ -4,7 +4,8 @@ Reads ``[crawl]``: ``delay`` -> DOWNLOAD_DELAY (fixed, not randomised, so it is 
 than configured), ``timeout`` -> DOWNLOAD_TIMEOUT, ``max_bytes`` -> DOWNLOAD_MAXSIZE,
 ``user_agent``/``contact`` -> USER_AGENT. Always: ROBOTSTXT_OBEY, one request at a time
 (CONCURRENT_REQUESTS=1), no cookies (a challenge cookie is never replayed), one retry for
-transient errors, no telnet console.
+transient errors, no telnet console, and ``crawler.middleware.ChallengeGuard`` so nothing is
+requested after an anti-bot challenge.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "LOG_ENABLED": False,
         "HTTPERROR_ALLOW_ALL": True,
         "ITEM_PIPELINES": {"crawler.pipeline.StorePipeline": 100},
+        # After RobotsTxtMiddleware (100), so a challenged robots.txt also stops the listing request.
+        "DOWNLOADER_MIDDLEWARES": {"crawler.middleware.ChallengeGuard": 120},
         "DEFAULT_REQUEST_HEADERS": {
             "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
             "Accept-Language": "zh-CN,zh;q=0.9",

@@ -116,12 +116,18 @@ class ColumnSpider(scrapy.Spider):
                 _header(response, "Last-Modified"),
                 signature,
             )
-            if not self.tally.full and page.items and signature == self.listing_hash:
+            if not self.tally.full and page.items and not page.fallback and signature == self.listing_hash:
                 self.tally.not_modified = True
                 return
         if not page.items:
             self.tally.layout_problem = f"listing page {page_no} ({response.url}) yields no items"
             return
+        if page.fallback and not self.tally.layout_problem:
+            # Carry on with what the generic link scan found, but never call this crawl ok.
+            self.tally.layout_problem = (
+                f"listing page {page_no} ({response.url}) no longer matches the known template; "
+                f"{len(page.items)} items found by the generic link scan"
+            )
         new_here = 0
         for item in page.items:
             self.tally.items_seen += 1
@@ -153,6 +159,8 @@ class ColumnSpider(scrapy.Spider):
             )
 
     def listing_failed(self, failure: Any) -> None:
+        if self.tally.blocked_reason:  # dropped by ChallengeGuard: the outcome is blocked already
+            return
         outcome = failure_outcome(type(failure.value).__name__, str(failure.value))
         reason = f"{_describe(outcome)}: {failure.request.url} ({_exc_line(failure.value)})"
         if failure.request.meta.get("page", 1) == 1:
@@ -193,6 +201,8 @@ class ColumnSpider(scrapy.Spider):
         )
 
     def notice_failed(self, failure: Any) -> Iterator[Any]:
+        if self.tally.blocked_reason:  # dropped by ChallengeGuard, not a failure of this notice
+            return
         item: ListingItem = failure.request.meta["item"]
         outcome = failure_outcome(type(failure.value).__name__, str(failure.value))
         yield Failed(item=item, error=f"{_describe(outcome)} ({_exc_line(failure.value)})")

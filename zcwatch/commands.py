@@ -52,7 +52,7 @@ def show_config(args: argparse.Namespace) -> int:
 
 
 def crawl(args: argparse.Namespace) -> int:
-    from scheduler.cycle import crawl_sources
+    from scheduler.crawljob import crawl_sources
 
     config = _config(args)
     sources = [config.source(args.source)] if args.source else list(config.sources)

@@ -1,0 +1,194 @@
+"""The alert planner: which alerts are due at ``now``, as a plain function of the stored state.
+
+Level-triggered: nothing remembers "the last run". Each run looks at every live window and at
+the ledger and returns the alerts whose moment has come and that no ledger row covers yet, so
+a missed run, a sleep or a week of downtime catches up exactly once. An alert whose moment has
+passed *and* that is no longer useful (the window it announces has opened or closed) comes back
+as ``skipped`` so the ledger records it instead of sending it.
+
+Moments, for a window of a subscribed kind (default: apply, accept), at ``alerts.opens_at``
+local time:
+- ``month_ahead``: lead days before the start, if the window was known by then; else
+- ``announced``: at once when a window is found after its month-ahead moment;
+- ``opens``: on the start day; ``closing_soon``: N days before the end;
+- ``changed``: when a later version of a window that was already alerted appears;
+- ``estimate``: month-ahead on last season's dates moved a year on, until the real notice.
+
+Coverage (what "already sent" means) is per subscriber and channel: month_ahead/announced once
+per window key; opens once per start date; closing_soon once per end date; changed once per
+version; estimate once per key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from zcwatch.timeutil import SHANGHAI, window_point
+
+DEFAULT_KINDS = ("apply", "accept")
+RECENT_DAYS = 30  # windows that closed longer ago than this are not planned at all
+
+
+@dataclass(frozen=True)
+class PlanWindow:
+    id: int
+    key: str
+    version: int
+    committee: str
+    kind: str
+    start: str | None
+    end: str | None
+    status: str  # current | estimate
+    first_seen: datetime  # aware: when the key's first version was stored
+    version_seen: datetime  # aware: when this version was stored
+
+
+@dataclass(frozen=True)
+class PlanChannel:
+    subscriber: str
+    channel: str
+    lead_days: int
+    kinds: tuple[str, ...]
+    committees: tuple[str, ...]
+    quiet_hours: str = ""
+
+    def wants(self, w: PlanWindow) -> bool:
+        kinds = self.kinds or DEFAULT_KINDS
+        if w.kind not in kinds:
+            return False
+        return not self.committees or any(k in w.committee for k in self.committees)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    subscriber: str
+    channel: str
+    key: str
+    version: int
+    kind: str
+    start: str | None
+    end: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Planned:
+    subscriber: str
+    channel: str
+    window_id: int
+    key: str
+    version: int
+    kind: str
+    due_at: datetime  # aware
+    status: str  # pending | skipped
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    closing_soon_days: int = 3
+    opens_at: time = time(9, 0)
+    tz: ZoneInfo = SHANGHAI
+
+
+def _at(d: date, settings: PlanSettings) -> datetime:
+    return datetime.combine(d, settings.opens_at, tzinfo=settings.tz)
+
+
+def after_quiet_hours(moment: datetime, quiet: str) -> datetime:
+    """Move a moment that falls in "HH:MM-HH:MM" (may wrap midnight) to the end of that period."""
+    if not quiet:
+        return moment
+    a, _, b = quiet.partition("-")
+    start, end = time.fromisoformat(a), time.fromisoformat(b)
+    t = moment.timetz().replace(tzinfo=None)
+    inside = (start <= t < end) if start < end else (t >= start or t < end)
+    if not inside:
+        return moment
+    day = moment.date() if (start < end or t < end) else moment.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=moment.tzinfo)
+
+
+def _candidates(
+    w: PlanWindow, c: PlanChannel, s: PlanSettings, now: datetime
+) -> Iterable[tuple[str, datetime, datetime | None]]:
+    """(alert kind, due moment, useful until) for one window and one channel."""
+    # A window is known no later than `now`: this keeps `--now` in the past meaningful.
+    first_seen, version_seen = min(w.first_seen, now), min(w.version_seen, now)
+    start_t = window_point(w.start, s.tz) if w.start else None
+    end_t = window_point(w.end, s.tz, end=True) if w.end else None
+    if w.status == "estimate":
+        if w.start:
+            ahead = _at(date.fromisoformat(w.start[:10]) - timedelta(days=c.lead_days), s)
+            yield "estimate", ahead, start_t
+        return
+    if w.start:
+        ahead = _at(date.fromisoformat(w.start[:10]) - timedelta(days=c.lead_days), s)
+        if first_seen <= ahead:
+            yield "month_ahead", ahead, start_t
+        else:
+            yield "announced", first_seen, end_t or start_t
+        opens = _at(date.fromisoformat(w.start[:10]), s)
+        yield "opens", opens, end_t or (opens + timedelta(days=1))
+    else:
+        yield "announced", first_seen, end_t
+    if w.end and s.closing_soon_days > 0:
+        closing = _at(date.fromisoformat(w.end[:10]) - timedelta(days=s.closing_soon_days), s)
+        if start_t is None or closing > _at(start_t.date(), s):
+            yield "closing_soon", closing, end_t
+    if w.version > 1:
+        yield "changed", version_seen, end_t
+
+
+def _covered(kind: str, w: PlanWindow, rows: list[LedgerRow]) -> bool:
+    if kind in ("month_ahead", "announced"):
+        return any(r.kind in ("month_ahead", "announced") for r in rows)
+    if kind == "opens":
+        return any(r.kind == "opens" and r.start == w.start for r in rows)
+    if kind == "closing_soon":
+        return any(r.kind == "closing_soon" and r.end == w.end for r in rows)
+    if kind == "changed":
+        return any(r.kind == "changed" and r.version == w.version for r in rows)
+    return any(r.kind == kind for r in rows)
+
+
+def plan(
+    now: datetime,
+    windows: Iterable[PlanWindow],
+    channels: Iterable[PlanChannel],
+    ledger: Iterable[LedgerRow],
+    settings: PlanSettings,
+) -> list[Planned]:
+    by_target: dict[tuple[str, str, str], list[LedgerRow]] = {}
+    for r in ledger:
+        by_target.setdefault((r.subscriber, r.channel, r.key), []).append(r)
+    horizon = now - timedelta(days=RECENT_DAYS)
+    live = [w for w in windows if not w.end or window_point(w.end, settings.tz, end=True) >= horizon]
+    out: list[Planned] = []
+    channels = list(channels)
+    for w in live:
+        for c in channels:
+            if not c.wants(w):
+                continue
+            rows = by_target.get((c.subscriber, c.channel, w.key), [])
+            for kind, due, useful_until in _candidates(w, c, settings, now):
+                if due > now or _covered(kind, w, rows):
+                    continue
+                if kind == "changed" and not any(r.version < w.version and r.status == "sent" for r in rows):
+                    continue  # nobody was told about the old dates: nothing to correct
+                stale = useful_until is not None and now > useful_until
+                out.append(
+                    Planned(
+                        subscriber=c.subscriber,
+                        channel=c.channel,
+                        window_id=w.id,
+                        key=w.key,
+                        version=w.version,
+                        kind=kind,
+                        due_at=due if stale else after_quiet_hours(max(due, now), c.quiet_hours),
+                        status="skipped" if stale else "pending",
+                    )
+                )
+    return out

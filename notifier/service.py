@@ -1,0 +1,292 @@
+"""Planning and delivering alerts: the glue between config, ledger, planner, messages and channels.
+
+One run: (1) in one transaction, make estimates, plan what is due and insert it into the ledger;
+(2) claim what is sendable and commit; (3) send each channel's alerts with no transaction open
+(batched into one message where the channel is rate-limited); (4) record each outcome in its
+own short transaction. One failing channel never blocks the others, and a channel that
+succeeded is never re-sent because another failed: outcomes are recorded per channel.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from itertools import groupby
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from notifier import channels as ch
+from notifier.ledger import (
+    alert_context,
+    claim,
+    claimable,
+    ledger_rows,
+    materialize_estimates,
+    plan_windows,
+    record_failed,
+    record_planned,
+    record_sent,
+)
+from notifier.messages import DEFAULT_CHECKLIST, Alert, Message, render_alert, render_batch
+from notifier.planner import PlanChannel, Planned, PlanSettings, after_quiet_hours, plan
+from store.db import transaction
+from store.models import Delivery, Window
+from zcwatch.config import Config, Subscriber
+from zcwatch.errors import EXIT_FAILED, EXIT_OK, UserError
+from zcwatch.timeutil import now_local
+
+Sender = Callable[[str, Message], ch.SendResult]
+
+
+@dataclass(frozen=True)
+class Channel:
+    subscriber: Subscriber
+    url: str
+
+    @property
+    def id(self) -> str:
+        return ch.channel_id(self.url)
+
+    @property
+    def label(self) -> str:
+        return ch.masked(self.url)
+
+
+def apprise_config_urls(path: str, tags: tuple[str, ...]) -> list[str]:
+    """The URLs of an Apprise config file (YAML or TEXT), filtered by tags when given."""
+    import apprise
+
+    ac = apprise.AppriseConfig()
+    if not ac.add(path):
+        raise UserError(f"cannot read the Apprise config file {path}")
+    servers = ac.services()
+    wanted = set(tags)
+    return [s.url() for s in servers if not wanted or wanted & set(s.tags)]
+
+
+def subscriber_channels(config: Config) -> list[Channel]:
+    out: list[Channel] = []
+    for sub in config.subscribers:
+        urls = list(sub.urls)
+        if sub.apprise_config:
+            urls += apprise_config_urls(sub.apprise_config, sub.tags)
+        out += [Channel(sub, u) for u in dict.fromkeys(urls)]
+    return out
+
+
+def _plan_settings(config: Config) -> PlanSettings:
+    return PlanSettings(
+        closing_soon_days=config.alerts.closing_soon_days,
+        opens_at=time.fromisoformat(config.alerts.opens_at),
+        tz=config.tz,
+    )
+
+
+def _plan_channels(config: Config, chans: list[Channel]) -> list[PlanChannel]:
+    return [
+        PlanChannel(
+            subscriber=c.subscriber.name,
+            channel=c.id,
+            lead_days=c.subscriber.lead_days or config.alerts.lead_days,
+            kinds=c.subscriber.kinds,
+            committees=c.subscriber.committees,
+            quiet_hours=c.subscriber.quiet_hours,
+        )
+        for c in chans
+    ]
+
+
+@dataclass
+class NotifyReport:
+    planned: int = 0
+    skipped: int = 0
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    possible_duplicates: int = 0
+    problems: list[str] = field(default_factory=list)
+    would_send: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.dead == 0
+
+    def summary(self) -> str:
+        if not (self.planned or self.sent or self.failed or self.dead or self.skipped):
+            return "notify: nothing due"
+        return (
+            f"notify: {self.sent} sent, {self.failed} failed (will retry), {self.dead} dead, "
+            f"{self.skipped} skipped (too late to be useful)"
+        )
+
+
+def _alert(config: Config, session: Session, d: Delivery, now: datetime) -> Alert:
+    c = alert_context(session, d)
+    return Alert(
+        kind=d.alert_kind,
+        committee=c.committee,
+        window_kind=c.window_kind,
+        start=c.start,
+        end=c.end,
+        notice_url=c.notice_url,
+        notice_title=c.notice_title,
+        today=now.astimezone(config.tz).date(),
+        previous_start=c.previous_start,
+        previous_end=c.previous_end,
+        checklist=config.alerts.checklist or DEFAULT_CHECKLIST,
+    )
+
+
+def _messages(url: str, alerts: list[tuple[int, Alert]]) -> list[tuple[list[int], Message]]:
+    fmt = "html" if ch.takes_html(url) else "text"
+    if ch.rate_limited(url) and len(alerts) > 1:
+        return [([i for i, _ in alerts], render_batch([a for _, a in alerts], fmt))]
+    return [([i], render_alert(a, fmt)) for i, a in alerts]
+
+
+def notify_due(
+    config: Config, engine: Engine, now: datetime, *, dry_run: bool = False, sender: Sender | None = None
+) -> NotifyReport:
+    send = sender or (lambda url, msg: ch.send(url, msg))
+    report = NotifyReport()
+    chans = subscriber_channels(config)
+    by_id = {c.id: c for c in chans}
+    with Session(engine, expire_on_commit=False) as s, s.begin():
+        if config.alerts.estimate:
+            materialize_estimates(s, now.astimezone(config.tz).date())
+        planned: list[Planned] = plan(
+            now, plan_windows(s), _plan_channels(config, chans), ledger_rows(s), _plan_settings(config)
+        )
+        report.skipped = sum(p.status == "skipped" for p in planned)
+        report.planned = len(planned) - report.skipped
+        if dry_run:
+            for p in planned:
+                w = s.get(Window, p.window_id)
+                who = f"{p.subscriber} via {by_id[p.channel].label}"
+                what = f"{w.committee} {w.kind} {w.start or '…'}~{w.end or '…'}" if w else "?"
+                report.would_send.append(f"{p.status:8} {p.kind:12} {who}: {what}")
+            s.rollback()
+            return report
+        record_planned(s, planned, {c.id: c.label for c in chans})
+
+    with transaction(engine) as s:
+        todo = [
+            d
+            for d in claimable(s, now)
+            if d.channel in by_id
+            and d.subscriber == by_id[d.channel].subscriber.name
+            and after_quiet_hours(now, by_id[d.channel].subscriber.quiet_hours) <= now
+        ]
+        report.possible_duplicates = sum(d.status == "sending" for d in todo)
+        claim(s, todo, now)
+        work = [(d.channel, d.id, _alert(config, s, d, now)) for d in todo]
+
+    for channel, group in groupby(work, key=lambda x: x[0]):
+        url = by_id[channel].url
+        for ids, message in _messages(url, [(i, a) for _, i, a in group]):
+            result = send(url, message)
+            with transaction(engine) as s:
+                if result.ok:
+                    record_sent(s, ids, now)
+                    report.sent += len(ids)
+                else:
+                    dead = record_failed(s, ids, result.error or "send failed", now)
+                    report.dead += dead
+                    report.failed += len(ids) - dead
+                    report.problems.append(
+                        f"{by_id[channel].subscriber.name} via {by_id[channel].label}: {result.error}"
+                    )
+    return report
+
+
+def notify_command(
+    config: Config, engine: Engine, *, now: datetime | None, dry_run: bool, quiet: bool
+) -> int:
+    report = notify_due(config, engine, now or now_local(config.tz), dry_run=dry_run)
+    if dry_run:
+        for line in report.would_send:
+            print(line)
+        print(f"dry run: {report.planned} would be sent, {report.skipped} skipped; nothing sent or recorded")
+        return EXIT_OK
+    for p in report.problems:
+        print(f"zcwatch: delivery failed: {p}", file=sys.stderr)
+    if not quiet:
+        print(report.summary())
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+# --- subscribers and deliveries commands ----------------------------------------------------------
+
+
+def subscribers_list(config: Config) -> int:
+    if not config.subscribers:
+        print("no subscribers configured (add [[subscribers]] tables to the config)")
+    for sub in config.subscribers:
+        print(f"{sub.name}")
+        kinds = ", ".join(sub.kinds) or "apply, accept"
+        print(f"  committees: {', '.join(sub.committees) or '(all)'}; kinds: {kinds}")
+        print(
+            f"  lead days: {sub.lead_days or config.alerts.lead_days}; quiet hours: {sub.quiet_hours or '-'}"
+        )
+        for url in sub.urls:
+            print(f"  -> {ch.masked(url)}")
+        if sub.apprise_config:
+            print(f"  -> Apprise config {sub.apprise_config} (tags: {', '.join(sub.tags) or 'all'})")
+    return EXIT_OK
+
+
+def subscribers_test(config: Config, name: str) -> int:
+    chans = [c for c in subscriber_channels(config) if c.subscriber.name == name]
+    if not any(s.name == name for s in config.subscribers):
+        raise UserError(f"no subscriber named {name!r} (see `zcwatch subscribers list`)")
+    failed = 0
+    for c in chans:
+        body = "这是一条测试消息：zcwatch 能够向此渠道发送职称评审提醒。"
+        fmt = "html" if ch.takes_html(c.url) else "text"
+        result = ch.send(c.url, Message(title="【zcwatch】测试消息", body=body, body_format=fmt))
+        print(f"{c.label}: {'sent' if result.ok else 'FAILED: ' + (result.error or '')}")
+        failed += not result.ok
+    return EXIT_OK if failed == 0 else EXIT_FAILED
+
+
+def deliveries_command(engine: Engine, *, failed: bool, fmt: str) -> int:
+    with Session(engine) as s:
+        q = select(Delivery, Window).join(Window, Window.id == Delivery.window_id).order_by(Delivery.id)
+        if failed:
+            q = q.where(Delivery.status.in_(("failed", "dead")))
+        rows = [
+            {
+                "id": d.id,
+                "status": d.status,
+                "alert_kind": d.alert_kind,
+                "subscriber": d.subscriber,
+                "channel": d.channel_label,
+                "committee": w.committee,
+                "window_kind": w.kind,
+                "start": w.start,
+                "end": w.end,
+                "attempts": d.attempts,
+                "sent_at": d.sent_at.isoformat() + "Z" if d.sent_at else None,
+                "next_attempt_at": d.next_attempt_at.isoformat() + "Z" if d.status == "failed" else None,
+                "last_error": d.last_error,
+                "possible_duplicates": d.duplicates,
+            }
+            for d, w in s.execute(q)
+        ]
+    if fmt == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return EXIT_OK
+    for r in rows:
+        print(
+            f"#{r['id']:<5} {r['status']:8} {r['alert_kind']:12} {r['subscriber']} -> {r['channel']}  "
+            f"{r['committee']} {r['window_kind']} {r['start'] or '…'}~{r['end'] or '…'}"
+            f"  tries {r['attempts']}" + (f"  error: {r['last_error']}" if r["last_error"] else "")
+        )
+    if not rows:
+        print("no deliveries" + (" failed" if failed else " yet"))
+    return EXIT_OK

@@ -69,30 +69,36 @@ def _hour(ap: str | None, h: int) -> int:
     return h
 
 
+_G = {name: i - 1 for name, i in _POINT.groupindex.items()}  # positions in m.groups()
+_REL, _TH, _TAP, _TMI, _TMI2 = _G["rel"], _G["th"], _G["tap"], _G["tmi"], _G["tmi2"]
+_IY, _IM, _ID, _Y, _M, _D, _PART, _OD = (_G[k] for k in ("iy", "im", "id", "y", "m", "d", "part", "od"))
+_AP, _H, _MI, _MI2, _HALF = _G["ap"], _G["h"], _G["mi"], _G["mi2"], _G["half"]
+
+
 def find_points(sentence: str) -> list[Point]:
     points: list[Point] = []
     for m in _POINT.finditer(sentence):
-        g = m.groupdict()
+        g = m.groups()  # a tuple is much cheaper than groupdict() on long adversarial input
         p = Point(span=m.span())
-        if g["rel"]:
+        if g[_REL]:
             p.relative = True
-        elif g["th"] is not None:
+        elif g[_TH] is not None:
             p.time_only = True
-            p.hour = _hour(g["tap"], int(g["th"]))
-            p.minute = int(g["tmi"] or g["tmi2"] or 0)
+            p.hour = _hour(g[_TAP], int(g[_TH]))
+            p.minute = int(g[_TMI] or g[_TMI2] or 0)
         else:
-            if g["iy"]:
-                p.year, p.month, p.day = int(g["iy"]), int(g["im"]), int(g["id"])
-            elif g["m"]:
-                p.year = int(g["y"]) if g["y"] else None
-                p.month = int(g["m"])
-                p.day = int(g["d"]) if g["d"] else None
-                p.part = g["part"] if p.day is None else None
+            if g[_IY]:
+                p.year, p.month, p.day = int(g[_IY]), int(g[_IM]), int(g[_ID])
+            elif g[_M]:
+                p.year = int(g[_Y]) if g[_Y] else None
+                p.month = int(g[_M])
+                p.day = int(g[_D]) if g[_D] else None
+                p.part = g[_PART] if p.day is None else None
             else:
-                p.day = int(g["od"])
-            if g["h"] is not None:
-                p.hour = _hour(g["ap"], int(g["h"]))
-                p.minute = 30 if g["half"] else int(g["mi"] or g["mi2"] or 0)
+                p.day = int(g[_OD])
+            if g[_H] is not None:
+                p.hour = _hour(g[_AP], int(g[_H]))
+                p.minute = 30 if g[_HALF] else int(g[_MI] or g[_MI2] or 0)
         points.append(p)
     return points
 

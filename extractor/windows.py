@@ -35,6 +35,7 @@ _END_BEFORE = re.compile(
 _START_BEFORE = re.compile(r"(?:开始|开放|启动)(?:时间|日期)\s?(?:为|是)?\s?:?\s?$")
 _START_AFTER = re.compile(r"\s?(?:\)\s?)?(?:起|开始|以后|开放|启动)")
 _SINGLE_BEFORE = re.compile(r"(?:定于|拟于|将于|计划于|时间为|时间是|时间:)\s?$")
+_BEFORE_CHARS = frozenset("原截延迟晚关结停推顺开启于时")  # first characters of the markers
 _SUPERSEDED = re.compile(r"原(?:定|定于|定为|计划|为|来)?的?\s?$")
 _NEGATIVE = re.compile(
     r"计算|年龄|资历|任职|任现职|业绩|成果|论文|发表|考试|笔试|面试|答辩|每年|通常|一般(?:在|为|于)|历年|往年|"
@@ -88,7 +89,10 @@ def _pair(s: str, points: list[Point]) -> list[_Raw]:
         nxt = points[i + 1] if i + 1 < len(points) else None
         gap_next = s[p.span[1] : nxt.span[0]] if nxt else ""
         before = s[max(0, p.span[0] - 12) : p.span[0]]
-        if _SUPERSEDED.search(before):
+        # Cheap character test first: the marker regexes below are only worth running
+        # when one of their characters is near (thousands of points in adversarial input).
+        marked = not _BEFORE_CHARS.isdisjoint(before)
+        if marked and _SUPERSEDED.search(before):
             # 原定于…的 window: skip it and, if it is a range, its end too.
             i += 2 if nxt and _CONNECTOR.fullmatch(gap_next) else 1
             continue
@@ -102,11 +106,11 @@ def _pair(s: str, points: list[Point]) -> list[_Raw]:
         after = s[p.span[1] : p.span[1] + 14]
         if p.relative:
             raws.append(_Raw(p.span, p, None))
-        elif _END_BEFORE.search(before) or _END_AFTER.match(after):
+        elif (marked and _END_BEFORE.search(before)) or _END_AFTER.match(after):
             raws.append(_Raw(p.span, None, p))
-        elif (_START_AFTER.match(after) or _START_BEFORE.search(before)) and p.full:
+        elif p.full and (_START_AFTER.match(after) or (marked and _START_BEFORE.search(before))):
             raws.append(_Raw(p.span, p, None))
-        elif _SINGLE_BEFORE.search(before) and p.month is not None:
+        elif marked and p.month is not None and _SINGLE_BEFORE.search(before):
             raws.append(_Raw(p.span, p, p))
         i += 1
     return _rewrite(s, raws)
@@ -202,9 +206,10 @@ def _resolve(r: _Raw, ctx: _Context) -> tuple[str | None, str | None] | None:
             return None
     if start_iso is None and end_iso is None:
         return None
-    if start_iso and end_iso and start_iso[:10] > end_iso[:10]:
-        return None
     if start_iso and end_iso and start_iso > end_iso:
+        if r.start is not None and r.start.relative:
+            # 即日起至X read after X: the deadline is still worth reporting.
+            return None, end_iso
         return None
     return start_iso, end_iso
 

@@ -540,13 +540,15 @@ def detect_challenge(status: int, text: str) -> str | None:
     the 200 case requires almost no visible text as well as a cookie-setting or reloading script.
     """
     text = text or ""
+    if len(text) > 200_000:  # challenge pages are a few KB; never regex-scan a huge body for one
+        return None
     scripts = " ".join(re.findall(r"<script\b[^>]*>(.*?)</script>", text, re.I | re.S))
     if status in (412, 521):
         if _CHALLENGE_MARKERS.search(text) or (scripts and len(_visible_text(text)) < 200):
             return f"HTTP {status} anti-bot challenge"
         return None
     if status in (200, 202):
-        if not scripts or len(text) > 200_000:
+        if not scripts:
             return None
         if (_COOKIE_SET.search(scripts) or _RELOAD.search(scripts)) and len(_visible_text(text)) < 80:
             return "JavaScript cookie challenge page"

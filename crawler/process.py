@@ -32,7 +32,32 @@ def _set_proxy(proxy: str) -> None:
         os.environ.pop("no_proxy", None)
 
 
-def crawl(config: Config, source_name: str, full: bool) -> dict[str, Any]:
+class Progress:
+    """A one-line progress indicator on stderr, rewritten in place with ``\\r`` (stdout carries the JSON)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.pages = 0
+        self.notices = 0
+
+    def response_received(self, response: Any, request: Any) -> None:
+        if "page" in request.meta:
+            self.pages += 1
+        elif "item" in request.meta:
+            self.notices += 1
+        else:
+            return
+        self.show()
+
+    def show(self, end: str = "") -> None:
+        sys.stderr.write(
+            f"\r{self.source}: {self.pages} listing page(s), {self.notices} notice(s) fetched{end}"
+        )
+        sys.stderr.flush()
+
+
+def crawl(config: Config, source_name: str, full: bool, progress: bool = False) -> dict[str, Any]:
+    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
     from crawler.settings import scrapy_settings
@@ -52,6 +77,9 @@ def crawl(config: Config, source_name: str, full: bool) -> dict[str, Any]:
     started = time.monotonic()
     process = CrawlerProcess(scrapy_settings(config.crawl), install_root_handler=False)
     crawler = process.create_crawler(ColumnSpider)
+    meter = Progress(source.name) if progress else None
+    if meter is not None:
+        crawler.signals.connect(meter.response_received, signal=signals.response_received)
     process.crawl(
         crawler,
         column_url=source.url,
@@ -63,6 +91,8 @@ def crawl(config: Config, source_name: str, full: bool) -> dict[str, Any]:
         source_id=source_id,
     )
     process.start()
+    if meter is not None:
+        meter.show(end="\n")
     spider: Any = crawler.spider
     tally: CrawlTally = spider.tally
     stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -109,9 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", type=Path, required=True)
     p.add_argument("--source", required=True)
     p.add_argument("--full", action="store_true")
+    p.add_argument("--progress", action="store_true", help="a one-line progress indicator on stderr")
     args = p.parse_args(argv)
     try:
-        result = crawl(load_config(args.config), args.source, args.full)
+        result = crawl(load_config(args.config), args.source, args.full, progress=args.progress)
     except UserError as e:
         print(json.dumps({"outcome": "error", "reason": str(e)}, ensure_ascii=False), flush=True)
         return 2

@@ -2,7 +2,8 @@
 
 The child (``crawler.process``) prints ``{"run_id": N}`` as soon as the crawl-run record
 exists, then one JSON result line. If it dies or hangs, the parent closes that record with
-outcome ``error`` so no run stays "running" forever, and reports it in one line.
+outcome ``error`` so no run stays "running" forever, and reports it in one line. With
+``progress=True`` the child also gets ``--progress`` and writes a ``\\r``-updated line to our stderr.
 """
 
 from __future__ import annotations
@@ -71,9 +72,19 @@ def crawl_source(
     cmd = [sys.executable, "-m", "crawler.process", "--config", str(config.path), "--source", source.name]
     if full:
         cmd.append("--full")
+    if progress:
+        # The child draws its progress line on our stderr (a terminal); stdout stays the JSON channel.
+        cmd.append("--progress")
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False)
-        stdout, stderr = proc.stdout, proc.stderr
+        proc = subprocess.run(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=None if progress else subprocess.PIPE,
+            text=True,
+            timeout=CHILD_TIMEOUT,
+            check=False,
+        )
+        stdout, stderr = proc.stdout, proc.stderr or ""
     except subprocess.TimeoutExpired as e:
         stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
         stderr = f"the crawl did not finish within {CHILD_TIMEOUT:.0f} s and was stopped"

@@ -16,6 +16,10 @@ from .numerals import normalise
 _SUFFIX = r"(?:评审委员会|评委会|评委办|高评委|中评委|初评委)"
 _NAME = re.compile(r"([\u4e00-\u9fff()（）]{2,40}?" + _SUFFIX + ")")
 _REVIEW = re.compile(r"([\u4e00-\u9fff()（）]{2,40}?职称评审)(?=工作|的|申报|有关|通知|事项|相关|安排|$)")
+# Extension/adjustment notices name only the step: 关于延长…高级职称网上申报时间的通知.
+_STEP = re.compile(
+    r"([\u4e00-\u9fff()（）]{2,40}?职称)(?:评审)?(?=网上申报|个人申报|申报|受理|纸质|材料|报送|缴费|评审时间|时间)"
+)
 _ABBR = re.compile(
     r"([\u4e00-\u9fff()（）]{4,40}?(?:评审委员会|评委会|评委办))\s?[(（]\s?(?:以下)?简称\s?[“\"']([^”\"')）]{2,12})"
 )
@@ -48,6 +52,14 @@ def _derived(text: str) -> str | None:
     return name + "委员会" if len(name) > 4 else None
 
 
+def _derived_from_step(text: str) -> str | None:
+    m = _STEP.search(text)
+    if not m:
+        return None
+    name = _trim(m.group(1))
+    return name + "评审委员会" if len(name) > 4 else None
+
+
 def extract_committee(title: str, body: str = "") -> str | None:
     """Full committee name from the title, else the body; abbreviations defined in the body are expanded."""
     title, body = normalise(title), normalise(body)
@@ -66,7 +78,7 @@ def extract_committee(title: str, body: str = "") -> str | None:
         # (基层卫生… -> 广州市基层卫生专业技术人才…).
         core = derived.removeprefix("广州市").removesuffix("委员会")
         return next((n for n in in_body if _subsequence(core, n)), derived)
-    return in_body[0] if in_body else _derived(body)
+    return in_body[0] if in_body else (_derived_from_step(title) or _derived(body))
 
 
 def _subsequence(short: str, long: str) -> bool:

@@ -114,3 +114,23 @@ def test_html_to_text() -> None:
         "<script>var x = '2025年1月1日至1月2日';</script><ul><li>缴费</li></ul></div></body></html>"
     )
     assert html_to_text(html) == "一、申报时间\n\n网上申报：2025年1月6日至\n1月24日\n\n缴费"
+
+
+# Extension and adjustment notices name only the step; they must map to the committee of the
+# notice they change, or the change would not reach subscribers as a new window version.
+STEP_TITLES = [
+    (
+        "关于延长2025年度广州市卫生专业技术人才高级职称网上申报时间的通知",
+        "广州市卫生专业技术人才高级职称评审委员会",
+    ),
+    (
+        "关于调整2025年度广州市基层卫生专业技术人才高级职称纸质材料报送时间的通知",
+        "广州市基层卫生专业技术人才高级职称评审委员会",
+    ),
+    ("关于延长2025年度广州市中等职业学校教师职称评审受理时间的通知", "广州市中等职业学校教师职称评审委员会"),
+]
+
+
+@pytest.mark.parametrize(("title", "expected"), STEP_TITLES)
+def test_committee_from_step_title(title: str, expected: str) -> None:
+    assert extract_committee(title, "") == expected

@@ -36,7 +36,12 @@ def init(args: argparse.Namespace) -> int:
     if path.exists():
         _say(args, f"{path} exists; left as it is")
     else:
-        path.write_text(template_text(), encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("x", encoding="utf-8") as fh:  # "x": never overwrite a config written meanwhile
+                fh.write(template_text())
+        except OSError as e:
+            raise UserError(f"cannot write {path}: {e.strerror}") from None
         _say(args, f"wrote {path}")
     config = load_config(path)
     _engine(config).dispose()

@@ -38,7 +38,10 @@ def _value(key: str, value: Any) -> Any:
 
 
 def _line(key: str, value: Any) -> str:
-    # JSON string/number/list syntax is valid TOML for the value types we have.
+    # JSON string/number/list syntax is valid TOML for the value types we have; TOML has no null, so an
+    # unset optional value (a subscriber's lead_days) is shown as a comment.
+    if value is None:
+        return f"# {key}: not set"
     return f"{key} = {json.dumps(value, ensure_ascii=False)}"
 
 

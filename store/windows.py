@@ -74,6 +74,16 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
         ordinals[w.kind] += 1
         seen_keys.add(key)
         current = session.scalars(select(Window).where(Window.key == key, Window.status == "current")).first()
+        # An extension notice gives only the new deadline ("延长至…"): the window still opened
+        # when the earlier notice said it would.
+        if (
+            current is not None
+            and current.notice_id != notice.id
+            and w.start is None
+            and current.start
+            and current.start <= (w.end or current.start)
+        ):
+            w = Extracted(w.kind, current.start, w.end, w.evidence)
         if current is not None and (current.start, current.end) == (w.start, w.end):
             if current.notice_id == notice.id:
                 current.evidence = w.evidence

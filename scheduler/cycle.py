@@ -1,0 +1,78 @@
+"""`zcwatch run`: one cycle for cron: crawl every source, send due alerts, the digest if due.
+
+Safe at any frequency: a lock next to the database makes an overlapping run exit 0 with one
+line. Quiet on success (cron mails any output); one line per problem on stderr, exit 1 if
+anything failed. The same steps serve the daemon's jobs.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from scheduler.crawljob import CrawlResult, crawl_sources
+from scheduler.lock import FileLock, lock_path
+from store.models import CrawlRun, Source
+from zcwatch.config import Config
+from zcwatch.errors import EXIT_FAILED, EXIT_OK
+from zcwatch.timeutil import now_local, to_utc_naive
+
+FULL_EVERY = timedelta(days=7)  # a weekly full pass revalidates every notice (catches edits in place)
+
+
+def full_crawl_due(engine: Engine, source_name: str, now: datetime) -> bool:
+    with Session(engine) as s:
+        last = s.scalar(
+            select(CrawlRun.started_at)
+            .join(Source, Source.id == CrawlRun.source_id)
+            .where(Source.name == source_name, CrawlRun.full.is_(True), CrawlRun.outcome == "ok")
+            .order_by(CrawlRun.id.desc())
+            .limit(1)
+        )
+    return last is None or last < to_utc_naive(now - FULL_EVERY)
+
+
+def crawl_all(config: Config, engine: Engine, now: datetime) -> list[CrawlResult]:
+    results = []
+    for source in config.sources:
+        results += crawl_sources(config, [source], full=full_crawl_due(engine, source.name, now))
+    return results
+
+
+def cycle_steps(config: Config, engine: Engine, now: datetime, *, crawl: bool = True) -> list[str]:
+    """Crawl, notify, digest, health; returns problem lines (empty = all well)."""
+    from notifier.digest.service import digest_due, send_digest
+    from notifier.service import notify_due
+    from scheduler import health
+
+    problems: list[str] = []
+    if crawl:
+        problems += [r.summary() for r in crawl_all(config, engine, now) if not r.ok]
+    report = notify_due(config, engine, now)
+    problems += [f"delivery failed: {p}" for p in report.problems]
+    if digest_due(config, engine, now):
+        problems += send_digest(config, engine, now)
+    problems += health.report(config, engine, now)
+    return problems
+
+
+def run_cycle(config: Config, *, now: datetime | None, quiet: bool) -> int:
+    from store.db import open_engine
+
+    lock = FileLock(lock_path(config, "run"))
+    if not lock.acquire():
+        if not quiet:
+            print("zcwatch: another run is in progress; nothing to do")
+        return EXIT_OK
+    try:
+        engine = open_engine(config.resolved_database_url)
+        problems = cycle_steps(config, engine, now or now_local(config.tz))
+        engine.dispose()
+    finally:
+        lock.release()
+    for p in problems:
+        print(f"zcwatch: {p}", file=sys.stderr)
+    return EXIT_FAILED if problems else EXIT_OK

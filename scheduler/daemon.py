@@ -1,0 +1,113 @@
+"""`zcwatch daemon`: the same cycle on APScheduler 3.x's BlockingScheduler, in Asia/Shanghai.
+
+Jobs: crawls at ``[daemon] crawl_times`` on ``crawl_days`` with up to ``jitter_seconds`` of
+random delay; alert planning every ``notify_minutes``; the weekly digest is checked with every
+notify run (it is level-triggered: sent once after its moment). Crawls run in child processes.
+Jobs coalesce and have a generous misfire grace, so a sleep catches up once; at start a crawl is
+made at once if a scheduled one was missed while the daemon was down. Each job takes the run
+lock (a cron `zcwatch run` at the same moment simply skips). SIGTERM and SIGINT stop the
+scheduler after the running job finishes. Only one daemon per database (a lock).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from types import FrameType
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.lock import FileLock, lock_path
+from scheduler.moments import previous_moment
+from store.models import CrawlRun
+from zcwatch.config import Config
+from zcwatch.errors import EXIT_OK, UserError
+from zcwatch.timeutil import now_local, to_utc_naive
+
+log = logging.getLogger("zcwatch.daemon")
+MISFIRE_GRACE = 6 * 3600
+
+
+def _job(config: Config, crawl: bool) -> None:
+    from scheduler.cycle import cycle_steps
+    from store.db import open_engine
+
+    lock = FileLock(lock_path(config, "run"))
+    if not lock.acquire():
+        log.warning("another run is in progress; this %s job is skipped", "crawl" if crawl else "notify")
+        return
+    try:
+        engine = open_engine(config.resolved_database_url)
+        for problem in cycle_steps(config, engine, now_local(config.tz), crawl=crawl):
+            print(f"zcwatch: {problem}", file=sys.stderr, flush=True)
+        engine.dispose()
+    except Exception:  # a job must never kill the daemon; the next one tries again
+        log.exception("job failed")
+    finally:
+        lock.release()
+
+
+def crawl_missed(config: Config) -> bool:
+    """True if a scheduled crawl moment passed after the last crawl started (or none ever ran)."""
+    from store.db import open_engine
+
+    moment = previous_moment(now_local(config.tz), config.daemon.crawl_times, config.daemon.crawl_days)
+    engine = open_engine(config.resolved_database_url)
+    with Session(engine) as s:
+        last = s.scalar(select(CrawlRun.started_at).order_by(CrawlRun.id.desc()).limit(1))
+    engine.dispose()
+    return last is None or (moment is not None and last < to_utc_naive(moment))
+
+
+def run_daemon(config: Config) -> int:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    daemon_lock = FileLock(lock_path(config, "daemon"))
+    if not daemon_lock.acquire():
+        raise UserError(f"another zcwatch daemon is running for this database ({daemon_lock.path})")
+    d = config.daemon
+    scheduler = BlockingScheduler(
+        timezone=config.tz,
+        job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE, "max_instances": 1},
+    )
+    for i, t in enumerate(d.crawl_times):
+        hour, minute = t.split(":")
+        trigger = CronTrigger(
+            day_of_week=d.crawl_days,
+            hour=int(hour),
+            minute=int(minute),
+            jitter=d.jitter_seconds or None,
+            timezone=config.tz,
+        )
+        scheduler.add_job(_job, trigger, args=[config, True], id=f"crawl-{i}", name=f"crawl {t}")
+    scheduler.add_job(
+        _job,
+        IntervalTrigger(minutes=d.notify_minutes, timezone=config.tz),
+        args=[config, False],
+        id="notify",
+        name="notify",
+    )
+    first = crawl_missed(config)
+    scheduler.add_job(_job, args=[config, first], id="startup", name="catch up at start")
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.warning("signal %d: stopping after the running job", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(
+        f"zcwatch daemon: {len(d.crawl_times)} crawl times ({d.crawl_days}), notify every "
+        f"{d.notify_minutes} min; pid lock {daemon_lock.path}",
+        flush=True,
+    )
+    try:
+        scheduler.start()
+    finally:
+        daemon_lock.release()
+    print("zcwatch daemon: stopped", flush=True)
+    return EXIT_OK

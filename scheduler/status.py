@@ -1,0 +1,122 @@
+"""`zcwatch status`: what an operator checks first. Text for people, JSON for monitoring.
+
+Per source the last crawl and its outcome; open health incidents; the next scheduled jobs of
+the daemon's schedule; pending, failed and dead deliveries; counts of notices and windows.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from scheduler.health import open_incidents
+from store.models import CrawlRun, Delivery, Notice, Source, Window
+from zcwatch.config import Config
+from zcwatch.errors import EXIT_OK
+from zcwatch.timeutil import from_utc_naive, now_local
+
+
+def _local(dt: datetime | None, config: Config) -> str | None:
+    return from_utc_naive(dt, config.tz).strftime("%Y-%m-%d %H:%M") if dt else None
+
+
+def next_jobs(config: Config, now: datetime) -> list[dict[str, str]]:
+    from apscheduler.triggers.cron import CronTrigger
+
+    out = []
+    d = config.daemon
+    moments = []
+    for t in d.crawl_times:
+        hh, mm = t.split(":")
+        trig = CronTrigger(day_of_week=d.crawl_days, hour=int(hh), minute=int(mm), timezone=config.tz)
+        nxt = trig.get_next_fire_time(None, now)
+        if nxt:
+            moments.append(nxt)
+    if moments:
+        out.append({"job": "crawl", "next": min(moments).strftime("%Y-%m-%d %H:%M")})
+    at = time.fromisoformat(config.digest.at)
+    trig = CronTrigger(day_of_week=config.digest.weekday, hour=at.hour, minute=at.minute, timezone=config.tz)
+    nxt = trig.get_next_fire_time(None, now)
+    if nxt and config.digest.recipients:
+        out.append({"job": "digest", "next": nxt.strftime("%Y-%m-%d %H:%M")})
+    out.append({"job": "notify", "next": f"every {d.notify_minutes} min"})
+    return out
+
+
+def collect(config: Config, engine: Engine) -> dict[str, Any]:
+    now = now_local(config.tz)
+    with Session(engine) as s:
+        sources = []
+        for src in s.scalars(select(Source).order_by(Source.name)):
+            run = s.scalars(
+                select(CrawlRun).where(CrawlRun.source_id == src.id).order_by(CrawlRun.id.desc()).limit(1)
+            ).first()
+            ok_run = s.scalar(
+                select(func.max(CrawlRun.finished_at)).where(
+                    CrawlRun.source_id == src.id, CrawlRun.outcome == "ok"
+                )
+            )
+            sources.append(
+                {
+                    "name": src.name,
+                    "url": src.url,
+                    "last_crawl": _local(run.started_at, config) if run else None,
+                    "outcome": run.outcome if run else None,
+                    "error": run.error if run else None,
+                    "last_ok": _local(ok_run, config),
+                }
+            )
+        deliveries = dict(s.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+        return {
+            "now": now.strftime("%Y-%m-%d %H:%M"),
+            "sources": sources,
+            "incidents": [
+                {
+                    "scope": i.scope,
+                    "problem": i.problem,
+                    "since": _local(i.started_at, config),
+                    "detail": i.detail,
+                }
+                for i in open_incidents(s)
+            ],
+            "next_jobs": next_jobs(config, now),
+            "deliveries": {
+                k: int(deliveries.get(k, 0)) for k in ("pending", "sending", "failed", "dead", "sent")
+            },
+            "notices": int(s.scalar(select(func.count()).select_from(Notice)) or 0),
+            "windows": int(
+                s.scalar(select(func.count()).select_from(Window).where(Window.status == "current")) or 0
+            ),
+        }
+
+
+def print_status(config: Config, engine: Engine, *, fmt: str) -> int:
+    data = collect(config, engine)
+    if fmt == "json":
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return EXIT_OK
+    print(f"zcwatch status at {data['now']} ({config.timezone})")
+    for src in data["sources"] or [{"name": "(no crawl yet)", "outcome": None}]:
+        line = f"  source {src['name']}: "
+        line += (
+            f"last crawl {src['last_crawl']} -> {src['outcome']}" if src.get("outcome") else "never crawled"
+        )
+        if src.get("outcome") not in (None, "ok") and src.get("error"):
+            line += f" ({src['error']})"
+        print(line)
+    for i in data["incidents"]:
+        print(f"  PROBLEM {i['scope']}: {i['problem']} since {i['since']}: {i['detail']}")
+    print("  next: " + "; ".join(f"{j['job']} {j['next']}" for j in data["next_jobs"]))
+    dl = data["deliveries"]
+    print(
+        f"  deliveries: {dl['pending']} pending, {dl['failed']} failed (retrying), {dl['dead']} dead, "
+        f"{dl['sent']} sent"
+    )
+    print(f"  stored: {data['notices']} notices, {data['windows']} current windows")
+    return EXIT_OK

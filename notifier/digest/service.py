@@ -1,0 +1,198 @@
+"""Filling the digest from the database, printing it, and sending the scheduled digest.
+
+Sections (``notifier.digest.model.Digest``): open now (soonest end first), opening within N
+days (soonest start first), recently closed (7 days), recently changed (14 days, old -> new),
+estimates from last season, and notices whose dates could not be read (fetched with no window,
+or on a site we do not fetch), so staff can check them by hand.
+
+The scheduled digest goes to ``[digest] recipients``: HTML e-mail with the .ics attached where
+the channel takes attachments, text elsewhere. It is level-triggered like everything else: due
+when the last scheduled moment (weekday + time) is later than the last digest sent.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from notifier.digest.model import Digest, DigestEntry, NeedsReview
+from notifier.digest.render import render
+from store.db import transaction
+from store.models import Meta, Notice, Window
+from zcwatch.config import Config
+from zcwatch.errors import EXIT_OK, UserError
+from zcwatch.timeutil import from_utc_naive, now_local, to_utc_naive, window_point
+
+CLOSED_DAYS = 7
+CHANGED_DAYS = 14
+LAST_SENT_KEY = "digest.last_sent"
+REVIEW_WORDS = ("申报", "评审", "受理", "材料", "延长", "延期", "调整", "更正")
+
+
+def _status(w: Window, now: datetime, config: Config) -> str:
+    if w.start and now < window_point(w.start, config.tz):
+        return "upcoming"
+    if w.end and now > window_point(w.end, config.tz, end=True):
+        return "closed"
+    return "open"
+
+
+def build_digest(
+    config: Config, session: Session, now: datetime, *, days: int | None = None, committee: str | None = None
+) -> Digest:
+    horizon = days or config.digest.days
+    today = now.astimezone(config.tz).date()
+    rows = session.execute(
+        select(Window, Notice)
+        .outerjoin(Notice, Notice.id == Window.notice_id)
+        .where(Window.status.in_(("current", "estimate")))
+    ).all()
+    open_now, soon, closed, changed, estimates = [], [], [], [], []
+    for w, notice in rows:
+        if committee and committee not in w.committee:
+            continue
+        status = _status(w, now, config)
+        end_day = date.fromisoformat(w.end[:10]) if w.end else None
+        prev = None
+        if w.version > 1 and from_utc_naive(w.created_at, config.tz) >= now - timedelta(days=CHANGED_DAYS):
+            prev = session.scalars(
+                select(Window)
+                .where(Window.key == w.key, Window.version < w.version)
+                .order_by(Window.version.desc())
+            ).first()
+        entry = DigestEntry(
+            committee=w.committee,
+            kind=w.kind,
+            start=w.start,
+            end=w.end,
+            status=status,
+            days_left=(end_day - today).days if end_day else None,
+            notice_url=notice.url if notice else "",
+            notice_title=notice.title if notice else "据上年度通知推算",
+            predicted=w.status == "estimate",
+            window_key=w.key,
+            evidence=w.evidence,
+            previous_start=prev.start if prev else None,
+            previous_end=prev.end if prev else None,
+        )
+        if w.status == "estimate":
+            if status != "closed":
+                estimates.append(entry)
+            continue
+        if prev is not None:
+            changed.append(entry)
+        if status == "open":
+            open_now.append(entry)
+        elif (
+            status == "upcoming"
+            and w.start
+            and date.fromisoformat(w.start[:10]) <= today + timedelta(horizon)
+        ):
+            soon.append(entry)
+        elif status == "closed" and end_day and end_day >= today - timedelta(CLOSED_DAYS):
+            closed.append(entry)
+    far = "9999-12-31"
+    return Digest(
+        generated_at=now.astimezone(config.tz),
+        days=horizon,
+        open_now=sorted(open_now, key=lambda e: (e.end or far, e.committee)),
+        opening_soon=sorted(soon, key=lambda e: (e.start or far, e.committee)),
+        recently_closed=sorted(closed, key=lambda e: e.end or far, reverse=True),
+        recently_changed=sorted(changed, key=lambda e: e.end or far),
+        estimates=sorted(estimates, key=lambda e: e.start or far),
+        needs_review=_needs_review(session, today, committee),
+    )
+
+
+def _needs_review(session: Session, today: date, committee: str | None) -> list[NeedsReview]:
+    since = (today - timedelta(days=120)).isoformat()
+    notices = session.scalars(
+        select(Notice).where(
+            Notice.fetch_status.in_(("fetched", "external", "failed")),
+            ((Notice.published >= since) | (Notice.listing_date >= since)),
+        )
+    ).all()
+    out = []
+    for n in notices:
+        if any(w.status == "current" for w in n.windows):
+            continue
+        if not any(word in n.title for word in REVIEW_WORDS) or "结果" in n.title:
+            continue
+        if committee and committee not in (n.committee or n.title):
+            continue
+        out.append(NeedsReview(title=n.title, url=n.url, published=n.published or n.listing_date))
+    return sorted(out, key=lambda r: r.published or "", reverse=True)
+
+
+def digest_command(
+    config: Config,
+    engine: Engine,
+    *,
+    fmt: str,
+    now: datetime | None,
+    out: Path | None,
+    committee: str | None,
+    days: int | None,
+) -> int:
+    if days is not None and not 1 <= days <= 366:
+        raise UserError("--days must be between 1 and 366")
+    with Session(engine) as s:
+        text = render(
+            build_digest(config, s, now or now_local(config.tz), days=days, committee=committee), fmt
+        )
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        try:
+            out.write_text(text, encoding="utf-8", newline="")
+        except OSError as e:
+            raise UserError(f"cannot write {out}: {e.strerror}") from None
+    return EXIT_OK
+
+
+def digest_due(config: Config, engine: Engine, now: datetime) -> bool:
+    from scheduler.moments import previous_moment
+
+    if not config.digest.recipients:
+        return False
+    moment = previous_moment(now.astimezone(config.tz), (config.digest.at,), config.digest.weekday)
+    if moment is None:
+        return False
+    with Session(engine) as s:
+        last = s.get(Meta, LAST_SENT_KEY)
+    return last is None or datetime.fromisoformat(last.value) < to_utc_naive(moment)
+
+
+def send_digest(config: Config, engine: Engine, now: datetime) -> list[str]:
+    """Send the digest to every recipient; returns one line per failed channel."""
+    from notifier.channels import send, takes_attachments, takes_html
+    from notifier.messages import Message
+
+    with Session(engine) as s:
+        digest = build_digest(config, s, now)
+    title = f"【职称申报截止提醒】{now.astimezone(config.tz):%Y-%m-%d} 周报"
+    problems = []
+    delivered = False
+    with tempfile.TemporaryDirectory() as tmp:
+        ics = Path(tmp) / "zcwatch-deadlines.ics"
+        ics.write_text(render(digest, "ics"), encoding="utf-8", newline="")
+        for url in config.digest.recipients:
+            html = takes_html(url)
+            message = Message(
+                title=title,
+                body=render(digest, "html" if html else "text"),
+                body_format="html" if html else "text",
+            )
+            result = send(url, message, attachments=[ics] if takes_attachments(url) else [])
+            delivered = delivered or result.ok
+            if not result.ok:
+                problems.append(f"digest not delivered: {result.error}")
+    if delivered:
+        with transaction(engine) as s:
+            s.merge(Meta(key=LAST_SENT_KEY, value=to_utc_naive(now).isoformat()))
+    return problems

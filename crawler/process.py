@@ -75,7 +75,7 @@ def crawl(config: Config, source_name: str, full: bool, progress: bool = False) 
 
     _set_proxy(config.crawl.proxy)
     started = time.monotonic()
-    process = CrawlerProcess(scrapy_settings(config.crawl), install_root_handler=False)
+    process = CrawlerProcess(scrapy_settings(config.crawl))
     crawler = process.create_crawler(ColumnSpider)
     meter = Progress(source.name) if progress else None
     if meter is not None:

@@ -33,6 +33,8 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_ENABLED": False,
+        # The child's stderr is the user's terminal with --progress: no Scrapy root log handler there.
+        "LOG_INSTALL_ROOT_HANDLER": False,
         "HTTPERROR_ALLOW_ALL": True,
         "ITEM_PIPELINES": {"crawler.pipeline.StorePipeline": 100},
         # After RobotsTxtMiddleware (100), so a challenged robots.txt also stops the listing request.

@@ -1,0 +1,457 @@
+"""End-to-end tests: the real `zcwatch crawl` (Scrapy in a child process) against the replica.
+
+Nothing is mocked: each crawl is a subprocess talking HTTP to ``zcwatch.replica`` through its proxy port and
+writing a real SQLite file. What the replica serves matters for exact counts: its listing links one withdrawn
+notice (``post_10985530``, a 404), so a crawl that reaches page 3 ends ``partial`` and, by design, does not
+advance the listing's validators; the next poll then reads page 1 in full (200) and the poll after that is a
+conditional GET answered 304.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from support.crawl_fixtures import CONTACT, EXPECTED, CrawlEnv, FirstCrawl, site_requests
+
+from scheduler.crawljob import crawl_source
+from zcwatch.config import load_config
+from zcwatch.replica import LoggedRequest, ReplicaServer
+
+COLUMN_URL: str = EXPECTED["column_url"]
+COLUMN_PATH = urlsplit(COLUMN_URL).path
+LISTED: list[str] = [url for page in EXPECTED["listing"] for url in page["items"]]
+NOTICES: dict[str, dict[str, Any]] = {n["url"]: n for n in EXPECTED["notices"]}
+WITHDRAWN = f"{COLUMN_URL}content/post_10985530.html"
+EXTERNAL = "http://www.gzhmu.edu.cn/rsc/info/1041/5678.htm"
+FETCHABLE = [u for u in LISTED if u not in (WITHDRAWN, EXTERNAL)]
+# A notice no later correction touches, so its windows stay current (post_11578901's accept window, for
+# one, is superseded by the extension post_11734567).
+EDITED = f"{COLUMN_URL}content/post_11660001.html"
+NEW_FROM = f"{COLUMN_URL}content/post_11578901.html"
+SITE = Path(__file__).resolve().parent / "site"
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _notice_requests(log: list[LoggedRequest]) -> list[LoggedRequest]:
+    return [r for r in site_requests(log) if "/content/" in r.path or r.host != "rsj.gz.gov.cn"]
+
+
+def _listing_requests(log: list[LoggedRequest]) -> list[LoggedRequest]:
+    return [r for r in site_requests(log) if r.host == "rsj.gz.gov.cn" and "/content/" not in r.path]
+
+
+def _source_row(env: CrawlEnv) -> tuple[Any, ...]:
+    row = env.query("SELECT etag, last_modified, listing_hash, last_item_count FROM sources")[0]
+    return tuple(row)
+
+
+def _assert_one_line(ran: Any) -> None:
+    assert len(ran.lines) == 1, ran.lines
+    assert "Traceback" not in ran.stdout + ran.stderr
+
+
+# ---------------------------------------------------------------------------------------------- first crawl
+
+
+def test_first_crawl_stores_every_listed_notice_once(first_crawl: FirstCrawl) -> None:
+    ran = first_crawl.ran
+    # The withdrawn notice answers 404, so the first crawl is partial: exit 1, one line on stderr.
+    assert ran.returncode == 1, ran
+    assert ran.stdout == ""
+    _assert_one_line(ran)
+    assert ran.stderr.startswith("replica: partial: 1 notice(s) failed: ") and "post_10985530" in ran.stderr
+
+    conn = sqlite3.connect(first_crawl.db_path)
+    conn.row_factory = sqlite3.Row
+    rows = {r["url"]: r for r in conn.execute("SELECT * FROM notices")}
+    assert sorted(rows) == sorted(LISTED)
+    assert conn.execute("SELECT count(*) FROM notices").fetchone()[0] == len(LISTED) == 25
+
+    for url in FETCHABLE:
+        row, exp = rows[url], NOTICES[url]
+        assert row["fetch_status"] == "fetched", url
+        assert row["title"] == exp["title"], url  # GBK pages included: decoded, not mojibake
+        assert row["template"] == exp["template"], url
+        assert row["published"] == exp["published"], url
+        assert row["encoding"] == {"gbk": "gb18030"}.get(exp["encoding"], exp["encoding"]), url
+        assert row["body"] and row["content_hash"] and row["etag"], url
+    gbk = [u for u in FETCHABLE if NOTICES[u]["encoding"] == "gbk"]
+    assert len(gbk) == 2 and all(rows[u]["host"] == "wjw.gz.gov.cn" for u in gbk)
+
+    ext = rows[EXTERNAL]
+    assert (ext["fetch_status"], ext["body"], ext["host"]) == ("external", None, "www.gzhmu.edu.cn")
+    assert ext["title"] == NOTICES[EXTERNAL]["title"]
+    assert not [r for r in first_crawl.requests if r.host == "www.gzhmu.edu.cn"]
+
+    gone = rows[WITHDRAWN]
+    assert gone["fetch_status"] == "failed" and "404" in gone["fetch_error"]
+
+    # Windows: every notice whose text has windows got some (a later correction or extension of the same
+    # committee's window may have superseded them already); one notice checked exactly against the truth.
+    for url in FETCHABLE:
+        n = conn.execute(
+            "SELECT count(*) FROM windows w JOIN notices n ON n.id = w.notice_id WHERE n.url = ?",
+            (url,),
+        ).fetchone()[0]
+        assert (n > 0) == bool(NOTICES[url]["windows"]), url
+    got = conn.execute(
+        'SELECT kind, start, "end" FROM windows w JOIN notices n ON n.id = w.notice_id WHERE n.url = ?',
+        (EDITED,),
+    ).fetchall()
+    assert sorted(map(tuple, got)) == sorted(
+        (w["kind"], w["start"], w["end"]) for w in NOTICES[EDITED]["windows"]
+    )
+
+    runs = conn.execute("SELECT * FROM crawl_runs").fetchall()
+    assert len(runs) == 1
+    run = runs[0]
+    assert run["outcome"] == "partial" and not run["full"] and run["finished_at"]
+    assert (
+        run["requests"] == len(first_crawl.requests) == 29
+    )  # 3 listing pages, 23 notices, 1 x 404, 2 robots
+    assert run["bytes"] > 50_000
+    assert (run["items_seen"], run["notices_new"], run["notices_changed"], run["notices_failed"]) == (
+        25,
+        24,
+        0,
+        1,
+    )
+    assert "post_10985530" in run["error"]
+    # Partial: the listing's validators stay unset, so the next poll reads page 1 again.
+    assert tuple(conn.execute("SELECT etag, listing_hash FROM sources").fetchone()) == (None, None)
+    conn.close()
+
+
+@pytest.mark.slow
+def test_notices_json_shape(crawl_env: CrawlEnv, first_crawl: FirstCrawl) -> None:
+    crawl_env.seed(first_crawl)
+    ran = crawl_env.zcwatch("notices", "--format", "json")
+    assert ran.returncode == 0, ran
+    data = json.loads(ran.stdout)
+    assert isinstance(data, list) and len(data) == len(LISTED)
+    keys = {"url", "title", "published", "committee", "source", "changed_at", "windows"}
+    for n in data:
+        assert set(n) == keys
+        assert n["source"] == "replica" and n["changed_at"] is None
+        for w in n["windows"]:
+            assert set(w) == {"kind", "start", "end", "evidence"}
+            assert w["start"] or w["end"]
+    by_url = {n["url"]: n for n in data}
+    edited = by_url[EDITED]
+    assert edited["title"] == NOTICES[EDITED]["title"] and edited["published"] == "2026-01-06T09:00"
+    assert edited["committee"] == NOTICES[EDITED]["committee"]
+    assert {(w["kind"], w["start"], w["end"]) for w in edited["windows"]} == {
+        (w["kind"], w["start"], w["end"]) for w in NOTICES[EDITED]["windows"]
+    }
+    assert all(w["evidence"] for w in edited["windows"])
+    # The external item has no fetched date: its listing date stands in.
+    assert by_url[EXTERNAL]["published"] == NOTICES[EXTERNAL]["date"]
+
+
+# ---------------------------------------------------------------------------------------------- politeness
+
+
+def test_user_agent_names_zcwatch_and_contact_and_robots_first(first_crawl: FirstCrawl) -> None:
+    log = first_crawl.requests
+    assert log and all("zcwatch" in r.headers.get("User-Agent", "") for r in log)
+    assert all(CONTACT in r.headers.get("User-Agent", "") for r in log)
+    assert (log[0].host, log[0].path) == ("rsj.gz.gov.cn", "/robots.txt")
+    for host in {r.host for r in log}:
+        mine = [r.path for r in log if r.host == host]
+        assert mine[0] == "/robots.txt" and mine.count("/robots.txt") == 1, host
+    assert not [r for r in log if r.path.startswith("/search/")]  # disallowed by rsj's robots.txt
+
+
+def test_robots_disallow_all_fetches_nothing_else(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    crawl_env.seed(first_crawl)
+    before = crawl_env.snapshot()
+    replica.set_fault("robots_disallow_all")
+    ran = crawl_env.crawl()
+    assert ran.returncode == 1
+    _assert_one_line(ran)
+    assert [(r.host, r.path) for r in replica.requests] == [("rsj.gz.gov.cn", "/robots.txt")]
+    run = crawl_env.last_run()
+    assert run["outcome"] == "http_error" and "Forbidden by robots.txt" in run["error"]
+    assert crawl_env.snapshot() == before
+
+
+# ---------------------------------------------------------------------------------------------- polling
+
+
+def test_second_poll_reads_page_one_only(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    crawl_env.seed(first_crawl)
+    before = crawl_env.snapshot()
+    ran = crawl_env.crawl()
+    assert ran.returncode == 0, ran
+    _assert_one_line(ran)
+    assert ran.stdout.startswith("replica: ok, 10 listed, 0 new, 0 changed; 2 requests")
+    # Exactly one request besides robots.txt: page 1, unconditional (the partial first crawl stored no
+    # validators), 200; every item on it is known, so paging stops there.
+    (only,) = site_requests(replica.requests)
+    assert (only.path, only.status) == (COLUMN_PATH, 200)
+    assert "If-None-Match" not in only.headers and "If-Modified-Since" not in only.headers
+    run = crawl_env.last_run()
+    assert (run["outcome"], run["requests"], run["notices_new"], run["items_seen"]) == ("ok", 2, 0, 10)
+    assert crawl_env.snapshot() == before
+    etag, last_modified, listing_hash, count = _source_row(crawl_env)
+    assert etag and last_modified and listing_hash and count == 10  # an ok poll advances the validators
+
+
+def test_later_polls_are_conditional(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    crawl_env.seed(first_crawl)
+    assert crawl_env.crawl().returncode == 0  # stores the listing's validators
+    etag, last_modified, listing_hash, _ = _source_row(crawl_env)
+    before = crawl_env.snapshot()
+
+    replica.clear_log()
+    ran = crawl_env.crawl()
+    assert ran.returncode == 0, ran
+    assert ran.stdout.startswith("replica: ok, nothing changed; 2 requests")
+    (only,) = site_requests(replica.requests)
+    assert only.path == COLUMN_PATH and only.status == 304 and only.bytes_sent == 0
+    assert only.headers["If-None-Match"] == etag and only.headers["If-Modified-Since"] == last_modified
+    assert crawl_env.last_run()["outcome"] == "ok"
+
+    # Same items in new bytes (the CMS re-rendered page 1): a 200, but the item signature matches.
+    page1 = (SITE / "rsj.gz.gov.cn" / COLUMN_PATH.lstrip("/") / "index.html").read_text(encoding="utf-8")
+    replica.edit(COLUMN_URL + "index.html", page1.replace("</body>", "<!-- rendered again --></body>"))
+    replica.clear_log()
+    ran = crawl_env.crawl()
+    assert ran.returncode == 0 and "nothing changed" in ran.stdout, ran
+    (only,) = site_requests(replica.requests)
+    assert only.path == COLUMN_PATH and only.status == 200
+    assert _source_row(crawl_env)[2] == listing_hash
+    assert crawl_env.snapshot() == before
+
+
+def _new_notice_html() -> tuple[str, str]:
+    """A new notice for the 2026 season, made from post_11578901 with every date moved a year on."""
+    src = (SITE / "rsj.gz.gov.cn" / _path(NEW_FROM).lstrip("/")).read_text(encoding="utf-8")
+    html = (
+        src.replace("2026年", "2027年")
+        .replace("2025年度", "2026年度")
+        .replace("2025-12-05 11:00", "2026-12-04 10:00")
+    )
+    return "关于2026年度广州市中等职业学校教师职称评审工作的通知", html
+
+
+def test_new_listing_item_fetches_only_that_notice(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    crawl_env.seed(first_crawl)
+    assert crawl_env.crawl().returncode == 0  # validators stored
+    before = crawl_env.scalar("SELECT count(*) FROM notices")
+    title, html = _new_notice_html()
+    new_url = f"{COLUMN_URL}content/post_12000001.html"
+    replica.add_listing_item(title, new_url, "2026-12-04", html)
+    replica.clear_log()
+
+    crawl_env.write_config()
+    config = load_config(crawl_env.config_path)
+    result = crawl_source(config, config.source("replica"))
+    assert result.ok and (result.new, result.changed, result.failed) == (1, 0, 0), result
+
+    log = replica.requests
+    assert [r.path for r in _notice_requests(log)] == [_path(new_url)]
+    # Page 1 changed (new ETag, a 200); it had a new item, so page 2 is looked at too, and has none.
+    assert [(r.path, r.status) for r in _listing_requests(log)] == [
+        (COLUMN_PATH, 200),
+        (COLUMN_PATH + "index_2.html", 200),
+    ]
+    assert crawl_env.scalar("SELECT count(*) FROM notices") == before + 1
+    row = crawl_env.query("SELECT * FROM notices WHERE url = ?", new_url)[0]
+    assert (row["title"], row["fetch_status"], row["published"]) == (title, "fetched", "2026-12-04T10:00")
+    windows = crawl_env.query(
+        'SELECT kind, start, "end", status FROM windows WHERE notice_id = ? ORDER BY id', row["id"]
+    )
+    assert ("accept", "2027-02-02", "2027-02-13", "current") in [tuple(w) for w in windows]
+
+
+def test_full_crawl_detects_an_edit_and_keeps_the_old_text(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    crawl_env.seed(first_crawl)
+    (old,) = crawl_env.query("SELECT id, body, content_hash FROM notices WHERE url = ?", EDITED)
+    old_windows = {
+        r["id"]: tuple(r)
+        for r in crawl_env.query(
+            'SELECT id, key, version, kind, start, "end" FROM windows WHERE notice_id = ?', old["id"]
+        )
+    }
+    all_window_ids = {r[0] for r in crawl_env.query("SELECT id FROM windows")}
+    assert "2026年2月24日至3月6日" in old["body"]
+    src = (SITE / "rsj.gz.gov.cn" / _path(EDITED).lstrip("/")).read_text(encoding="utf-8")
+    replica.edit(EDITED, src.replace("2026年2月24日至3月6日", "2026年3月2日至3月13日"))
+
+    ran = crawl_env.crawl("--full")
+    # Still partial (the withdrawn notice), but the edit is found and stored.
+    assert ran.returncode == 1 and "partial" in ran.stderr, ran
+    run = crawl_env.last_run()
+    assert (run["outcome"], run["full"], run["notices_changed"], run["notices_new"]) == ("partial", 1, 1, 0)
+    # Every known notice was revalidated with a conditional request; only the edited one sent a body.
+    statuses = {r.path: r.status for r in _notice_requests(replica.requests)}
+    assert statuses.pop(_path(EDITED)) == 200 and statuses.pop(_path(WITHDRAWN)) == 404
+    assert set(statuses.values()) == {304} and len(statuses) == len(FETCHABLE) - 1
+
+    (notice,) = crawl_env.query("SELECT * FROM notices WHERE id = ?", old["id"])
+    assert notice["changed_at"] is not None and notice["content_hash"] != old["content_hash"]
+    assert "2026年3月2日至3月13日" in notice["body"]
+    (version,) = crawl_env.query("SELECT * FROM notice_versions")
+    assert (version["notice_id"], version["body"], version["content_hash"]) == (
+        old["id"],
+        old["body"],
+        old["content_hash"],
+    )
+    assert crawl_env.scalar("SELECT count(*) FROM notices WHERE changed_at IS NOT NULL") == 1
+
+    # Windows: nothing deleted; the accept window got version 2 and version 1 is superseded.
+    assert all_window_ids <= {r[0] for r in crawl_env.query("SELECT id FROM windows")}
+    rows = crawl_env.query(
+        'SELECT id, key, version, kind, start, "end", status, superseded_at FROM windows'
+        " WHERE notice_id = ? ORDER BY id",
+        old["id"],
+    )
+    assert len(rows) == len(old_windows) + 1
+    accept = [r for r in rows if r["kind"] == "accept"]
+    assert [(r["version"], r["start"], r["end"], r["status"]) for r in accept] == [
+        (1, "2026-02-24", "2026-03-06", "superseded"),
+        (2, "2026-03-02", "2026-03-13", "current"),
+    ]
+    assert accept[0]["key"] == accept[1]["key"] and accept[0]["superseded_at"] is not None
+    assert {r["kind"] for r in rows if r["status"] == "current"} == {"apply", "accept"}
+
+
+# ---------------------------------------------------------------------------------------------- faults
+
+
+@pytest.mark.parametrize(
+    ("fault", "outcome"),
+    [
+        ("http500", "http_error"),
+        ("http503", "http_error"),
+        pytest.param("hang", "timeout", marks=pytest.mark.slow),
+        ("challenge412", "blocked"),
+        ("challenge521", "blocked"),
+        ("challenge200", "blocked"),
+        ("layout", "layout_suspect"),
+        ("too_large", "too_large"),
+    ],
+)
+def test_fault_yields_its_outcome_and_loses_nothing(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer, fault: str, outcome: str
+) -> None:
+    crawl_env.seed(first_crawl)
+    assert crawl_env.crawl().returncode == 0  # validators stored: they must survive the failure too
+    before, validators = crawl_env.snapshot(), _source_row(crawl_env)
+    crawl_env.timeout = 1 if fault == "hang" else 2
+    crawl_env.max_bytes = 100_000 if fault == "too_large" else None
+    replica.set_fault(fault)
+    replica.clear_log()
+
+    ran = crawl_env.crawl()
+    assert ran.returncode == 1, ran
+    assert ran.stdout == ""
+    _assert_one_line(ran)
+    assert ran.stderr.startswith(f"replica: {outcome}: ")
+    run = crawl_env.last_run()
+    assert run["outcome"] == outcome and run["error"] and run["finished_at"]
+    assert crawl_env.snapshot() == before
+    assert _source_row(crawl_env) == validators
+
+    log = replica.requests
+    if outcome == "blocked":
+        # robots.txt is the first thing asked for and is already the challenge: nothing follows it.
+        assert [(r.host, r.path) for r in log] == [("rsj.gz.gov.cn", "/robots.txt")]
+        assert "never bypassed" in ran.stderr
+    elif fault == "layout":
+        assert "no longer matches the known template" in ran.stderr
+        assert [r.path for r in site_requests(log)] == [COLUMN_PATH]  # no notice fetched on a suspect page
+    elif fault == "too_large":
+        assert "too large" in ran.stderr
+    elif outcome == "http_error":
+        assert [r.path for r in site_requests(log)] == [COLUMN_PATH] * 2  # one retry for a 5xx, no more
+
+
+def test_unreachable_site_is_one_line(crawl_env: CrawlEnv, first_crawl: FirstCrawl) -> None:
+    crawl_env.seed(first_crawl)
+    before = crawl_env.snapshot()
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        crawl_env.proxy = f"http://127.0.0.1:{s.getsockname()[1]}"
+    ran = crawl_env.crawl()
+    assert ran.returncode == 1 and ran.stdout == ""
+    _assert_one_line(ran)
+    assert ran.stderr.startswith("replica: unreachable: ") and "could not be reached" in ran.stderr
+    assert crawl_env.last_run()["outcome"] == "unreachable"
+    assert crawl_env.snapshot() == before
+
+
+def test_challenge_midway_stops_every_later_request(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    crawl_env.seed(first_crawl)
+    before = crawl_env.snapshot()
+    replica.set_fault("challenge412", COLUMN_PATH + "index_2.html")
+    ran = crawl_env.crawl("--full")
+    assert ran.returncode == 1
+    _assert_one_line(ran)
+    assert "blocked" in ran.stderr and "index_2.html" in ran.stderr
+    log = replica.requests
+    assert (log[-1].path, log[-1].status) == (COLUMN_PATH + "index_2.html", 412)
+    assert crawl_env.last_run()["outcome"] == "blocked"
+    assert crawl_env.snapshot() == before
+
+
+@pytest.mark.slow
+def test_one_broken_notice_is_partial_and_the_rest_stored(
+    crawl_env: CrawlEnv, replica: ReplicaServer
+) -> None:
+    broken = f"{COLUMN_URL}content/post_11890123.html"
+    replica.set_fault("http500", _path(broken))
+    ran = crawl_env.crawl()
+    assert ran.returncode == 1
+    _assert_one_line(ran)
+    run = crawl_env.last_run()
+    assert (run["outcome"], run["notices_failed"], run["notices_new"]) == ("partial", 2, 23)
+    rows = {r["url"]: r for r in crawl_env.query("SELECT url, fetch_status, fetch_error FROM notices")}
+    assert sorted(rows) == sorted(LISTED)
+    assert rows[broken]["fetch_status"] == "failed" and "500" in rows[broken]["fetch_error"]
+    assert {u for u, r in rows.items() if r["fetch_status"] == "fetched"} == set(FETCHABLE) - {broken}
+
+
+# ---------------------------------------------------------------------------------------------- progress
+
+
+@pytest.mark.slow
+def test_progress_line_goes_to_stderr_and_json_to_stdout(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl
+) -> None:
+    crawl_env.seed(first_crawl)
+    crawl_env.write_config()
+    cmd = [sys.executable, "-m", "crawler.process", "--config", str(crawl_env.config_path)]
+    proc = subprocess.run(
+        [*cmd, "--source", "replica", "--full", "--progress"], capture_output=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0
+    lines = [json.loads(x) for x in proc.stdout.decode().splitlines()]
+    assert "run_id" in lines[0] and lines[-1]["outcome"] == "partial"
+    err = proc.stderr.decode()
+    assert err.count("\n") == 1 and err.endswith("\n") and "\r" in err
+    assert err.rstrip("\n").rsplit("\r", 1)[-1] == "replica: 3 listing page(s), 24 notice(s) fetched"

@@ -16,7 +16,6 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/zcwatch init --quiet-if-exists
 	$(BIN)/zcwatch run
 
 lint: $(STAMP)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.migrate import migrate
@@ -29,7 +29,8 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA journal_mode = WAL")
+    # Not journal_mode: WAL is a property of the file, set once the file is known to be ours (_enable_wal),
+    # so a database that is refused is left exactly as it was.
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA synchronous = NORMAL")
     cur.close()
@@ -53,10 +54,26 @@ def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
     if migrate_schema:
         try:
             migrate(engine)
-        except (OperationalError, sqlite3.DatabaseError) as e:
+            _enable_wal(engine)
+        except (DBAPIError, sqlite3.DatabaseError) as e:
+            # DBAPIError covers "file is not a database" (a DatabaseError, not an OperationalError).
             engine.dispose()
             raise DatabaseError(f"cannot open the database {url}: {_first_line(e)}") from None
+        except DatabaseError:
+            engine.dispose()
+            raise
     return engine
+
+
+def _enable_wal(engine: Engine) -> None:
+    """Switch the file to WAL (persistent; a no-op when it already is). Outside any transaction."""
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.close()
+    finally:
+        raw.close()
 
 
 def _first_line(e: BaseException) -> str:

@@ -21,6 +21,9 @@ from zcwatch.errors import EXIT_FAILED, EXIT_OK
 from zcwatch.timeutil import now_local, to_utc_naive
 
 FULL_EVERY = timedelta(days=7)  # a weekly full pass revalidates every notice (catches edits in place)
+# A partial pass read every listing page and every notice but a few failed ones: the pass is done. Counting
+# only "ok" made one withdrawn notice (a 404 that never heals) turn every run into a full crawl.
+FULL_DONE = ("ok", "partial")
 
 
 def full_crawl_due(engine: Engine, source_name: str, now: datetime) -> bool:
@@ -28,7 +31,7 @@ def full_crawl_due(engine: Engine, source_name: str, now: datetime) -> bool:
         last = s.scalar(
             select(CrawlRun.started_at)
             .join(Source, Source.id == CrawlRun.source_id)
-            .where(Source.name == source_name, CrawlRun.full.is_(True), CrawlRun.outcome == "ok")
+            .where(Source.name == source_name, CrawlRun.full.is_(True), CrawlRun.outcome.in_(FULL_DONE))
             .order_by(CrawlRun.id.desc())
             .limit(1)
         )

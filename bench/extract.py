@@ -1,11 +1,17 @@
 """Benchmark the window extractor against jionlp and dateparser on the same notices.
 
 Scores (start, end) date pairs (date part only) with precision/recall/F1, kind accuracy
-for zcwatch, and speed in sentences per second on one core. Runs on the hand-written
-cases (tests/data/window_cases.jsonl) and, if present, the held-out replica site's
-ground truth (tests/site/expected.json), which is only ever read here at run time.
+for zcwatch, and speed in sentences per second on one core. Three sets:
 
-    .venv/bin/python bench/extract.py
+- cases: the hand-written sentences (tests/data/window_cases.jsonl);
+- dev (replica site): the replica's notice pages (tests/site/<host>/<path>), read exactly as the
+  crawler reads them (decode_html + parse_notice, title + "\n\n" + body, the page's publish
+  date) and scored against tests/site/expected.json, with committee and review-year accuracy;
+- held-out (blind): tests/data/heldout_notices.jsonl if present. Only aggregate figures are
+  printed for it, never a per-notice line, so nobody can tune the extractor on it.
+
+    .venv/bin/python bench/extract.py            # all sections
+    .venv/bin/python bench/extract.py --diff     # also the dev set's per-notice misses
 """
 
 from __future__ import annotations
@@ -22,14 +28,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor import extract_windows, html_to_text  # noqa: E402
+from extractor import extract_committee, extract_review_year, extract_windows  # noqa: E402
 
 CASES = ROOT / "tests" / "data" / "window_cases.jsonl"
-HELD_OUT = ROOT / "tests" / "site" / "expected.json"
+SITE = ROOT / "tests" / "site"
+DEV = SITE / "expected.json"
+HELD_OUT = ROOT / "tests" / "data" / "heldout_notices.jsonl"
 SENTENCE = re.compile(r"[^。；;\n]+")
 Pair = tuple[str | None, str | None]
 
@@ -39,6 +48,12 @@ class Doc:
     text: str
     published: date | None
     gold: list[tuple[str, Pair]]  # (kind, (start, end)) with dates cut to YYYY-MM-DD
+    ident: str = ""
+    title: str = ""
+    body: str = ""
+    committee: str | None = None  # expected committee / review year, when the set gives them
+    review_year: int | None = None
+    full_gold: list[dict[str, Any]] = field(default_factory=list)  # windows as written, for diffs
 
 
 @dataclass
@@ -61,53 +76,80 @@ def _day(value: Any) -> str | None:
     return str(value)[:10] if value else None
 
 
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def _gold(windows: list[dict[str, Any]]) -> list[tuple[str, Pair]]:
+    return [(w.get("kind", "other"), (_day(w.get("start")), _day(w.get("end")))) for w in windows]
+
+
 def _docs_from_cases() -> list[Doc]:
     docs = []
     for line in CASES.read_text(encoding="utf-8").splitlines():
         if line.strip():
             c = json.loads(line)
-            pub = date.fromisoformat(c["published"]) if c.get("published") else None
-            gold = [(w["kind"], (_day(w["start"]), _day(w["end"]))) for w in c["windows"]]
-            docs.append(Doc(c["text"], pub, gold))
+            docs.append(Doc(c["text"], _date(c.get("published")), _gold(c["windows"]), ident=c["id"]))
     return docs
 
 
-def _docs_from_site() -> list[Doc]:
-    """Tolerant reader: a list of notices or a mapping of them, each with windows and text or a file."""
-    data = json.loads(HELD_OUT.read_text(encoding="utf-8"))
-    if isinstance(data, dict):
-        data = next(
-            (v for k, v in data.items() if k in ("notices", "items", "pages") and isinstance(v, list)), data
+def _docs_from_site() -> tuple[list[Doc], list[str]]:
+    """The replica's notices as the crawler sees them; also the URLs that have no page (withdrawn)."""
+    from crawler.pages import decode_html, parse_notice
+    from zcwatch.replica import HOST_CHARSET
+
+    data = json.loads(DEV.read_text(encoding="utf-8"))
+    docs, missing = [], []
+    for rec in data["notices"]:
+        url = rec["url"]
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        path = SITE / host / parts.path.lstrip("/")
+        if not path.is_file():
+            missing.append(url)
+            continue
+        charset = HOST_CHARSET.get(host)
+        content_type = f"text/html; charset={charset}" if charset else "text/html"
+        html, _ = decode_html(path.read_bytes(), content_type)
+        page = parse_notice(html, url)
+        title = page.title or rec.get("title") or ""
+        # As store/windows.py::extract_notice: the page's publish time, else the listing date.
+        published = _date(page.published or rec.get("date"))
+        docs.append(
+            Doc(
+                f"{title}\n\n{page.body}",
+                published,
+                _gold(rec["windows"]),
+                ident=path.name,
+                title=title,
+                body=page.body,
+                committee=rec.get("committee"),
+                review_year=rec.get("review_year"),
+                full_gold=rec["windows"],
+            )
         )
-    records = list(data.values()) if isinstance(data, dict) else list(data)
+    return docs, missing
+
+
+def _docs_from_heldout() -> list[Doc]:
     docs = []
-    for rec in records:
-        if not isinstance(rec, dict) or "windows" not in rec:
+    for line in HELD_OUT.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
             continue
-        text = rec.get("text") or rec.get("body")
-        if not text:
-            for key in ("html", "file", "path", "page", "url"):
-                ref = rec.get(key)
-                if isinstance(ref, str):
-                    candidates = [HELD_OUT.parent / ref.lstrip("/"), HELD_OUT.parent / Path(ref).name]
-                    if "<" in ref:
-                        text = html_to_text(ref)
-                        break
-                    hit = next((p for p in candidates if p.is_file()), None)
-                    if hit is None:
-                        hits = list(HELD_OUT.parent.rglob(Path(ref.split("?")[0]).name or "-"))
-                        hit = hits[0] if hits else None
-                    if hit is not None:
-                        text = html_to_text(hit.read_text(encoding="utf-8", errors="replace"))
-                        break
-        elif "<" in text and ">" in text:
-            text = html_to_text(text)
-        if not text:
-            continue
-        pub_raw = rec.get("published") or rec.get("publish_date") or rec.get("date")
-        pub = date.fromisoformat(str(pub_raw)[:10]) if pub_raw else None
-        gold = [(w.get("kind", "other"), (_day(w.get("start")), _day(w.get("end")))) for w in rec["windows"]]
-        docs.append(Doc(text, pub, gold))
+        rec = json.loads(line)
+        title, body = rec.get("title") or "", rec.get("text") or ""
+        docs.append(
+            Doc(
+                f"{title}\n\n{body}",
+                _date(rec.get("published")),
+                _gold(rec["windows"]),
+                ident=str(rec.get("id", "")),
+                title=title,
+                body=body,
+                committee=rec.get("committee"),
+                review_year=rec.get("review_year"),
+            )
+        )
     return docs
 
 
@@ -235,27 +277,90 @@ def table(title: str, rows: Iterable[tuple[str, Score | None]], with_kind: bool)
         print(f"{name:<12}{p:>10.3f}{r:>8.3f}{f1:>7.3f}{kind:>10}{speed:>11,.0f}{len(s.errors):>8}")
 
 
-def main() -> int:
+def metadata(docs: list[Doc]) -> str:
+    """Committee and review-year accuracy over the docs that state them."""
+    com = [d for d in docs if d.committee is not None]
+    year = [d for d in docs if d.review_year is not None]
+    com_ok = sum(extract_committee(d.title, d.body) == d.committee for d in com)
+    year_ok = sum(extract_review_year(d.title, d.body, d.published) == d.review_year for d in year)
+    parts = []
+    if com:
+        parts.append(f"committee acc {com_ok / len(com):.3f} ({com_ok}/{len(com)})")
+    if year:
+        parts.append(f"review-year acc {year_ok / len(year):.3f} ({year_ok}/{len(year)})")
+    return "; ".join(parts)
+
+
+def diff(docs: list[Doc]) -> None:
+    """Per-notice misses of the dev set: expected windows not found, found windows not expected."""
+    print("\ndev misses (- expected, not found; + found, not expected; ~ dates right, kind wrong)")
+    for doc in docs:
+        found = extract_windows(doc.text, doc.published)
+        exp = [(w["kind"], w["start"], w["end"]) for w in doc.full_gold]
+        got = [(w.kind, w.start, w.end) for w in found]
+        lines = []
+        got_left = list(got)
+        for k, s, e in exp:
+            hit = next((g for g in got_left if (_day(g[1]), _day(g[2])) == (_day(s), _day(e))), None)
+            if hit is None:
+                lines.append(f"  - {k:<11} {s} .. {e}")
+                continue
+            got_left.remove(hit)
+            if hit[0] != k:
+                lines.append(f"  ~ {k:<11} {s} .. {e}  found kind {hit[0]}")
+        for k, s, e in got_left:
+            ev = next(w.evidence for w in found if (w.kind, w.start, w.end) == (k, s, e))
+            lines.append(f"  + {k:<11} {s} .. {e}  [{ev[:70]}]")
+        com = extract_committee(doc.title, doc.body)
+        if doc.committee is not None and com != doc.committee:
+            lines.append(f"  committee: expected {doc.committee!r}, found {com!r}")
+        year = extract_review_year(doc.title, doc.body, doc.published)
+        if doc.review_year is not None and year != doc.review_year:
+            lines.append(f"  review year: expected {doc.review_year}, found {year}")
+        if lines:
+            print(f"{doc.ident}  {doc.title}")
+            print("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     baselines = {"jionlp": _jionlp(), "dateparser": _dateparser()}
-    sets = [("cases (tests/data/window_cases.jsonl)", _docs_from_cases())]
+    sets: list[tuple[str, list[Doc], bool]] = [
+        ("cases (tests/data/window_cases.jsonl)", _docs_from_cases(), True)
+    ]
+    dev: list[Doc] = []
+    if DEV.is_file():
+        try:
+            dev, missing = _docs_from_site()
+        except Exception as exc:
+            print(f"dev: could not read {DEV}: {type(exc).__name__}: {exc}")
+            missing = []
+        if dev:
+            note = f", {len(missing)} listed without a page" if missing else ""
+            sets.append((f"dev (replica site, tests/site, {len(dev)} notices{note})", dev, True))
+    else:
+        print("dev: tests/site/expected.json not present")
     if HELD_OUT.is_file():
         try:
-            held = _docs_from_site()
+            held = _docs_from_heldout()
         except Exception as exc:
-            print(f"held-out: could not read {HELD_OUT}: {exc}")
+            print(f"held-out: could not read {HELD_OUT}: {type(exc).__name__}")
             held = []
         if held:
-            sets.append((f"held-out (tests/site/expected.json, {len(held)} notices)", held))
-        else:
-            print("held-out: no notices with text and windows found")
+            # Aggregates only: no per-notice output for the blind set, and no baselines either.
+            sets.append((f"held-out (blind, {len(held)} notices)", held, False))
     else:
-        print("held-out: tests/site/expected.json not present")
+        print("held-out (blind): tests/data/heldout_notices.jsonl not present yet")
     speeds: dict[str, float] = {}
-    for title, docs in sets:
+    for title, docs, with_baselines in sets:
         rows: list[tuple[str, Score | None]] = [("zcwatch", evaluate(zcwatch, docs, repeat=20))]
-        for name, fn in baselines.items():
-            rows.append((name, evaluate(fn, docs, repeat=1) if fn else None))
+        if with_baselines:
+            for name, fn in baselines.items():
+                rows.append((name, evaluate(fn, docs, repeat=1) if fn else None))
         table(f"{title}: {sum(len(d.gold) for d in docs)} gold windows", rows, with_kind=True)
+        meta = metadata(docs)
+        if meta:
+            print(f"zcwatch {meta}")
         for name, s in rows:
             if s is not None and s.seconds and title.startswith("cases"):
                 speeds[name] = s.sentences / s.seconds
@@ -266,6 +371,8 @@ def main() -> int:
             f"zcwatch speed / dateparser speed on the cases: {speeds['zcwatch'] / speeds['dateparser']:.0f}x"
         )
     print("kind acc = of the gold windows whose (start, end) was found, the share with the right kind")
+    if "--diff" in args and dev:
+        diff(dev)
     return 0
 
 

@@ -16,9 +16,15 @@ _KEYWORDS: list[tuple[str, str, int]] = [
     # Actors and objects name no step; matching them keeps their 申报 from counting as "apply".
     (r"申报人员?|申请人|申报单位|申报材料|申报信息|申报表|申报条件|申报对象|"
      r"评审委员会|评委会|评委办|高评委", "", 0),
+    # Qualifiers of an actor or object name a step that is already over: 通过审核的申报人 pay
+    # fees, 各单位报送的材料 are what a committee accepts.
+    (r"(?:通过|经过?)(?:单位)?(?:审核|审查|推荐)(?:推荐|通过)?的|审核通过的|"
+     r"(?:报送|提交|上报|递交|寄送|邮寄)的(?:申报|纸质|评审)?材料", "", 0),
     (r"评审费|评审服务费|缴费|缴纳|交费|收费|付费|费用", "fee", 0),
-    (r"评前公示|公示", "unit_review", 0),
     (r"评审结果公示|评后公示|结果公示|评审结果", "other", 0),
+    (r"评前公示", "unit_review", 0),
+    # A bare 公示 is the pre-review publicity, except in a results notice (see ``classify``).
+    (r"公示", "publicity", 0),
     (r"纸质|报送|邮寄|寄送|寄出|递交|送交|送达|提交(?:申报|评审)?材料|材料提交|"
      r"现场提交|呈报|报材料", "paper", 0),
     (r"受理|接收(?:申报)?材料|材料接收|收取材料|接收申报|形式审查", "accept", 0),
@@ -33,6 +39,23 @@ _KEYWORDS: list[tuple[str, str, int]] = [
 ]  # fmt: skip
 _RE = re.compile("|".join(f"(?P<k{i}>{p})" for i, (p, _, _) in enumerate(_KEYWORDS)))
 _BREAK = re.compile(r"[，,：:、]")
+# Parenthetical asides (office hours, addresses, 以邮戳为准) between a date and its verb are skipped
+# when measuring how far a keyword is.
+_ASIDE = re.compile(r"\([^()]{0,60}\)")
+# A notice announcing review results: its 公示 is the post-review publicity, kind "other".
+_RESULTS = re.compile(r"(?:评审|评议|评定|评委会)结果|通过(?:评审|人员|名单)|拟(?:通过|认定|评定)|评审通过")
+
+
+def is_results_notice(text: str) -> bool:
+    """Whether the title or opening paragraph announces review results for publicity.
+
+    Only a line that says both (…评审结果的公示, 通过评审…现予以公示) counts, so an ordinary
+    notice that mentions results later keeps its 公示 as the pre-review publicity.
+    """
+    lines = [line for line in text[:400].splitlines() if line.strip()][:2]
+    return any("公示" in line and _RESULTS.search(line) for line in lines)
+
+
 # Keywords further than this from a window are ignored; bounding the search keeps long
 # sentences with many dates linear.
 REACH = 40
@@ -53,6 +76,7 @@ def classify(
     span: tuple[int, int],
     others: list[tuple[int, int]],
     found: list[tuple[int, int, str, int]],
+    results: bool = False,
 ) -> str | None:
     """Kind of the keyword nearest to ``span``; keywords behind another window belong to that one.
 
@@ -64,6 +88,7 @@ def classify(
     s, e = span
     lo = bisect_left(found, (s - REACH,))
     hi = bisect_right(found, (e + REACH,))
+    neutral = [f for f in found[lo:hi] if not f[2]]
     for ks, ke, kind, penalty in found[lo:hi]:
         if not kind:
             continue
@@ -73,13 +98,27 @@ def classify(
             gap = (e, ks)
         else:
             gap = (s, s)
-        dist: float = gap[1] - gap[0] + penalty
+        # Actors and objects on the way (将申报人的纸质材料…) do not put the verb further away.
+        pieces, pos = [], gap[0]
+        for a, b, _kind, _pen in neutral:
+            if gap[0] <= a and b <= gap[1]:
+                pieces.append(sentence[pos:a])
+                pos = b
+        pieces.append(sentence[pos : gap[1]])
+        between = "".join(pieces)
+        if "(" in between:
+            between = _ASIDE.sub("", between)
+        dist: float = len(between) + penalty
         i = bisect_left(others, gap[0], key=lambda o: o[0])
         if i < len(others) and others[i][1] <= gap[1]:
             dist += 100
         # Labels usually sit before the date (网上申报时间：…), verbs after it; a clause break in
         # between is a weak sign the keyword belongs elsewhere.
-        dist += 2 * len(_BREAK.findall(sentence, gap[0], gap[1]))
+        dist += 2 * len(_BREAK.findall(between))
         if best is None or dist < best[0]:
             best = (dist, kind)
-    return best[1] if best else None
+    if best is None:
+        return None
+    if best[1] == "publicity":
+        return "other" if results else "unit_review"
+    return best[1]

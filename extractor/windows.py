@@ -14,18 +14,24 @@ from dataclasses import dataclass
 from datetime import date
 
 from .dates import Point, find_points, prepare, render
-from .kinds import classify, keywords
+from .kinds import classify, is_results_notice, keywords
 from .numerals import normalise
 from .window import Window
 
 _SPLIT = re.compile(r"[。；;\n]+")
+# A short bracket without digits after a date qualifies it (（含）, （含当天）, （以邮戳为准）).
+_QUALIFIER = r"(?:\([^()\d]{1,8}\)\s?)?"
 _CONNECTOR = re.compile(
-    r"\s?(?:\)\s?)?(?:起|开始)?\s?[,，]?\s?(?:至|到|—{1,2}|-{1,2}|~|–|－|～)\s?(?:同年\s?)?"
+    r"\s?(?:\)\s?)?"
+    + _QUALIFIER
+    + r"(?:起|开始)?\s?[,，]?\s?(?:至|到|—{1,2}|-{1,2}|~|–|－|～)\s?(?:同年\s?)?"
 )
 _EXTEND = re.compile(r"[^,，。]{0,12}?(?:延长|延|延期|延后|推迟|顺延|调整)(?:至|到)\s?")
 _REPLACE = re.compile(r"[^。]{0,6}?(?:调整为|变更为|更改为|改为|调整至|更正为)\s?")
 _END_AFTER = re.compile(
-    r"\s?(?:\)\s?)?(?:前|之前|以前|止|为止|截止|结束|关闭|后[^，,。]{0,10}关闭|后不再|后停止|后系统)"
+    r"\s?(?:\)\s?)?"
+    + _QUALIFIER
+    + r"(?:前|之前|以前|止|为止|截止|结束|关闭|后[^，,。]{0,10}关闭|后不再|后停止|后系统)"
 )
 _END_BEFORE = re.compile(
     r"(?:截止|截至|截止到|截止至|截止于)(?:时间|日期)?\s?(?:为|是|到|至|于|在)?\s?:?\s?$"
@@ -33,7 +39,7 @@ _END_BEFORE = re.compile(
     r"|(?:关闭|结束|截止|停止)(?:时间|日期)\s?(?:为|是)?\s?:?\s?$"
 )
 _START_BEFORE = re.compile(r"(?:开始|开放|启动)(?:时间|日期)\s?(?:为|是)?\s?:?\s?$")
-_START_AFTER = re.compile(r"\s?(?:\)\s?)?(?:起|开始|以后|开放|启动)")
+_START_AFTER = re.compile(r"\s?(?:\)\s?)?" + _QUALIFIER + r"(?:起|开始|以后|开放|启动)")
 _SINGLE_BEFORE = re.compile(r"(?:定于|拟于|将于|计划于|时间为|时间是|时间:)\s?$")
 _BEFORE_CHARS = frozenset("原截延迟晚关结停推顺开启于时")  # first characters of the markers
 _SUPERSEDED = re.compile(r"原(?:定|定于|定为|计划|为|来)?的?\s?$")
@@ -225,6 +231,7 @@ def extract_windows(text: str, published: date | None = None) -> list[Window]:
     ctx = _Context(published)
     season = _SEASON.search(normalise(text[:3000]))
     ctx.review_year = int(season.group(1)) if season else None
+    results = is_results_notice(normalise(text[:400]))
     windows: list[Window] = []
     prev_kind: str | None = None
     for raw_sentence in _SPLIT.split(text):
@@ -236,7 +243,7 @@ def extract_windows(text: str, published: date | None = None) -> list[Window]:
         found = keywords(s)
         ctx.sentence_year = False
         if not points:
-            prev_kind = classify(s, (len(s), len(s)), [], found) or prev_kind
+            prev_kind = classify(s, (len(s), len(s)), [], found, results) or prev_kind
             continue
         chars = list(s)
         for p in points:
@@ -252,7 +259,7 @@ def extract_windows(text: str, published: date | None = None) -> list[Window]:
             resolved = _resolve(r, ctx)
             if resolved is None:
                 continue
-            kind = classify(s, r.span, spans, found) or prev_kind or "other"
+            kind = classify(s, r.span, spans, found, results) or prev_kind or "other"
             last = windows[-1] if windows else None
             if (
                 last is not None
@@ -270,5 +277,5 @@ def extract_windows(text: str, published: date | None = None) -> list[Window]:
             windows.append(Window(kind, resolved[0], resolved[1], evidence))
         _note_years(points, ctx)
         if not raws and found:
-            prev_kind = classify(s, (len(s), len(s)), [], found) or prev_kind
+            prev_kind = classify(s, (len(s), len(s)), [], found, results) or prev_kind
     return windows

@@ -147,6 +147,8 @@ ADVERSARIAL = [
     ("（原定为" + "2025年" * 20) * 80,
     ("即日起至" + "1月" * 30 + "截止时间为") * 60,
     "上午9:00-12:00，" * 800,
+    # Dense keywords, actor qualifiers and bracketed asides around every range (kind scoring).
+    "通过审核的申报人将报送的材料1月2日（含）至5日（上午9:00-12:00）缴费公示",
 ]
 
 

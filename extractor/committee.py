@@ -15,7 +15,9 @@ from .numerals import normalise
 
 _SUFFIX = r"(?:评审委员会|评委会|评委办|高评委|中评委|初评委)"
 _NAME = re.compile(r"([\u4e00-\u9fff()（）]{2,40}?" + _SUFFIX + ")")
-_REVIEW = re.compile(r"([\u4e00-\u9fff()（）]{2,40}?职称评审)(?=工作|的|申报|有关|通知|事项|相关|安排|$)")
+_REVIEW = re.compile(
+    r"([\u4e00-\u9fff()（）]{2,40}?职称评审)(?=工作|的|申报|有关|通知|事项|相关|安排|结果|通过|$)"
+)
 # Extension/adjustment notices name only the step: 关于延长…高级职称网上申报时间的通知.
 _STEP = re.compile(
     r"([\u4e00-\u9fff()（）]{2,40}?职称)(?:评审)?(?=网上申报|个人申报|申报|受理|纸质|材料|报送|缴费|评审时间|时间)"
@@ -25,7 +27,9 @@ _ABBR = re.compile(
 )
 # Text before the name that is not part of it: keep what follows the last of these.
 _PREFIX = re.compile(
-    r".*(?:关于|做好|开展|组织|召开|举办|启动|印发|公布|年度|\d{4}年|[《“\"，,：:\s]|的|和|及|与|、)"
+    r".*(?:关于|做好|开展|组织|召开|举办|启动|印发|公布|年度|\d{4}年|[《“\"，,：:\s]|的|和|及|与|、"
+    # Verbs and prepositions in front of a place name: 经广州市…评审, 邮寄至广州市…, 由市…受理.
+    r"|(?:经|由|向|至|将|请|交|送|对|在|[)）])(?=广州|广东|[省市区县]))"
 )
 _YEAR = re.compile(r"(20\d{2})\s?年度")
 _YEAR_LOOSE = re.compile(r"(20\d{2})\s?年(?![\d度])")

@@ -81,6 +81,20 @@ COMMITTEES = [
     ),
     ("关于广州市卫生研究人才职称评审委员会2024年度评审的通知", "", "广州市卫生研究人才职称评审委员会"),
     ("关于公布2024年度职称评审结果的通知", "", None),
+    # A results notice names the review only; the body's "经…委员会评审" must lose its 经.
+    (
+        "关于2025年度广州市会计系列高级职称评审通过人员的公示",
+        "经广州市会计系列高级职称评审委员会评审，现将通过人员予以公示。",
+        "广州市会计系列高级职称评审委员会",
+    ),
+    # A name after a mailing instruction with a bracketed aside: 寄至… is not part of the name.
+    (
+        "关于做好2025年度广州市党校教师中级职称评审工作的通知",
+        "材料请于2月6日前（以邮戳为准）寄至广州市党校教师中级职称评审委员会办公室。",
+        "广州市党校教师中级职称评审委员会",
+    ),
+    # 经 inside a name (经济系列) is kept: only 经 in front of a place name is a verb.
+    ("关于广州市经济系列中级职称评审委员会2025年度评审的通知", "", "广州市经济系列中级职称评审委员会"),
 ]
 
 

@@ -153,11 +153,14 @@ ADVERSARIAL = [
 
 
 def test_adversarial_input_is_fast() -> None:
+    # The bound (< 50 ms) is on the parser's own work: thread CPU time, best of 5, so a
+    # busy machine (other tests, other processes on 2 cores) cannot fail it; catastrophic
+    # backtracking would still take seconds of CPU and fail loudly.
     for unit in ADVERSARIAL:
         text = (unit * (10_000 // len(unit) + 1))[:10_000]
         best = float("inf")
-        for _ in range(3):
-            t0 = time.perf_counter()
+        for _ in range(5):
+            t0 = time.thread_time()
             extract_windows(text, date(2024, 12, 20))
-            best = min(best, time.perf_counter() - t0)
+            best = min(best, time.thread_time() - t0)
         assert best < 0.05, (text[:40], best)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session, aliased
 
@@ -31,8 +31,18 @@ DEAD_WITHOUT_END = timedelta(days=7)
 
 
 def plan_windows(session: Session) -> list[PlanWindow]:
+    # When a real notice replaces an estimate it becomes a later version of the estimate's key;
+    # the window was first *seen* when a notice said so, not when the estimate was made.
     first = (
-        select(Window.key, func.min(Window.created_at).label("first_seen")).group_by(Window.key).subquery()
+        select(
+            Window.key,
+            func.coalesce(
+                func.min(case((Window.notice_id.is_not(None), Window.created_at))),
+                func.min(Window.created_at),
+            ).label("first_seen"),
+        )
+        .group_by(Window.key)
+        .subquery()
     )
     rows = session.execute(
         select(Window, first.c.first_seen)
@@ -114,6 +124,16 @@ def claim(session: Session, deliveries: list[Delivery], now: datetime) -> None:
         d.claimed_at = to_utc_naive(now)
 
 
+def expire_failed(session: Session, now: datetime) -> int:
+    """Mark failed deliveries whose window has closed ``dead`` instead of retrying them late."""
+    dead = 0
+    for d in session.scalars(select(Delivery).where(Delivery.status == "failed")):
+        if _too_late(d, now):
+            d.status = "dead"
+            dead += 1
+    return dead
+
+
 def record_sent(session: Session, ids: list[int], now: datetime) -> None:
     for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids))):
         d.status, d.sent_at, d.last_error = "sent", to_utc_naive(now), None
@@ -159,10 +179,21 @@ def alert_context(session: Session, d: Delivery) -> AlertContext:
     w = d.window
     prev = None
     if d.alert_kind == "changed":
+        # "Old" is what this subscriber was last told on this channel, not merely the previous
+        # version: two corrections may land between runs.
         older = aliased(Window)
+        told = aliased(Delivery)
         prev = session.scalars(
             select(older)
-            .where(older.key == w.key, older.version < w.version)
+            .join(told, told.window_id == older.id)
+            .where(
+                older.key == w.key,
+                older.version < w.version,
+                told.subscriber == d.subscriber,
+                told.channel == d.channel,
+                told.status == "sent",
+                told.alert_kind != "estimate",
+            )
             .order_by(older.version.desc())
             .limit(1)
         ).first()

@@ -176,8 +176,10 @@ def plan(
             for kind, due, useful_until in _candidates(w, c, settings, now):
                 if due > now or _covered(kind, w, rows):
                     continue
-                if kind == "changed" and not any(r.version < w.version and r.status == "sent" for r in rows):
-                    continue  # nobody was told about the old dates: nothing to correct
+                if kind == "changed" and not any(
+                    r.version < w.version and r.status == "sent" and r.kind != "estimate" for r in rows
+                ):
+                    continue  # nobody was told the old dates (an estimate is no date): nothing to correct
                 stale = useful_until is not None and now > useful_until
                 out.append(
                     Planned(

@@ -10,8 +10,10 @@ succeeded is never re-sent because another failed: outcomes are recorded per cha
 from __future__ import annotations
 
 import json
+import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from itertools import groupby
@@ -24,6 +26,7 @@ from notifier.ledger import (
     alert_context,
     claim,
     claimable,
+    expire_failed,
     ledger_rows,
     materialize_estimates,
     plan_windows,
@@ -141,6 +144,20 @@ def _alert(config: Config, session: Session, d: Delivery, now: datetime) -> Aler
     )
 
 
+@contextmanager
+def _apprise_quiet() -> Iterator[None]:
+    """Keep Apprise's own log lines (which may quote keys) off the root handler while sending.
+
+    ``channels.send`` still reads them from the per-call result; the caller reports one scrubbed line.
+    """
+    log = logging.getLogger("apprise")
+    propagate, log.propagate = log.propagate, False
+    try:
+        yield
+    finally:
+        log.propagate = propagate
+
+
 def _messages(url: str, alerts: list[tuple[int, Alert]]) -> list[tuple[list[int], Message]]:
     fmt = "html" if ch.takes_html(url) else "text"
     if ch.rate_limited(url) and len(alerts) > 1:
@@ -154,7 +171,8 @@ def notify_due(
     send = sender or (lambda url, msg: ch.send(url, msg))
     report = NotifyReport()
     chans = subscriber_channels(config)
-    by_id = {c.id: c for c in chans}
+    # Keyed by subscriber too: two subscribers may share one URL (a team's group bot).
+    by_id = {(c.subscriber.name, c.id): c for c in chans}
     with Session(engine, expire_on_commit=False) as s, s.begin():
         if config.alerts.estimate:
             materialize_estimates(s, now.astimezone(config.tz).date())
@@ -166,7 +184,7 @@ def notify_due(
         if dry_run:
             for p in planned:
                 w = s.get(Window, p.window_id)
-                who = f"{p.subscriber} via {by_id[p.channel].label}"
+                who = f"{p.subscriber} via {by_id[p.subscriber, p.channel].label}"
                 what = f"{w.committee} {w.kind} {w.start or '…'}~{w.end or '…'}" if w else "?"
                 report.would_send.append(f"{p.status:8} {p.kind:12} {who}: {what}")
             s.rollback()
@@ -174,21 +192,26 @@ def notify_due(
         record_planned(s, planned, {c.id: c.label for c in chans})
 
     with transaction(engine) as s:
+        # A failed alert is retried until its window closes; after that it is dead, not sent late.
+        expired = expire_failed(s, now)
+        if expired:
+            report.dead += expired
+            report.problems.append(f"{expired} failed alert(s) given up: their windows have closed")
         todo = [
             d
             for d in claimable(s, now)
-            if d.channel in by_id
-            and d.subscriber == by_id[d.channel].subscriber.name
-            and after_quiet_hours(now, by_id[d.channel].subscriber.quiet_hours) <= now
+            if (d.subscriber, d.channel) in by_id
+            and after_quiet_hours(now, by_id[d.subscriber, d.channel].subscriber.quiet_hours) <= now
         ]
         report.possible_duplicates = sum(d.status == "sending" for d in todo)
         claim(s, todo, now)
-        work = [(d.channel, d.id, _alert(config, s, d, now)) for d in todo]
+        work = [((d.subscriber, d.channel), d.id, _alert(config, s, d, now)) for d in todo]
 
-    for channel, group in groupby(work, key=lambda x: x[0]):
-        url = by_id[channel].url
-        for ids, message in _messages(url, [(i, a) for _, i, a in group]):
-            result = send(url, message)
+    for target, group in groupby(work, key=lambda x: x[0]):
+        chan = by_id[target]
+        for ids, message in _messages(chan.url, [(i, a) for _, i, a in group]):
+            with _apprise_quiet():
+                result = send(chan.url, message)
             with transaction(engine) as s:
                 if result.ok:
                     record_sent(s, ids, now)
@@ -197,9 +220,7 @@ def notify_due(
                     dead = record_failed(s, ids, result.error or "send failed", now)
                     report.dead += dead
                     report.failed += len(ids) - dead
-                    report.problems.append(
-                        f"{by_id[channel].subscriber.name} via {by_id[channel].label}: {result.error}"
-                    )
+                    report.problems.append(f"{chan.subscriber.name} via {chan.label}: {result.error}")
     return report
 
 
@@ -247,7 +268,8 @@ def subscribers_test(config: Config, name: str) -> int:
     for c in chans:
         body = "这是一条测试消息：zcwatch 能够向此渠道发送职称评审提醒。"
         fmt = "html" if ch.takes_html(c.url) else "text"
-        result = ch.send(c.url, Message(title="【zcwatch】测试消息", body=body, body_format=fmt))
+        with _apprise_quiet():
+            result = ch.send(c.url, Message(title="【zcwatch】测试消息", body=body, body_format=fmt))
         print(f"{c.label}: {'sent' if result.ok else 'FAILED: ' + (result.error or '')}")
         failed += not result.ok
     return EXIT_OK if failed == 0 else EXIT_FAILED

@@ -251,6 +251,15 @@ def test_estimate_month_ahead_of_estimated_start_once() -> None:
     assert kinds(run("2025-12-02T09:00", [est])) == [("estimate", "skipped")]
 
 
+def test_real_notice_after_an_estimate_is_announced_not_changed() -> None:
+    # The real notice becomes version 2 of the estimate's key (same committee, year, kind, ordinal).
+    est = window(status="estimate", start="2025-12-01", end="2025-12-19")
+    real = v2(start="2025-12-08T09:00", end="2025-12-26T17:30", version_seen=at("2025-11-10T10:00"))
+    real = replace(real, first_seen=at("2025-11-10T10:00"))
+    planned = run("2025-11-10T10:30", [real], ledger=[sent("estimate", est)])
+    assert kinds(planned) == [("announced", "pending")]
+
+
 def test_estimate_without_start_is_not_alerted() -> None:
     assert run("2025-12-10T09:00", [window(status="estimate", start=None, end="2025-12-20")]) == []
 

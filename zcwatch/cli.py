@@ -116,6 +116,11 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     if verbose >= 2:
         level = logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # Apprise's own log lines can quote tokens and keys; notifier.channels reports every failure
+    # itself, masked. Only -vv lets Apprise speak directly.
+    apprise_log = logging.getLogger("apprise")
+    apprise_log.addHandler(logging.NullHandler())
+    apprise_log.propagate = verbose >= 2
 
 
 def run_cli(argv: Sequence[str] | None = None) -> int:

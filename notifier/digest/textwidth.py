@@ -56,10 +56,10 @@ def truncate(text: str, max_width: int, ellipsis: str = ELLIPSIS) -> str:
 
     Never splits a wide character: if only one column is left for it, it goes entirely.
     """
+    if display_width(text) <= max_width:
+        return text  # also a zero-width text at width 0: nothing to cut
     if max_width <= 0:
         return ""
-    if display_width(text) <= max_width:
-        return text
     budget = max_width - display_width(ellipsis)
     if budget < 0:
         return truncate(ellipsis, max_width, ellipsis="")

@@ -16,7 +16,9 @@ from .textwidth import display_width, pad, truncate
 
 COLUMN_GAP = "  "
 # Longest committee name shown in a table; the full name is rarely needed to recognise it.
-MAX_WIDTH = {COMMITTEE: 36}
+# A changed window's old and new ranges are never cut: with times they are 44 columns wide
+# ("2025-12-01(一) 09:00 至 2025-12-26(五) 17:30") and the new deadline is the point of the row.
+MAX_WIDTH = {COMMITTEE: 36, "原日期": 44, "新日期": 44}
 DEFAULT_MAX_WIDTH = 40
 PREDICTED_MARK = "（预估）"
 

@@ -25,7 +25,7 @@ from notifier.digest.render import render
 from store.db import transaction
 from store.models import Meta, Notice, Window
 from zcwatch.config import Config
-from zcwatch.errors import EXIT_OK, UserError
+from zcwatch.errors import EXIT_OK, UsageError, UserError
 from zcwatch.timeutil import from_utc_naive, now_local, to_utc_naive, window_point
 
 CLOSED_DAYS = 7
@@ -121,6 +121,13 @@ def _needs_review(session: Session, today: date, committee: str | None) -> list[
     for n in notices:
         if any(w.status == "current" for w in n.windows):
             continue
+        # Dates that were read and later corrected by another notice (an extension moves the
+        # window's current version to that notice) were read all the same: nothing to check.
+        keys = {w.key for w in n.windows}
+        if keys and session.scalar(
+            select(Window.id).where(Window.key.in_(keys), Window.status == "current").limit(1)
+        ):
+            continue
         if not any(word in n.title for word in REVIEW_WORDS) or "结果" in n.title:
             continue
         if committee and committee not in (n.committee or n.title):
@@ -140,7 +147,7 @@ def digest_command(
     days: int | None,
 ) -> int:
     if days is not None and not 1 <= days <= 366:
-        raise UserError("--days must be between 1 and 366")
+        raise UsageError("--days must be between 1 and 366")
     with Session(engine) as s:
         text = render(
             build_digest(config, s, now or now_local(config.tz), days=days, committee=committee), fmt

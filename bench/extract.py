@@ -1,17 +1,20 @@
 """Benchmark the window extractor against jionlp and dateparser on the same notices.
 
 Scores (start, end) date pairs (date part only) with precision/recall/F1, kind accuracy
-for zcwatch, and speed in sentences per second on one core. Three sets:
+for zcwatch, and speed in sentences per second on one core. Four sets:
 
 - cases: the hand-written sentences (tests/data/window_cases.jsonl);
 - dev (replica site): the replica's notice pages (tests/site/<host>/<path>), read exactly as the
   crawler reads them (decode_html + parse_notice, title + "\n\n" + body, the page's publish
   date) and scored against tests/site/expected.json, with committee and review-year accuracy;
+- dev2: tests/dev/dev2_notices.jsonl, a second development set written blind (notice text with
+  title and publish date), read like the held-out set, with committee and review-year accuracy;
 - held-out (blind): tests/data/heldout_notices.jsonl if present. Only aggregate figures are
   printed for it, never a per-notice line, so nobody can tune the extractor on it.
 
     .venv/bin/python bench/extract.py            # all sections
-    .venv/bin/python bench/extract.py --diff     # also the dev set's per-notice misses
+    .venv/bin/python bench/extract.py --diff     # also the dev sets' per-notice misses
+    .venv/bin/python bench/extract.py --no-heldout --diff   # while tuning: leave the blind set alone
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from extractor import extract_committee, extract_review_year, extract_windows  #
 CASES = ROOT / "tests" / "data" / "window_cases.jsonl"
 SITE = ROOT / "tests" / "site"
 DEV = SITE / "expected.json"
+DEV2 = ROOT / "tests" / "dev" / "dev2_notices.jsonl"
 HELD_OUT = ROOT / "tests" / "data" / "heldout_notices.jsonl"
 SENTENCE = re.compile(r"[^。；;\n]+")
 Pair = tuple[str | None, str | None]
@@ -131,9 +135,13 @@ def _docs_from_site() -> tuple[list[Doc], list[str]]:
     return docs, missing
 
 
-def _docs_from_heldout() -> list[Doc]:
+def _docs_from_jsonl(path: Path, keep_windows: bool) -> list[Doc]:
+    """Notices stored as text (title, text, published, windows, committee, review_year).
+
+    ``keep_windows`` keeps the windows as written for per-notice diffs; never for the blind set.
+    """
     docs = []
-    for line in HELD_OUT.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         rec = json.loads(line)
@@ -148,6 +156,7 @@ def _docs_from_heldout() -> list[Doc]:
                 body=body,
                 committee=rec.get("committee"),
                 review_year=rec.get("review_year"),
+                full_gold=rec["windows"] if keep_windows else [],
             )
         )
     return docs
@@ -291,9 +300,9 @@ def metadata(docs: list[Doc]) -> str:
     return "; ".join(parts)
 
 
-def diff(docs: list[Doc]) -> None:
-    """Per-notice misses of the dev set: expected windows not found, found windows not expected."""
-    print("\ndev misses (- expected, not found; + found, not expected; ~ dates right, kind wrong)")
+def diff(name: str, docs: list[Doc]) -> None:
+    """Per-notice misses of a dev set: expected windows not found, found windows not expected."""
+    print(f"\n{name} misses (- expected, not found; + found, not expected; ~ dates right, kind wrong)")
     for doc in docs:
         found = extract_windows(doc.text, doc.published)
         exp = [(w["kind"], w["start"], w["end"]) for w in doc.full_gold]
@@ -340,9 +349,21 @@ def main(argv: list[str] | None = None) -> int:
             sets.append((f"dev (replica site, tests/site, {len(dev)} notices{note})", dev, True))
     else:
         print("dev: tests/site/expected.json not present")
-    if HELD_OUT.is_file():
+    dev2: list[Doc] = []
+    if DEV2.is_file():
         try:
-            held = _docs_from_heldout()
+            dev2 = _docs_from_jsonl(DEV2, keep_windows=True)
+        except Exception as exc:
+            print(f"dev2: could not read {DEV2}: {type(exc).__name__}: {exc}")
+        if dev2:
+            sets.append((f"dev2 (tests/dev/dev2_notices.jsonl, {len(dev2)} notices)", dev2, True))
+    else:
+        print("dev2: tests/dev/dev2_notices.jsonl not present")
+    if "--no-heldout" in args:
+        print("held-out (blind): skipped (--no-heldout)")
+    elif HELD_OUT.is_file():
+        try:
+            held = _docs_from_jsonl(HELD_OUT, keep_windows=False)
         except Exception as exc:
             print(f"held-out: could not read {HELD_OUT}: {type(exc).__name__}")
             held = []
@@ -371,8 +392,12 @@ def main(argv: list[str] | None = None) -> int:
             f"zcwatch speed / dateparser speed on the cases: {speeds['zcwatch'] / speeds['dateparser']:.0f}x"
         )
     print("kind acc = of the gold windows whose (start, end) was found, the share with the right kind")
-    if "--diff" in args and dev:
-        diff(dev)
+    # Per-notice diffs for the development sets only, never for the blind held-out set.
+    if "--diff" in args:
+        if dev:
+            diff("dev", dev)
+        if dev2:
+            diff("dev2", dev2)
     return 0
 
 

@@ -62,6 +62,7 @@ def crawl_missed(config: Config) -> bool:
 
 
 def run_daemon(config: Config) -> int:
+    from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
@@ -70,8 +71,10 @@ def run_daemon(config: Config) -> int:
     if not daemon_lock.acquire():
         raise UserError(f"another zcwatch daemon is running for this database ({daemon_lock.path})")
     d = config.daemon
+    executor = ThreadPoolExecutor()
     scheduler = BlockingScheduler(
         timezone=config.tz,
+        executors={"default": executor},
         job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE, "max_instances": 1},
     )
     for i, t in enumerate(d.crawl_times):
@@ -96,7 +99,8 @@ def run_daemon(config: Config) -> int:
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.warning("signal %d: stopping after the running job", signum)
-        scheduler.shutdown(wait=False)
+        if scheduler.running:  # a second signal while the job finishes changes nothing
+            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -107,6 +111,10 @@ def run_daemon(config: Config) -> int:
     )
     try:
         scheduler.start()
+        # start() returns as soon as a signal stopped the scheduler; a job may still be running (a crawl
+        # child, deliveries). Keep the daemon lock and the process until it is done, so "stopped" is true
+        # and a daemon started meanwhile on this database is refused.
+        executor.shutdown(wait=True)
     finally:
         daemon_lock.release()
     print("zcwatch daemon: stopped", flush=True)

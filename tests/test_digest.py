@@ -225,7 +225,9 @@ def _expected_sections(site: DigestSite, now: str, days: int = 45) -> dict[str, 
             if status != "closed":
                 out["estimate"][_window_id(w)] += 1
         elif status == "open":
-            out["open"][_window_id(w)] += 1
+            # A bare deadline is listed as open only once it falls within the horizon.
+            if w["start"] or _day(w["end"]) <= today + timedelta(days):
+                out["open"][_window_id(w)] += 1
         elif status == "upcoming" and _day(w["start"]) <= today + timedelta(days):
             out["soon"][_window_id(w)] += 1
         elif status == "closed" and _day(w["end"]) >= today - timedelta(7):

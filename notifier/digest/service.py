@@ -87,7 +87,10 @@ def build_digest(
         if prev is not None:
             changed.append(entry)
         if status == "open":
-            open_now.append(entry)
+            # A bare deadline ("6月底前完成评审") has no known opening: it is worth a line only once
+            # the deadline is within the horizon, not as "open" for half a year.
+            if w.start or (end_day is not None and end_day <= today + timedelta(horizon)):
+                open_now.append(entry)
         elif (
             status == "upcoming"
             and w.start

@@ -225,8 +225,8 @@ def _expected_sections(site: DigestSite, now: str, days: int = 45) -> dict[str, 
             if status != "closed":
                 out["estimate"][_window_id(w)] += 1
         elif status == "open":
-            # A bare deadline is listed as open only once it falls within the horizon.
-            if w["start"] or _day(w["end"]) <= today + timedelta(days):
+            # A bare deadline is listed as open only from 60 days before it.
+            if w["start"] or _day(w["end"]) <= today + timedelta(60):
                 out["open"][_window_id(w)] += 1
         elif status == "upcoming" and _day(w["start"]) <= today + timedelta(days):
             out["soon"][_window_id(w)] += 1

@@ -30,6 +30,7 @@ from zcwatch.timeutil import from_utc_naive, now_local, to_utc_naive, window_poi
 
 CLOSED_DAYS = 7
 CHANGED_DAYS = 14
+DEADLINE_DAYS = 60  # a bare deadline is listed under "open now" from this many days before it
 LAST_SENT_KEY = "digest.last_sent"
 REVIEW_WORDS = ("申报", "评审", "受理", "材料", "延长", "延期", "调整", "更正")
 
@@ -88,8 +89,8 @@ def build_digest(
             changed.append(entry)
         if status == "open":
             # A bare deadline ("6月底前完成评审") has no known opening: it is worth a line only once
-            # the deadline is within the horizon, not as "open" for half a year.
-            if w.start or (end_day is not None and end_day <= today + timedelta(horizon)):
+            # the deadline is near, not as "open" for half a year.
+            if w.start or (end_day is not None and end_day <= today + timedelta(DEADLINE_DAYS)):
                 open_now.append(entry)
         elif (
             status == "upcoming"

@@ -18,26 +18,36 @@ _KEYWORDS: list[tuple[str, str, int]] = [
      r"评审委员会|评委会|评委办|高评委", "", 0),
     # Qualifiers of an actor or object name a step that is already over: 通过审核的申报人 pay
     # fees, 各单位报送的材料 are what a committee accepts.
+    # So are 受理通过的申报人 (they pay fees) and 评审通过人员 (they collect certificates).
     (r"(?:通过|经过?)(?:单位)?(?:审核|审查|推荐)(?:推荐|通过)?的|审核通过的|"
-     r"(?:报送|提交|上报|递交|寄送|邮寄)的(?:申报|纸质|评审)?材料", "", 0),
+     r"(?:已|已经)?通过[^，,。:]{0,12}?受理的|受理通过的|评审通过(?:的|人员)|"
+     r"(?:报送|提交|上报|递交|寄送|邮寄)的(?:申报|纸质|评审|推荐)?材料", "", 0),
     (r"评审费|评审服务费|缴费|缴纳|交费|收费|付费|费用", "fee", 0),
     (r"评审结果公示|评后公示|结果公示|评审结果", "other", 0),
+    # Collecting certificates and making good missing papers (补正) come after or beside the steps.
+    (r"领取(?:职称)?证书|证书领取|领证|发证|补正|补交|补充材料", "other", 0),
     (r"评前公示", "unit_review", 0),
     # A bare 公示 is the pre-review publicity, except in a results notice (see ``classify``).
     (r"公示", "publicity", 0),
     (r"纸质|报送|邮寄|寄送|寄出|递交|送交|送达|提交(?:申报|评审)?材料|材料提交|"
      r"现场提交|呈报|报材料", "paper", 0),
-    (r"受理|接收(?:申报)?材料|材料接收|收取材料|接收申报|形式审查", "accept", 0),
+    # The committee receiving (接收) materials is acceptance; 不接收现场报送 is a paper rule.
+    (r"受理|(?<!不)接收|材料接收|收取材料|形式审查", "accept", 0),
     (r"单位审核|审核推荐|推荐上报|单位推荐|主管部门|用人单位|所在单位|单位初审|"
      r"资格审查|审核|审查", "unit_review", 2),
-    (r"网上申报|网上填报|在线申报|个人申报|网上申请|申报系统|系统(?:将|会)?(?:自动)?关闭|关闭系统|系统开放|开放系统|"
+    (r"网上申报|网上填报|在线申报|个人申报|网上申请|网上提交|个人提交|申报系统|系统(?:将|会)?(?:自动)?关闭|关闭系统|系统开放|开放系统|"
      r"信息系统|填报|注册|提交申请|申报时间|申报期|网上报名|报名", "apply", 0),
-    (r"(?:完成|组织|开展)评审(?!费)|评审会|评审工作|召开|评议|评审(?:时间|阶段)|会议", "review", 0),
+    (r"(?:完成|组织|开展)评审(?!费)|评审会|评审工作|召开|评议|评审(?:时间|阶段)|会议|"
+     r"答辩|面试|试讲|说课", "review", 0),
+    (r"复核", "unit_review", 6),  # a re-check by a higher office; 受理并复核 stays acceptance
     (r"登录|登陆", "apply", 4),  # units log in too, so logging in is weak evidence
     (r"申报|申请", "apply", 6),
     (r"评审", "review", 6),
 ]  # fmt: skip
 _RE = re.compile("|".join(f"(?P<k{i}>{p})" for i, (p, _, _) in enumerate(_KEYWORDS)))
+# Logging in to a system is the means, not the step (登录系统缴纳评审费, 登录系统补正材料): the
+# phrase is weak evidence of applying and does not put the verb after it further away.
+_MEANS = re.compile(r"(?:登录|登陆)[^，,。:；;]{0,24}?(?:系统|平台|网站)")
 _BREAK = re.compile(r"[，,：:、]")
 # Parenthetical asides (office hours, addresses, 以邮戳为准) between a date and its verb are skipped
 # when measuring how far a keyword is.
@@ -68,6 +78,9 @@ def keywords(sentence: str) -> list[tuple[int, int, str, int]]:
         i = int(next(k for k, v in m.groupdict().items() if v is not None)[1:])
         _, kind, penalty = _KEYWORDS[i]
         found.append((m.start(), m.end(), kind, penalty))
+    if "登" in sentence:
+        found.extend((m.start(), m.end(), "", 0) for m in _MEANS.finditer(sentence))
+        found.sort()
     return found
 
 

@@ -36,17 +36,28 @@ _END_AFTER = re.compile(
 _END_BEFORE = re.compile(
     r"(?:截止|截至|截止到|截止至|截止于)(?:时间|日期)?\s?(?:为|是|到|至|于|在)?\s?:?\s?$"
     r"|(?:延长|延|延期|延后|推迟|顺延)(?:至|到)\s?$|(?:不迟于|最迟|最晚)(?:于|在|到)?\s?$"
-    r"|(?:关闭|结束|截止|停止)(?:时间|日期)\s?(?:为|是)?\s?:?\s?$"
+    r"|(?:关闭|结束|截止|停止)(?:时间|日期)\s?(?:(?:更正|调整|变更|更改|改)?为|是)?\s?:?\s?$"
 )
 _START_BEFORE = re.compile(r"(?:开始|开放|启动)(?:时间|日期)\s?(?:为|是)?\s?:?\s?$")
 _START_AFTER = re.compile(r"\s?(?:\)\s?)?" + _QUALIFIER + r"(?:起|开始|以后|开放|启动)")
-_SINGLE_BEFORE = re.compile(r"(?:定于|拟于|将于|计划于|时间为|时间是|时间:)\s?$")
-_BEFORE_CHARS = frozenset("原截延迟晚关结停推顺开启于时")  # first characters of the markers
+# A lone date is a one-day (or, for a month, one-month) event when announced as one: 定于/预计于/
+# 安排在 before it, a step label and a colon (评审：2026年5月), 经 (经4月11日…评审), or a verb of
+# holding after it (5月8日组织专家评审).
+_SINGLE_BEFORE = re.compile(
+    r"(?:定于|拟于|将于|计划于|预计于|预计在|安排在|安排于|定在|时间为|时间是|:|(?:^|[^\u4e00-\u9fff])经)\s?$"
+)
+_SINGLE_AFTER = re.compile(r"\s?(?:\)\s?)?(?:组织|举行|召开|举办)")
+_BEFORE_CHARS = frozenset("原截延迟晚关结停推顺开启于时在:经")  # characters of the markers
 _SUPERSEDED = re.compile(r"原(?:定|定于|定为|计划|为|来)?的?\s?$")
 _NEGATIVE = re.compile(
     r"计算|年龄|资历|任职|任现职|业绩|成果|论文|发表|考试|笔试|面试|答辩|每年|通常|一般(?:在|为|于)|历年|往年|"
-    r"近\d年|近[一二三四五六七八九十]年|以来|印发|下发|出台|发布的|发布(?:时间|日期)|成文日期|颁布|实施|施行|学时|出生|毕业|取得|生效|《"
+    r"近\d年|近[一二三四五六七八九十]年|以来|印发|下发|出台|发布的|发布(?:时间|日期)|成文日期|发文(?:时间|日期)|颁布|实施|"
+    r"施行|学时|出生|毕业|取得|生效|测试|《"
 )
+# A defence or interview on its own is not a window (面试答辩时间定于…); held by the committee as
+# part of the review (评审答辩, 评议及答辩, 组织答辩和评审) it is the review itself.
+_INTERVIEW = frozenset(("答辩", "面试"))
+_REVIEW_WORD = re.compile(r"评审|评议|评委")
 # Brackets that quote the old window (原定为…) and document numbers (〔2024〕29号) are noise.
 _NOISE = re.compile(
     r"\([^()]{0,60}原[^()]{0,60}\)|[〔\[【(]\s?\d{4}\s?[〕\]】)]\s?\d{1,4}\s?号|第\s?\d{1,4}\s?号"
@@ -84,7 +95,10 @@ def _negative(blanked: str, span: tuple[int, int]) -> bool:
     trigger the filter.
     """
     a, b = _clause(blanked, *span)
-    return bool(_NEGATIVE.search(blanked, a, b))
+    hits = {m.group() for m in _NEGATIVE.finditer(blanked, a, b)}
+    if hits and hits <= _INTERVIEW and _REVIEW_WORD.search(blanked, a, b):
+        return False
+    return bool(hits)
 
 
 def _pair(s: str, points: list[Point]) -> list[_Raw]:
@@ -116,7 +130,9 @@ def _pair(s: str, points: list[Point]) -> list[_Raw]:
             raws.append(_Raw(p.span, None, p))
         elif p.full and (_START_AFTER.match(after) or (marked and _START_BEFORE.search(before))):
             raws.append(_Raw(p.span, p, None))
-        elif marked and p.month is not None and _SINGLE_BEFORE.search(before):
+        elif p.month is not None and (
+            (marked and _SINGLE_BEFORE.search(before)) or _SINGLE_AFTER.match(after)
+        ):
             raws.append(_Raw(p.span, p, p))
         i += 1
     return _rewrite(s, raws)
@@ -272,6 +288,19 @@ def extract_windows(text: str, published: date | None = None) -> list[Window]:
                 and last.start <= resolved[1]
             ):
                 # 1月6日开始，1月20日结束 is one window written as a start and an end.
+                windows[-1] = Window(kind, last.start, resolved[1], evidence)
+                continue
+            if (
+                last is not None
+                and last.evidence == evidence
+                and last.kind == kind
+                and resolved[0] is None
+                and resolved[1] is not None
+                and last.end is not None
+                and len(last.end) == 10
+                and resolved[1][:10] == last.end
+            ):
+                # 1月8日至2月2日，系统于2月2日18:00关闭: the deadline gives the range's end its time.
                 windows[-1] = Window(kind, last.start, resolved[1], evidence)
                 continue
             windows.append(Window(kind, resolved[0], resolved[1], evidence))

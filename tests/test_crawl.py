@@ -215,8 +215,7 @@ def test_second_poll_reads_page_one_only(
 def test_later_polls_are_conditional(
     crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
 ) -> None:
-    crawl_env.seed(first_crawl)
-    assert crawl_env.crawl().returncode == 0  # stores the listing's validators
+    crawl_env.seed(first_crawl, polled=True)  # the listing's validators are stored
     etag, last_modified, listing_hash, _ = _source_row(crawl_env)
     before = crawl_env.snapshot()
 
@@ -255,8 +254,7 @@ def _new_notice_html() -> tuple[str, str]:
 def test_new_listing_item_fetches_only_that_notice(
     crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
 ) -> None:
-    crawl_env.seed(first_crawl)
-    assert crawl_env.crawl().returncode == 0  # validators stored
+    crawl_env.seed(first_crawl, polled=True)  # the listing's validators are stored
     before = crawl_env.scalar("SELECT count(*) FROM notices")
     title, html = _new_notice_html()
     new_url = f"{COLUMN_URL}content/post_12000001.html"
@@ -346,7 +344,6 @@ def test_full_crawl_detects_an_edit_and_keeps_the_old_text(
     [
         ("http500", "http_error"),
         ("http503", "http_error"),
-        pytest.param("hang", "timeout", marks=pytest.mark.slow),
         ("challenge412", "blocked"),
         ("challenge521", "blocked"),
         ("challenge200", "blocked"),
@@ -357,10 +354,8 @@ def test_full_crawl_detects_an_edit_and_keeps_the_old_text(
 def test_fault_yields_its_outcome_and_loses_nothing(
     crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer, fault: str, outcome: str
 ) -> None:
-    crawl_env.seed(first_crawl)
-    assert crawl_env.crawl().returncode == 0  # validators stored: they must survive the failure too
+    crawl_env.seed(first_crawl, polled=True)  # validators stored: they must survive the failure too
     before, validators = crawl_env.snapshot(), _source_row(crawl_env)
-    crawl_env.timeout = 1 if fault == "hang" else 2
     crawl_env.max_bytes = 100_000 if fault == "too_large" else None
     replica.set_fault(fault)
     replica.clear_log()
@@ -434,6 +429,26 @@ def test_one_broken_notice_is_partial_and_the_rest_stored(
     assert sorted(rows) == sorted(LISTED)
     assert rows[broken]["fetch_status"] == "failed" and "500" in rows[broken]["fetch_error"]
     assert {u for u, r in rows.items() if r["fetch_status"] == "fetched"} == set(FETCHABLE) - {broken}
+
+
+@pytest.mark.slow
+def test_hang_is_a_timeout_and_loses_nothing(crawl_env: CrawlEnv, first_crawl: FirstCrawl) -> None:
+    # A private replica: its hung handlers wake only when it stops, and would otherwise answer (and log)
+    # HANG_SECONDS later into whichever test is using the shared replica then.
+    with ReplicaServer() as private:
+        crawl_env.replica = private
+        crawl_env.seed(first_crawl)
+        before = crawl_env.snapshot()
+        crawl_env.timeout = 1
+        private.set_fault("hang")
+        ran = crawl_env.crawl()
+    assert ran.returncode == 1 and ran.stdout == ""
+    _assert_one_line(ran)
+    assert ran.stderr.startswith("replica: timeout: timed out: ")
+    assert crawl_env.last_run()["outcome"] == "timeout"
+    assert crawl_env.snapshot() == before
+    # robots.txt and the listing, each tried twice (one retry), then given up.
+    assert ran.seconds < 20
 
 
 # ---------------------------------------------------------------------------------------------- progress

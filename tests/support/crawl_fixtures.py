@@ -47,6 +47,16 @@ def _zcwatch_cmd() -> list[str]:
     )
 
 
+def _backup(src_path: Path, dst_path: Path) -> None:
+    """A consistent copy of a SQLite database (WAL included) via the backup API."""
+    src, dst = sqlite3.connect(src_path), sqlite3.connect(dst_path)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
 @dataclass(frozen=True)
 class Ran:
     """A finished `zcwatch` invocation."""
@@ -118,15 +128,12 @@ class CrawlEnv:
     def crawl(self, *args: str) -> Ran:
         return self.zcwatch("crawl", *args)
 
-    def seed(self, first: FirstCrawl) -> None:
-        """Start from the module's first-crawl database (a consistent copy via the SQLite backup API)."""
-        src = sqlite3.connect(first.db_path)
-        dst = sqlite3.connect(self.db_path)
-        try:
-            src.backup(dst)
-        finally:
-            src.close()
-            dst.close()
+    def seed(self, first: FirstCrawl, *, polled: bool = False) -> None:
+        """Start from a copy of the module's first-crawl database.
+
+        ``polled``: from the state after one more, ok, poll, which stored the listing's validators.
+        """
+        _backup(first.polled_db_path if polled else first.db_path, self.db_path)
 
     def db(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.db_path)
@@ -169,6 +176,7 @@ class FirstCrawl:
     db_path: Path
     ran: Ran
     requests: list[LoggedRequest]
+    polled_db_path: Path  # the same followed by one no-change poll (ok: validators stored)
 
 
 def site_requests(log: list[LoggedRequest]) -> list[LoggedRequest]:
@@ -184,8 +192,14 @@ def first_crawl(replica_server: ReplicaServer, tmp_path_factory: pytest.TempPath
     env = CrawlEnv(tmp_path_factory.mktemp("first-crawl"), replica_server)
     ran = env.crawl()
     requests = replica_server.requests
+    first = FirstCrawl(env.db_path, ran, requests, env.dir / "polled.sqlite3")
+    polled = CrawlEnv(tmp_path_factory.mktemp("first-crawl-polled"), replica_server)
+    polled.seed(first)
+    if polled.crawl().returncode != 0:
+        raise RuntimeError("the no-change poll after the first crawl failed")
+    _backup(polled.db_path, first.polled_db_path)
     replica_server.clear_log()
-    return FirstCrawl(env.db_path, ran, requests)
+    return first
 
 
 @pytest.fixture

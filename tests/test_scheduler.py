@@ -48,6 +48,7 @@ BUSY_LINE = "zcwatch: another run is in progress; nothing to do"
 COMMITTEE = "广州市测绘工程技术人才职称评审委员会"
 ADMIN = "/admin"
 HOOK = "/hook"
+DIGEST = "/digest"
 
 
 def _cli() -> list[str]:
@@ -315,6 +316,7 @@ def test_now_jump_catches_up_once(seeded: Env, webhook_sink: WebhookSink) -> Non
         accept=(t + timedelta(34), t + timedelta(50)),
     )
     seeded.subscribe(webhook_sink)
+    seeded.sections["digest"] = {"recipients": [webhook_sink.apprise_url(DIGEST)], "weekday": "mon"}
 
     # Five days on (a sleep, a long week-end of downtime): this run crawls the new notice, and both
     # month-ahead alerts, missed on days 3 and 4, are sent once each.
@@ -328,15 +330,18 @@ def test_now_jump_catches_up_once(seeded: Env, webhook_sink: WebhookSink) -> Non
         ("accept", (t + timedelta(34)).isoformat(), (t + timedelta(50)).isoformat()),
         ("apply", (t + timedelta(33)).isoformat(), f"{(t + timedelta(40)).isoformat()}T23:59"),
     ]
-    assert len(webhook_sink.requests) == 2
+    assert len(webhook_sink.received(HOOK)) == 2
     assert all(x.startswith("【职称提醒】") for x in titles(webhook_sink, HOOK)), titles(webhook_sink, HOOK)
     assert all(COMMITTEE in b["message"] for b in webhook_sink.bodies(HOOK))
     ledger = seeded.query("SELECT alert_kind, status FROM deliveries ORDER BY id")
     assert [tuple(r) for r in ledger] == [("month_ahead", "sent"), ("month_ahead", "sent")]
+    # The weekly digest (never sent yet, so due) goes out in the same run, with our notice in it.
+    assert titles(webhook_sink, DIGEST) == [f"【职称申报截止提醒】{(t + timedelta(5)).isoformat()} 周报"]
+    assert COMMITTEE in webhook_sink.bodies(DIGEST)[0]["message"]
 
     # The same moment again: nothing more.
     quiet(seeded.run("--now", later))
-    assert len(webhook_sink.requests) == 2
+    assert len(webhook_sink.requests) == 3
     assert seeded.scalar("SELECT count(*) FROM deliveries") == 2
 
 

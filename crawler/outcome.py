@@ -59,6 +59,7 @@ class CrawlTally:
     notices_changed: int = 0
     notices_same: int = 0
     notice_failures: list[str] = field(default_factory=list)
+    repeat_failures: int = 0  # notices that had failed before this crawl too (not reported again)
 
     def outcome(self, last_item_count: int | None, drop_ratio: float) -> str:
         if self.blocked_reason:

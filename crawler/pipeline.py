@@ -1,7 +1,9 @@
 """Item pipeline: hands what the spider read to ``store.notices``, one short transaction per item.
 
 One broken notice never aborts the crawl: a failure to store it is counted as a failed notice
-and the crawl goes on.
+and the crawl goes on. A notice that had already failed before this crawl is recorded again but
+does not make the crawl ``partial`` a second time (like urlwatch, a lasting error is reported
+once, not on every run).
 """
 
 from __future__ import annotations
@@ -43,7 +45,13 @@ class StorePipeline:
                     record_failed(
                         s, spider.source_id, listing.url, listing.title, listing.date, host, item["error"]
                     )
-                    tally.notice_failures.append(f"{listing.url}: {item['error']}")
+                    known = spider.known.get(listing.url)
+                    if known is not None and known.fetch_status == "failed":
+                        # Reported when it first failed (a withdrawn notice stays 404): a weekly full
+                        # pass must not turn every crawl "partial" for it again.
+                        tally.repeat_failures += 1
+                    else:
+                        tally.notice_failures.append(f"{listing.url}: {item['error']}")
                 else:
                     record_listed(
                         s, spider.source_id, listing.url, listing.title, listing.date, host, "external"

@@ -3,10 +3,11 @@
 Politeness (settings in ``crawler.settings``): robots.txt obeyed, one request at a time, a
 fixed delay, our User-Agent with a contact. Incremental polling: page 1 is requested with
 If-None-Match / If-Modified-Since; a 304, or the same items as last time, ends the poll after
-that one request. Otherwise only new notices (and ones that failed before) are fetched, and
-paging stops at the first page without a new item. Pinned old items sit on top of page 1, so
-a whole page is judged, never the first old item. ``--full`` walks every page and revalidates
-every known notice with a conditional request (a 304 costs no body).
+that one request. Otherwise only new notices, and failed ones on the pages read, are fetched,
+and paging stops at the first page without a new item. Pinned old items sit on top of page 1,
+so a whole page is judged, never the first old item. ``--full`` (weekly from `zcwatch run`)
+walks every page, retries every failed notice and revalidates every known one with a
+conditional request (a 304 costs no body).
 
 Anti-bot challenges end the crawl at once (outcome blocked); we never try to pass one.
 """

@@ -294,10 +294,12 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "layout":
             return False  # handled after lookup, listing pages only
         if fault == "hang":
-            replica._stopping.wait(HANG_SECONDS)
-            if replica._stopping.is_set():
+            wake = replica._wake
+            wake.wait(HANG_SECONDS)
+            if wake.is_set():
+                # Woken by reset() or stop(): drop the connection and stay out of the request log,
+                # which by now belongs to whoever reset the server.
                 self.close_connection = True
-                replica._append_log(LoggedRequest(self.command, host, path, dict(self.headers.items()), 0, 0))
                 return True
             return False
         if fault in ("http500", "http503"):
@@ -394,7 +396,7 @@ class ReplicaServer:
         self._lock = threading.Lock()
         self._log_entries: list[LoggedRequest] = []
         self._state = _State()
-        self._stopping = threading.Event()
+        self._wake = threading.Event()  # wakes handlers sleeping in the "hang" fault
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -403,7 +405,7 @@ class ReplicaServer:
     def start(self) -> ReplicaServer:
         if self._server is not None:
             return self
-        self._stopping.clear()
+        self._wake = threading.Event()
         server = _Server(self._bind, _Handler)
         server.replica = self
         self._server = server
@@ -415,7 +417,7 @@ class ReplicaServer:
         return self
 
     def stop(self) -> None:
-        self._stopping.set()  # wakes handlers sleeping in the "hang" fault
+        self._wake.set()
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
@@ -505,6 +507,8 @@ class ReplicaServer:
         """Drop faults, edits and added items (the request log is kept; see clear_log)."""
         with self._lock:
             self._state = _State(last_stamp=self._state.last_stamp)
+            self._wake.set()
+            self._wake = threading.Event()
 
     # -- internals used by the handler
 

@@ -39,7 +39,7 @@ from notifier.planner import PlanChannel, Planned, PlanSettings, after_quiet_hou
 from store.db import transaction
 from store.models import Delivery, Window
 from zcwatch.config import Config, Subscriber
-from zcwatch.errors import EXIT_FAILED, EXIT_OK, UserError
+from zcwatch.errors import EXIT_FAILED, EXIT_OK, UsageError, UserError
 from zcwatch.timeutil import now_local
 
 Sender = Callable[[str, Message], ch.SendResult]
@@ -203,13 +203,17 @@ def notify_due(
             if (d.subscriber, d.channel) in by_id
             and after_quiet_hours(now, by_id[d.subscriber, d.channel].subscriber.quiet_hours) <= now
         ]
-        report.possible_duplicates = sum(d.status == "sending" for d in todo)
-        claim(s, todo, now)
         work = [((d.subscriber, d.channel), d.id, _alert(config, s, d, now)) for d in todo]
 
     for target, group in groupby(work, key=lambda x: x[0]):
         chan = by_id[target]
         for ids, message in _messages(chan.url, [(i, a) for _, i, a in group]):
+            # Claimed just before its own send, so a crash leaves only this message's rows in
+            # `sending`: those, and only those, may go out twice (and are counted).
+            with transaction(engine) as s:
+                rows = list(s.scalars(select(Delivery).where(Delivery.id.in_(ids))))
+                report.possible_duplicates += sum(d.status == "sending" for d in rows)
+                claim(s, rows, now)
             with _apprise_quiet():
                 result = send(chan.url, message)
             with transaction(engine) as s:
@@ -227,7 +231,19 @@ def notify_due(
 def notify_command(
     config: Config, engine: Engine, *, now: datetime | None, dry_run: bool, quiet: bool
 ) -> int:
-    report = notify_due(config, engine, now or now_local(config.tz), dry_run=dry_run)
+    from store.lock import FileLock, lock_path
+
+    # The same lock as `zcwatch run` and the daemon's jobs: a second sender would take the first
+    # one's claimed rows for a crash and send them again.
+    lock = FileLock(lock_path(config, "run"))
+    if not dry_run and not lock.acquire():
+        if not quiet:
+            print("zcwatch: another run is in progress; nothing to do")
+        return EXIT_OK
+    try:
+        report = notify_due(config, engine, now or now_local(config.tz), dry_run=dry_run)
+    finally:
+        lock.release()
     if dry_run:
         for line in report.would_send:
             print(line)
@@ -263,7 +279,7 @@ def subscribers_list(config: Config) -> int:
 def subscribers_test(config: Config, name: str) -> int:
     chans = [c for c in subscriber_channels(config) if c.subscriber.name == name]
     if not any(s.name == name for s in config.subscribers):
-        raise UserError(f"no subscriber named {name!r} (see `zcwatch subscribers list`)")
+        raise UsageError(f"no subscriber named {name!r} (see `zcwatch subscribers list`)")
     failed = 0
     for c in chans:
         body = "这是一条测试消息：zcwatch 能够向此渠道发送职称评审提醒。"

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from scheduler.crawljob import CrawlResult, crawl_sources
-from scheduler.lock import FileLock, lock_path
+from store.lock import FileLock, lock_path
 from store.models import CrawlRun, Source
 from zcwatch.config import Config
 from zcwatch.errors import EXIT_FAILED, EXIT_OK
@@ -38,7 +38,9 @@ def full_crawl_due(engine: Engine, source_name: str, now: datetime) -> bool:
     return last is None or last < to_utc_naive(now - FULL_EVERY)
 
 
-def crawl_all(config: Config, engine: Engine, now: datetime) -> list[CrawlResult]:
+def crawl_all(config: Config, engine: Engine) -> list[CrawlResult]:
+    # Crawls happen in real time, whatever `--now` says: only alert planning moves with --now.
+    now = now_local(config.tz)
     results = []
     for source in config.sources:
         results += crawl_sources(config, [source], full=full_crawl_due(engine, source.name, now))
@@ -53,7 +55,7 @@ def cycle_steps(config: Config, engine: Engine, now: datetime, *, crawl: bool = 
 
     problems: list[str] = []
     if crawl:
-        problems += [r.summary() for r in crawl_all(config, engine, now) if not r.ok]
+        problems += [r.summary() for r in crawl_all(config, engine) if not r.ok]
     report = notify_due(config, engine, now)
     problems += [f"delivery failed: {p}" for p in report.problems]
     if digest_due(config, engine, now):

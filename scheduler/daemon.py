@@ -19,8 +19,8 @@ from types import FrameType
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.lock import FileLock, lock_path
 from scheduler.moments import previous_moment
+from store.lock import FileLock, lock_path
 from store.models import CrawlRun
 from zcwatch.config import Config
 from zcwatch.errors import EXIT_OK, UserError

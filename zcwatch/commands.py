@@ -58,10 +58,20 @@ def show_config(args: argparse.Namespace) -> int:
 
 def crawl(args: argparse.Namespace) -> int:
     from scheduler.crawljob import crawl_sources
+    from store.lock import FileLock, lock_path
 
     config = _config(args)
     sources = [config.source(args.source)] if args.source else list(config.sources)
-    results = crawl_sources(config, sources, full=args.full, progress=sys.stderr.isatty() and not args.quiet)
+    lock = FileLock(lock_path(config, "run"))
+    if not lock.acquire():  # a run or the daemon is crawling: one crawl at a time per database
+        _say(args, "zcwatch: another run is in progress; nothing to do")
+        return EXIT_OK
+    try:
+        results = crawl_sources(
+            config, sources, full=args.full, progress=sys.stderr.isatty() and not args.quiet
+        )
+    finally:
+        lock.release()
     for r in results:
         line = r.summary()
         print(line, file=sys.stdout if r.ok else sys.stderr)

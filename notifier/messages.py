@@ -16,19 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from notifier.kinds import KIND_LABELS
+
 ALERT_KINDS = ("month_ahead", "announced", "estimate", "opens", "closing_soon", "changed")
 BODY_FORMATS = ("html", "text", "markdown")
 
 # What each extracted window kind means to an applicant.
-STEP_NAMES = {
-    "apply": "网上申报",
-    "accept": "受理",
-    "unit_review": "单位审核",
-    "paper": "纸质材料",
-    "fee": "缴费",
-    "review": "评审",
-    "other": "其他",
-}
 
 DEFAULT_CHECKLIST = (
     "开通法人单位账户并与单位确认",
@@ -150,7 +143,7 @@ def _countdown(alert: Alert) -> str | None:
 
 
 def _step(alert: Alert) -> str:
-    return STEP_NAMES.get(alert.window_kind, STEP_NAMES["other"])
+    return KIND_LABELS.get(alert.window_kind, KIND_LABELS["other"])
 
 
 def _title(alert: Alert) -> str:

@@ -18,23 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from notifier.kinds import KIND_LABELS, kind_label
+
+__all__ = ["KIND_LABELS", "Digest", "DigestEntry", "NeedsReview", "kind_label"]
+
 KINDS = ("apply", "accept", "unit_review", "paper", "fee", "review", "other")
 STATUSES = ("upcoming", "open", "closed")
-
-KIND_LABELS = {
-    "apply": "网上申报",
-    "accept": "受理",
-    "unit_review": "单位审核/推荐",
-    "paper": "纸质材料",
-    "fee": "缴费",
-    "review": "评审",
-    "other": "其他",
-}
-
-
-def kind_label(kind: str) -> str:
-    """The Chinese label for a window kind; an unknown kind is shown as-is rather than hidden."""
-    return KIND_LABELS.get(kind, kind)
 
 
 @dataclass(frozen=True)

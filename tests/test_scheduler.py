@@ -19,7 +19,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,7 +28,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from support.crawl_fixtures import CONTACT, Ran, site_requests
+from support.cli import Ran, copy_db, run_timed, zcwatch_exe
+from support.crawl_fixtures import CONTACT, site_requests
 from support.webhook import WebhookSink
 
 from scheduler.health import source_problems
@@ -49,13 +49,6 @@ COMMITTEE = "广州市测绘工程技术人才职称评审委员会"
 ADMIN = "/admin"
 HOOK = "/hook"
 DIGEST = "/digest"
-
-
-def _cli() -> list[str]:
-    script = Path(sys.executable).parent / "zcwatch"
-    return (
-        [str(script)] if script.exists() else [sys.executable, "-c", "from zcwatch.cli import main; main()"]
-    )
 
 
 def _toml(value: Any) -> str:
@@ -107,7 +100,7 @@ class Env:
 
     def command(self, *args: str) -> list[str]:
         self.write_config()
-        return [*_cli(), "--config", str(self.config_path), *args]
+        return [zcwatch_exe(), "--config", str(self.config_path), *args]
 
     @staticmethod
     def environ() -> dict[str, str]:
@@ -117,18 +110,7 @@ class Env:
         return env
 
     def zcwatch(self, *args: str, timeout: float = 90) -> Ran:
-        started = time.monotonic()
-        proc = subprocess.run(
-            self.command(*args),
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=timeout,
-            cwd=self.dir,
-            env=self.environ(),
-            check=False,
-        )
-        return Ran(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
+        return run_timed(self.command(*args), cwd=self.dir, env=self.environ(), timeout=timeout)
 
     def run(self, *args: str) -> Ran:
         return self.zcwatch("run", *args)
@@ -145,12 +127,7 @@ class Env:
         )
 
     def seed(self, template: Path) -> None:
-        src, dst = sqlite3.connect(template), sqlite3.connect(self.db_path)
-        try:
-            src.backup(dst)
-        finally:
-            src.close()
-            dst.close()
+        copy_db(template, self.db_path)
 
     def query(self, sql: str, *params: Any) -> list[sqlite3.Row]:
         conn = sqlite3.connect(self.db_path)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,3 +60,43 @@ def one_line(stderr: str) -> str:
     lines = stderr.splitlines()
     assert len(lines) == 1, f"expected exactly one line on stderr, got {len(lines)}:\n{stderr}"
     return lines[0]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """A finished `zcwatch` invocation."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def lines(self) -> list[str]:
+        return [x for x in (self.stdout + self.stderr).splitlines() if x.strip()]
+
+
+def run_timed(cmd: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float) -> Ran:
+    """Run a command to the end and keep its output and wall time."""
+    started = time.monotonic()
+    proc = subprocess.run(
+        list(cmd),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        cwd=cwd,
+        env=dict(env),
+        check=False,
+    )
+    return Ran(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
+
+
+def copy_db(src_path: Path, dst_path: Path) -> None:
+    """A consistent copy of a SQLite database (WAL included) via the backup API."""
+    src, dst = sqlite3.connect(src_path), sqlite3.connect(dst_path)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()

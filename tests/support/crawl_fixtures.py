@@ -11,9 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from support.cli import Ran, copy_db, run_timed, zcwatch_exe
 from zcwatch.replica import LoggedRequest, ReplicaServer
 
 __all__ = [
@@ -38,37 +36,6 @@ CONTACT = "zc-ops@example.org"
 EXPECTED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parent.parent / "site" / "expected.json").read_text(encoding="utf-8")
 )
-
-
-def _zcwatch_cmd() -> list[str]:
-    script = Path(sys.executable).parent / "zcwatch"
-    return (
-        [str(script)] if script.exists() else [sys.executable, "-c", "from zcwatch.cli import main; main()"]
-    )
-
-
-def _backup(src_path: Path, dst_path: Path) -> None:
-    """A consistent copy of a SQLite database (WAL included) via the backup API."""
-    src, dst = sqlite3.connect(src_path), sqlite3.connect(dst_path)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-
-
-@dataclass(frozen=True)
-class Ran:
-    """A finished `zcwatch` invocation."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-    @property
-    def lines(self) -> list[str]:
-        return [x for x in (self.stdout + self.stderr).splitlines() if x.strip()]
 
 
 @dataclass
@@ -113,17 +80,8 @@ class CrawlEnv:
         # A no_proxy covering the real host names would bypass the replica; ZCWATCH_CONFIG must not leak in.
         env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy" and k != "ZCWATCH_CONFIG"}
         env.update(self.extra_env)
-        started = time.monotonic()
-        proc = subprocess.run(
-            [*_zcwatch_cmd(), "--config", str(self.config_path), *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=self.dir,
-            env=env,
-            check=False,
-        )
-        return Ran(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
+        cmd = [zcwatch_exe(), "--config", str(self.config_path), *args]
+        return run_timed(cmd, cwd=self.dir, env=env, timeout=timeout)
 
     def crawl(self, *args: str) -> Ran:
         return self.zcwatch("crawl", *args)
@@ -133,7 +91,7 @@ class CrawlEnv:
 
         ``polled``: from the state after one more, ok, poll, which stored the listing's validators.
         """
-        _backup(first.polled_db_path if polled else first.db_path, self.db_path)
+        copy_db(first.polled_db_path if polled else first.db_path, self.db_path)
 
     def db(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.db_path)
@@ -197,7 +155,7 @@ def first_crawl(replica_server: ReplicaServer, tmp_path_factory: pytest.TempPath
     polled.seed(first)
     if polled.crawl().returncode != 0:
         raise RuntimeError("the no-change poll after the first crawl failed")
-    _backup(polled.db_path, first.polled_db_path)
+    copy_db(polled.db_path, first.polled_db_path)
     replica_server.clear_log()
     return first
 

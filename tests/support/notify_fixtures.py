@@ -13,8 +13,6 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +26,7 @@ from sqlalchemy.orm import Session
 from store.db import open_engine
 from store.models import Notice, Source, Window
 from store.windows import Extracted, apply_windows
+from support.cli import Ran, run_timed, zcwatch_exe
 from zcwatch.timeutil import SHANGHAI, to_utc_naive
 
 __all__ = [
@@ -49,23 +48,6 @@ TITLE_KINDS = {
     "【即将截止】": "closing_soon",
     "【时间变更】": "changed",
 }
-
-
-def _zcwatch_cmd() -> list[str]:
-    script = Path(sys.executable).parent / "zcwatch"
-    return (
-        [str(script)] if script.exists() else [sys.executable, "-c", "from zcwatch.cli import main; main()"]
-    )
-
-
-@dataclass(frozen=True)
-class Ran:
-    """A finished `zcwatch` invocation."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
 
 
 def alert_kind_of(title: str) -> str:
@@ -255,21 +237,11 @@ class NotifyEnv:
         return env
 
     def command(self, *args: str) -> list[str]:
-        return [*_zcwatch_cmd(), "--config", str(self.config_path), *args]
+        return [zcwatch_exe(), "--config", str(self.config_path), *args]
 
     def zcwatch(self, *args: str, timeout: float = 60) -> Ran:
         self.write_config()
-        started = time.monotonic()
-        proc = subprocess.run(
-            self.command(*args),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=self.dir,
-            env=self.env(),
-            check=False,
-        )
-        return Ran(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
+        return run_timed(self.command(*args), cwd=self.dir, env=self.env(), timeout=timeout)
 
     def notify(self, now: str, *args: str) -> Ran:
         return self.zcwatch("notify", "--now", now, *args)

@@ -29,7 +29,6 @@ from crawler.pages import (
     ListingItem,
     NoticeParseError,
     decode_html,
-    detect_challenge,
     parse_listing,
     parse_notice,
 )
@@ -216,18 +215,13 @@ class ColumnSpider(scrapy.Spider):
             if listing:
                 self.tally.not_modified = True
             return None
+        if self.tally.blocked_reason:  # classified by crawler.middleware.ChallengeGuard on arrival
+            raise CloseSpider("blocked")
         text, encoding = decode_html(response.body, _header(response, "Content-Type"))
         response.meta["encoding"] = encoding
-        challenge = detect_challenge(response.status, text)
-        if challenge:
-            self.tally.blocked_reason = f"{challenge} at {response.url}; not retried, never bypassed"
-            raise CloseSpider("blocked")
         outcome = status_outcome(response.status)
         if outcome is None:
             return text
-        if outcome == "blocked":
-            self.tally.blocked_reason = f"HTTP {response.status} (anti-bot) at {response.url}"
-            raise CloseSpider("blocked")
         if listing:
             self.tally.listing_failure = outcome
             self.tally.failure_reason = f"HTTP {response.status} from {response.url}"

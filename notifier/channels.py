@@ -20,6 +20,7 @@ success. WeCom app (wechat://), WxPusher, PushPlus and Feishu do check the body.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -126,6 +127,17 @@ def _instantiate(url: str) -> tuple[apprise.NotifyBase | None, list[str]]:
     return plugin, [r.getMessage() for r in records]
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(url: str) -> tuple[apprise.NotifyBase | None, tuple[str, ...]]:
+    """A cached parse for the read-only questions (masking, capabilities, validation).
+
+    Parsing an Apprise URL costs more than a local send; a run asks several questions per alert.
+    ``send`` still builds its own plugin object, since plugins keep per-send state (throttling).
+    """
+    plugin, warnings = _instantiate(url)
+    return plugin, tuple(warnings)
+
+
 # --- secrets ---------------------------------------------------------------------------------------------
 
 
@@ -180,7 +192,7 @@ def _scrub(text: str, url: str) -> str:
 
 def masked(url: str) -> str:
     """The URL as Apprise prints it with privacy on; for an unparseable URL only its scheme survives."""
-    plugin, _ = _instantiate(url)
+    plugin, _ = _parsed(url)
     if plugin is None:
         scheme = _scheme(url)
         return f"<invalid apprise url> {scheme}://" if scheme else "<invalid apprise url>"
@@ -197,7 +209,7 @@ def validate_url(url: str) -> str | None:
     scheme = _scheme(url)
     if scheme is None:
         return "not an Apprise URL: expected something like mailto://… or wecombot://…"
-    plugin, warnings = _instantiate(url)
+    plugin, warnings = _parsed(url)
     if plugin is not None:
         return None
     # Apprise logs the plugin's specific complaint first and a generic "Could not load … URL" last.
@@ -215,13 +227,13 @@ def validate_url(url: str) -> str | None:
 
 def takes_html(url: str) -> bool:
     """True when the service renders HTML by default (email, PushPlus), so HTML bodies are worth sending."""
-    plugin, _ = _instantiate(url)
+    plugin, _ = _parsed(url)
     return plugin is not None and plugin.resolve_format(None) == NotifyFormat.HTML
 
 
 def takes_attachments(url: str) -> bool:
     """True when the plugin can carry files (email, json webhooks); chat bots cannot."""
-    plugin, _ = _instantiate(url)
+    plugin, _ = _parsed(url)
     return plugin is not None and bool(plugin.attachment_support)
 
 
@@ -233,7 +245,7 @@ def rate_limited(url: str) -> bool:
     if scheme in RATE_LIMITED_SCHEMES:
         return True
     # A native webhook URL (https://qyapi.weixin.qq.com/…?key=…) parses to one of the services above.
-    plugin, _ = _instantiate(url)
+    plugin, _ = _parsed(url)
     return plugin is not None and str(plugin.secure_protocol) in RATE_LIMITED_SCHEMES
 
 

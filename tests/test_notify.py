@@ -477,3 +477,29 @@ def test_quiet_hours_defer_the_alert(notify_env: NotifyEnv, webhook_sink: Webhoo
     assert webhook_sink.requests == []
     assert notify_env.notify("2025-11-01T10:00").returncode == 0
     assert kinds(webhook_sink) == ["month_ahead"]
+
+
+def test_apprise_config_file_with_tags(notify_env: NotifyEnv, webhook_sink: WebhookSink) -> None:
+    # A team keeps its channels in an Apprise config file; the subscriber takes the entries tagged "staff".
+    apprise_yml = notify_env.dir / "apprise.yml"
+    apprise_yml.write_text(
+        "urls:\n"
+        f"  - {webhook_sink.apprise_url('/staff')}:\n"
+        "      tag: staff\n"
+        f"  - {webhook_sink.apprise_url('/family')}:\n"
+        "      tag: family\n",
+        encoding="utf-8",
+    )
+    notify_env.subscribe("team", config=str(apprise_yml), tags=["staff"])
+    season(notify_env)
+
+    ran = notify_env.notify("2025-11-01T09:30")  # the month-ahead moment of a 1 December window
+
+    assert ran.returncode == 0, ran.stderr
+    assert kinds(webhook_sink, "/staff") == ["month_ahead"]
+    assert webhook_sink.bodies("/family") == []
+    listed = notify_env.zcwatch("subscribers", "list")
+    assert "apprise.yml" in listed.stdout and "staff" in listed.stdout
+    # Running again sends nothing new: the config file's entries are ledger channels like any URL.
+    assert notify_env.notify("2025-11-01T09:30").returncode == 0
+    assert len(webhook_sink.bodies("/staff")) == 1

@@ -89,9 +89,15 @@ class Subscriber:
     kinds: list[str] = field(default_factory=list)
     lead_days: int | None = None
     quiet_hours: str = ""
+    config: str = ""
+    tags: list[str] = field(default_factory=list)
 
     def toml(self) -> str:
         lines = ["[[subscribers]]", f"name = {_toml(self.name)}", f"urls = {_toml(self.urls)}"]
+        if self.config:
+            lines.append(f"config = {_toml(self.config)}")
+        if self.tags:
+            lines.append(f"tags = {_toml(self.tags)}")
         if self.committees:
             lines.append(f"committees = {_toml(self.committees)}")
         if self.kinds:

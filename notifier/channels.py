@@ -12,10 +12,11 @@ key, token), so nothing that leaves this module — errors, ids, masked forms �
 subscriber's broken URL cannot affect another's, and reads the outcome from Apprise's per-call result
 (``AppriseResult``), whose captured log lines give the reason.
 
-Known limit (Apprise 2.3.0): the WeCom bot (wecombot://), DingTalk (dingtalk://) and ServerChan (schan://)
-plugins only look at the HTTP status. Those services answer HTTP 200 with ``{"errcode": …}`` (or
-``{"code": …}``) when they refuse a message (bad key, rate limit, keyword filter), and Apprise reports
-success. WeCom app (wechat://), WxPusher, PushPlus and Feishu do check the body. See UNCHECKED_BODY_SCHEMES.
+Chinese services answer HTTP 200 with ``{"errcode": …}`` (or ``{"code": …}``) when they refuse a
+message (bad key, rate limit, keyword filter). Apprise's WeCom app (wechat://), WxPusher, PushPlus and
+Feishu plugins read that; for the WeCom bot (wecombot://) ``notifier.wecom`` adds the check. Known limit
+(Apprise 2.3.0): DingTalk (dingtalk://) and ServerChan (schan://) still count any 200 as delivered. See
+UNCHECKED_BODY_SCHEMES.
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import apprise
 from apprise import Apprise, AppriseAsset, NotifyFormat
 
+from notifier import wecom
 from notifier.messages import Message
+
+# WeCom answers a refused message with HTTP 200 and an errcode: read it (see notifier/wecom.py).
+wecom.register()
 
 APP_ID = "zcwatch"
 APP_DESC = "zcwatch 职称评审提醒"
@@ -47,7 +52,7 @@ RATE_LIMITED_SCHEMES = frozenset(
 )
 
 # Plugins that treat any HTTP 200 as delivered although the service reports refusals inside a 200 body.
-UNCHECKED_BODY_SCHEMES = frozenset({"wecombot", "dingtalk", "schan"})
+UNCHECKED_BODY_SCHEMES = frozenset({"dingtalk", "schan"})
 
 _SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]{1,31})://")
 

@@ -180,13 +180,22 @@ def test_wecom_app_200_with_errcode_is_a_failure(
     assert "40001" in error
 
 
-@pytest.mark.xfail(strict=True, reason="Apprise 2.3.0 wecombot only checks the HTTP status, not errcode")
 def test_wecom_bot_200_with_errcode_is_a_failure(
     webhook_sink: WebhookSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(NotifyWeComBot, "notify_url", webhook_sink.url("/cgi-bin/webhook/send?key={key}"))
     webhook_sink.respond_json({"errcode": 93000, "errmsg": "invalid webhook url"})
-    assert not send("wecombot://BotKey-0123456789", render_alert(_alert(), "text")).ok
+    result = send("wecombot://BotKey-0123456789", render_alert(_alert(), "text"))
+    assert not result.ok
+    assert result.error is not None and "93000" in result.error and "BotKey-0123456789" not in result.error
+
+
+def test_wecom_bot_errcode_zero_is_sent(webhook_sink: WebhookSink, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(NotifyWeComBot, "notify_url", webhook_sink.url("/cgi-bin/webhook/send?key={key}"))
+    webhook_sink.respond_json({"errcode": 0, "errmsg": "ok"})
+    assert send("wecombot://BotKey-0123456789", render_alert(_alert(), "text")).ok
+    (body,) = webhook_sink.bodies()
+    assert body["msgtype"] == "text" and "评委会" in body["text"]["content"]
 
 
 @pytest.mark.xfail(strict=True, reason="Apprise 2.3.0 dingtalk only checks the HTTP status, not errcode")

@@ -56,7 +56,9 @@ class Progress:
         sys.stderr.flush()
 
 
-def crawl(config: Config, source_name: str, full: bool, progress: bool = False) -> dict[str, Any]:
+def crawl(
+    config: Config, source_name: str, full: bool, progress: bool = False, since: str | None = None
+) -> dict[str, Any]:
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
@@ -87,6 +89,7 @@ def crawl(config: Config, source_name: str, full: bool, progress: bool = False) 
         known=known,
         validators=validators,
         follow_domains=config.crawl.follow_domains,
+        since=since,
         engine=engine,
         source_id=source_id,
     )
@@ -139,10 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", type=Path, required=True)
     p.add_argument("--source", required=True)
     p.add_argument("--full", action="store_true")
+    p.add_argument("--since", help="with --full: revalidate only notices listed on or after YYYY-MM-DD")
     p.add_argument("--progress", action="store_true", help="a one-line progress indicator on stderr")
     args = p.parse_args(argv)
     try:
-        result = crawl(load_config(args.config), args.source, args.full, progress=args.progress)
+        result = crawl(
+            load_config(args.config), args.source, args.full, progress=args.progress, since=args.since
+        )
     except UserError as e:
         print(json.dumps({"outcome": "error", "reason": str(e)}, ensure_ascii=False), flush=True)
         return 2

@@ -5,9 +5,10 @@ fixed delay, our User-Agent with a contact. Incremental polling: page 1 is reque
 If-None-Match / If-Modified-Since; a 304, or the same items as last time, ends the poll after
 that one request. Otherwise only new notices, and failed ones on the pages read, are fetched,
 and paging stops at the first page without a new item. Pinned old items sit on top of page 1,
-so a whole page is judged, never the first old item. ``--full`` (weekly from `zcwatch run`)
-walks every page, retries every failed notice and revalidates every known one with a
-conditional request (a 304 costs no body).
+so a whole page is judged, never the first old item. ``--full`` walks every page, retries every
+failed notice and revalidates every known one with a conditional request (a 304 costs no body).
+The weekly pass of `zcwatch run` is a full pass limited by ``since``: it revalidates notices
+listed since that date and stops paging at the first page that has none of them.
 
 Anti-bot challenges end the crawl at once (outcome blocked); we never try to pass one.
 """
@@ -75,6 +76,7 @@ class ColumnSpider(scrapy.Spider):
         known: dict[str, KnownNotice],
         validators: tuple[str | None, str | None, str | None],
         follow_domains: tuple[str, ...],
+        since: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -82,6 +84,7 @@ class ColumnSpider(scrapy.Spider):
         self.known = known
         self.etag, self.last_modified, self.listing_hash = validators
         self.follow_domains = follow_domains
+        self.since = since
         self.tally = CrawlTally(full=full)
         self.new_validators: tuple[str | None, str | None, str | None] = (None, None, None)
         self._queued: set[str] = set()
@@ -140,7 +143,7 @@ class ColumnSpider(scrapy.Spider):
                 if known is None:
                     yield Listed(item=item)
                 continue
-            if known is not None and known.fetch_status == "fetched" and not self.tally.full:
+            if known is not None and known.fetch_status == "fetched" and not self._revalidates(item):
                 continue
             cond = known if known is not None and known.fetch_status == "fetched" else None
             yield scrapy.Request(
@@ -150,13 +153,19 @@ class ColumnSpider(scrapy.Spider):
                 errback=self.notice_failed,
                 meta=self._meta(item=item),
             )
-        if page.next_url and (self.tally.full or new_here):
+        if page.next_url and (new_here or any(self._revalidates(i) for i in page.items)):
             yield scrapy.Request(
                 page.next_url,
                 callback=self.parse_listing,
                 errback=self.listing_failed,
                 meta=self._meta(page=page_no + 1),
             )
+
+    def _revalidates(self, item: ListingItem) -> bool:
+        """Whether a full pass asks for this known notice again (undated items are always asked)."""
+        if not self.tally.full:
+            return False
+        return self.since is None or item.date is None or item.date >= self.since
 
     def listing_failed(self, failure: Any) -> None:
         if self.tally.blocked_reason:  # dropped by ChallengeGuard: the outcome is blocked already

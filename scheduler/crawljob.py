@@ -67,11 +67,13 @@ def _close_orphan(config: Config, run_id: int, reason: str) -> None:
 
 
 def crawl_source(
-    config: Config, source: Source, *, full: bool = False, progress: bool = False
+    config: Config, source: Source, *, full: bool = False, progress: bool = False, since: str | None = None
 ) -> CrawlResult:
     cmd = [sys.executable, "-m", "crawler.process", "--config", str(config.path), "--source", source.name]
     if full:
         cmd.append("--full")
+        if since:
+            cmd += ["--since", since]
     if progress:
         # The child draws its progress line on our stderr (a terminal); stdout stays the JSON channel.
         cmd.append("--progress")

@@ -13,14 +13,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from scheduler.crawljob import CrawlResult, crawl_sources
+from scheduler.crawljob import CrawlResult, crawl_source
 from store.lock import FileLock, lock_path
 from store.models import CrawlRun, Source
 from zcwatch.config import Config
 from zcwatch.errors import EXIT_FAILED, EXIT_OK
 from zcwatch.timeutil import now_local, to_utc_naive
 
-FULL_EVERY = timedelta(days=7)  # a weekly full pass revalidates every notice (catches edits in place)
+FULL_EVERY = timedelta(days=7)  # a weekly full pass revalidates recent notices (catches edits in place)
+# Notices listed longer ago than this belong to finished seasons: the weekly pass leaves them alone.
+REVALIDATE_DAYS = 400
 # A partial pass read every listing page and every notice but a few failed ones: the pass is done. Counting
 # only "ok" made one withdrawn notice (a 404 that never heals) turn every run into a full crawl.
 FULL_DONE = ("ok", "partial")
@@ -41,10 +43,13 @@ def full_crawl_due(engine: Engine, source_name: str, now: datetime) -> bool:
 def crawl_all(config: Config, engine: Engine) -> list[CrawlResult]:
     # Crawls happen in real time, whatever `--now` says: only alert planning moves with --now.
     now = now_local(config.tz)
-    results = []
-    for source in config.sources:
-        results += crawl_sources(config, [source], full=full_crawl_due(engine, source.name, now))
-    return results
+    since = (now.date() - timedelta(days=REVALIDATE_DAYS)).isoformat()
+    return [
+        crawl_source(config, source, full=True, since=since)
+        if full_crawl_due(engine, source.name, now)
+        else crawl_source(config, source)
+        for source in config.sources
+    ]
 
 
 def cycle_steps(config: Config, engine: Engine, now: datetime, *, crawl: bool = True) -> list[str]:

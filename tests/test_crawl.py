@@ -251,6 +251,29 @@ def _new_notice_html() -> tuple[str, str]:
     return "关于2026年度广州市中等职业学校教师职称评审工作的通知", html
 
 
+def test_weekly_pass_revalidates_only_recent_notices(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    """`zcwatch run`'s weekly pass: a full pass limited to notices listed since a date."""
+    crawl_env.seed(first_crawl, polled=True)
+    crawl_env.write_config()
+    config = load_config(crawl_env.config_path)
+    replica.clear_log()
+    since = "2025-12-04"  # page 1 holds notices listed since then; pages 2 and 3 hold none
+
+    result = crawl_source(config, config.source("replica"), full=True, since=since)
+
+    assert result.ok, result
+    log = replica.requests
+    # Page 2 is read (page 1 had recent items) and shows none, so page 3 is never asked for.
+    assert [r.path for r in _listing_requests(log)] == [COLUMN_PATH, COLUMN_PATH + "index_2.html"]
+    dates = {n["url"]: n["date"] for n in EXPECTED["notices"]}
+    asked = {urlsplit(r.path).path for r in _notice_requests(log)}
+    recent = {_path(u) for u in FETCHABLE if dates[u] >= since}
+    assert recent and asked == recent, (asked, recent)
+    assert {r.status for r in _notice_requests(log)} == {304}
+
+
 def test_new_listing_item_fetches_only_that_notice(
     crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
 ) -> None:

@@ -15,36 +15,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from _replica import write_config, zcwatch_cmd
+
 from zcwatch.replica import LoggedRequest, ReplicaServer
-
-
-def _cli() -> list[str]:
-    script = Path(sys.executable).parent / "zcwatch"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from zcwatch.cli import main; main()"]
-
-
-def _write_config(path: Path, db: Path, replica: ReplicaServer) -> None:
-    path.write_text(
-        "[database]\n"
-        f'url = "sqlite:///{db.as_posix()}"\n\n'
-        "[crawl]\n"
-        "delay = 0\n"
-        f'proxy = "{replica.proxy_url}"\n'
-        "timeout = 10\n\n"
-        "[[sources]]\n"
-        'name = "replica"\n'
-        f'url = "{replica.column_url}"\n',
-        encoding="utf-8",
-    )
 
 
 def _run(config: Path, replica: ReplicaServer, *args: str) -> tuple[list[LoggedRequest], float, str]:
     replica.clear_log()
     started = time.monotonic()
     proc = subprocess.run(
-        [*_cli(), "--config", str(config), "crawl", *args], capture_output=True, text=True, check=False
+        [*zcwatch_cmd(), "--config", str(config), "crawl", *args], capture_output=True, text=True, check=False
     )
     seconds = time.monotonic() - started
     line = (proc.stdout + proc.stderr).strip().splitlines()
@@ -55,7 +35,7 @@ def main() -> int:
     rows: list[tuple[str, int, int, int, float, str]] = []
     with tempfile.TemporaryDirectory(prefix="zcwatch-bench-") as tmp, ReplicaServer() as replica:
         config = Path(tmp) / "zcwatch.toml"
-        _write_config(config, Path(tmp) / "bench.sqlite3", replica)
+        write_config(config, Path(tmp) / "bench.sqlite3", replica)
         runs = (
             ("backfill (crawl --full)", ("--full",)),
             ("no-change poll (crawl)", ()),

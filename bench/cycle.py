@@ -10,7 +10,6 @@ database, waits until its start-up job is done and the process is idle, and repo
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,49 +18,30 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from _replica import clean_env, write_config, zcwatch_cmd
+
 from zcwatch.replica import LoggedRequest, ReplicaServer
 
 IDLE_SECONDS = 10.0
+DAEMON = (
+    "[daemon]\n"
+    'crawl_times = ["08:40", "12:10", "16:40"]\n'
+    'crawl_days = "mon-fri"\n'
+    "jitter_seconds = 0\n"
+    "notify_minutes = 5\n\n"
+)
 COLUMN_PATH = urlsplit(ReplicaServer.column_url).path
-
-
-def _cli() -> list[str]:
-    script = Path(sys.executable).parent / "zcwatch"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from zcwatch.cli import main; main()"]
-
-
-def _env() -> dict[str, str]:
-    # The crawl child takes its proxy from the config; nothing else may go through one.
-    return {k: v for k, v in os.environ.items() if "proxy" not in k.lower() and k != "ZCWATCH_CONFIG"}
-
-
-def _write_config(path: Path, db: Path, replica: ReplicaServer) -> None:
-    path.write_text(
-        "[database]\n"
-        f'url = "sqlite:///{db.as_posix()}"\n\n'
-        "[crawl]\n"
-        "delay = 0\n"
-        f'proxy = "{replica.proxy_url}"\n'
-        "timeout = 10\n\n"
-        "[daemon]\n"
-        'crawl_times = ["08:40", "12:10", "16:40"]\n'
-        'crawl_days = "mon-fri"\n'
-        "jitter_seconds = 0\n"
-        "notify_minutes = 5\n\n"
-        "[[sources]]\n"
-        'name = "replica"\n'
-        f'url = "{replica.column_url}"\n',
-        encoding="utf-8",
-    )
 
 
 def _run(config: Path, replica: ReplicaServer) -> tuple[list[LoggedRequest], float, int, str]:
     replica.clear_log()
     started = time.monotonic()
     proc = subprocess.run(
-        [*_cli(), "--config", str(config), "run"], capture_output=True, text=True, env=_env(), check=False
+        [*zcwatch_cmd(), "--config", str(config), "run"],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        check=False,
     )
     seconds = time.monotonic() - started
     output = (proc.stdout + proc.stderr).strip()
@@ -107,7 +87,7 @@ def main() -> int:
     rows: list[tuple[str, int, int, str, float, int, str]] = []
     with tempfile.TemporaryDirectory(prefix="zcwatch-bench-") as tmp, ReplicaServer() as replica:
         config = Path(tmp) / "zcwatch.toml"
-        _write_config(config, Path(tmp) / "bench.sqlite3", replica)
+        write_config(config, Path(tmp) / "bench.sqlite3", replica, DAEMON)
         for label in ("backfill (first run)", "nothing changed (1st)", "nothing changed (2nd)"):
             log, seconds, code, line = _run(config, replica)
             robots = sum(1 for r in log if r.path.split("?", 1)[0] == "/robots.txt")
@@ -116,11 +96,11 @@ def main() -> int:
 
         replica.clear_log()
         daemon = subprocess.Popen(
-            [*_cli(), "--config", str(config), "daemon"],
+            [*zcwatch_cmd(), "--config", str(config), "daemon"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=_env(),
+            env=clean_env(),
         )
         try:
             assert daemon.stdout is not None

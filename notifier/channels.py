@@ -34,11 +34,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import apprise
 from apprise import Apprise, AppriseAsset, NotifyFormat
 
-from notifier import wecom
 from notifier.messages import Message
-
-# WeCom answers a refused message with HTTP 200 and an errcode: read it (see notifier/wecom.py).
-wecom.register()
 
 APP_ID = "zcwatch"
 APP_DESC = "zcwatch 职称评审提醒"
@@ -125,8 +121,19 @@ def _captured(level: int = logging.WARNING) -> Iterator[list[logging.LogRecord]]
         log.removeHandler(handler)
 
 
+@functools.cache
+def _register_checked_plugins() -> None:
+    # WeCom answers a refused message with HTTP 200 and an errcode: read it (see notifier/wecom.py).
+    # Done on first use, not at import: registering makes Apprise load every plugin (~20 MiB), which a
+    # run with no channel configured never needs.
+    from notifier import wecom
+
+    wecom.register()
+
+
 def _instantiate(url: str) -> tuple[apprise.NotifyBase | None, list[str]]:
     """The parsed plugin (or None) and the warnings Apprise logged while trying."""
+    _register_checked_plugins()
     with _captured() as records:
         plugin = Apprise.instantiate(url.strip(), asset=_asset(), suppress_exceptions=True)
     return plugin, [r.getMessage() for r in records]

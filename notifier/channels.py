@@ -14,9 +14,7 @@ subscriber's broken URL cannot affect another's, and reads the outcome from Appr
 
 Chinese services answer HTTP 200 with ``{"errcode": …}`` (or ``{"code": …}``) when they refuse a
 message (bad key, rate limit, keyword filter). Apprise's WeCom app (wechat://), WxPusher, PushPlus and
-Feishu plugins read that; for the WeCom bot (wecombot://) ``notifier.wecom`` adds the check. Known limit
-(Apprise 2.3.0): DingTalk (dingtalk://) and ServerChan (schan://) still count any 200 as delivered. See
-UNCHECKED_BODY_SCHEMES.
+Feishu plugins read that; for the WeCom bot, DingTalk and ServerChan ``notifier.checked`` adds the check.
 """
 
 from __future__ import annotations
@@ -47,8 +45,6 @@ RATE_LIMITED_SCHEMES = frozenset(
     {"wecombot", "wechat", "wxpusher", "schan", "pushplus", "dingtalk", "feishu", "lark"}
 )
 
-# Plugins that treat any HTTP 200 as delivered although the service reports refusals inside a 200 body.
-UNCHECKED_BODY_SCHEMES = frozenset({"dingtalk", "schan"})
 
 _SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]{1,31})://")
 
@@ -123,12 +119,13 @@ def _captured(level: int = logging.WARNING) -> Iterator[list[logging.LogRecord]]
 
 @functools.cache
 def _register_checked_plugins() -> None:
-    # WeCom answers a refused message with HTTP 200 and an errcode: read it (see notifier/wecom.py).
+    # WeCom, DingTalk and ServerChan refuse a message with HTTP 200 and an error code: read it
+    # (see notifier/checked.py).
     # Done on first use, not at import: registering makes Apprise load every plugin (~20 MiB), which a
     # run with no channel configured never needs.
-    from notifier import wecom
+    from notifier import checked
 
-    wecom.register()
+    checked.register()
 
 
 def _instantiate(url: str) -> tuple[apprise.NotifyBase | None, list[str]]:

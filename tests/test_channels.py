@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from apprise.plugins.dingtalk import NotifyDingTalk
+from apprise.plugins.serverchan import NotifyServerChan
 from apprise.plugins.wechat import NotifyWeChat
 from apprise.plugins.wecombot import NotifyWeComBot
 from support.smtp import SmtpSink, free_port
@@ -198,13 +199,34 @@ def test_wecom_bot_errcode_zero_is_sent(webhook_sink: WebhookSink, monkeypatch: 
     assert body["msgtype"] == "text" and "评委会" in body["text"]["content"]
 
 
-@pytest.mark.xfail(strict=True, reason="Apprise 2.3.0 dingtalk only checks the HTTP status, not errcode")
 def test_dingtalk_200_with_errcode_is_a_failure(
     webhook_sink: WebhookSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(NotifyDingTalk, "notify_url", webhook_sink.url("/robot/send?access_token={token}"))
     webhook_sink.respond_json({"errcode": 310000, "errmsg": "keywords not in content"})
-    assert not send("dingtalk://DingTokenValue0123456789/", render_alert(_alert(), "text")).ok
+    result = send("dingtalk://DingTokenValue0123456789/", render_alert(_alert(), "text"))
+    assert not result.ok
+    assert result.error is not None and "310000" in result.error
+    assert "DingTokenValue0123456789" not in result.error
+
+
+def test_dingtalk_errcode_zero_is_sent(webhook_sink: WebhookSink, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(NotifyDingTalk, "notify_url", webhook_sink.url("/robot/send?access_token={token}"))
+    webhook_sink.respond_json({"errcode": 0, "errmsg": "ok"})
+    assert send("dingtalk://DingTokenValue0123456789/", render_alert(_alert(), "text")).ok
+    (body,) = webhook_sink.bodies()
+    assert body["msgtype"] == "text" and "评委会" in body["text"]["content"]
+
+
+def test_serverchan_200_with_code_is_a_failure(
+    webhook_sink: WebhookSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(NotifyServerChan, "notify_url", webhook_sink.url("/{token}.send"))
+    webhook_sink.respond_json({"code": 40001, "message": "bad pushkey"})
+    result = send("schan://SCT0123456789abcdefABCDEF/", render_alert(_alert(), "text"))
+    assert not result.ok
+    assert result.error is not None and "40001" in result.error
+    assert "SCT0123456789abcdefABCDEF" not in result.error
 
 
 def test_wecom_bot_http_error_hides_the_key(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SEVERITY = ("blocked", "unreachable", "timeout", "too_large", "http_error", "layout_suspect", "partial", "ok")
-
 _BY_EXCEPTION = {
     "CannotResolveHostError": "unreachable",
     "DNSLookupError": "unreachable",

@@ -111,6 +111,7 @@ def crawl(
         "new": tally.notices_new,
         "changed": tally.notices_changed,
         "failed": len(tally.notice_failures),
+        "still_failing": tally.repeat_failures,
         "not_modified": tally.not_modified,
         "seconds": round(time.monotonic() - started, 2),
     }

@@ -51,10 +51,6 @@ class Point:
     time_only: bool = False
 
     @property
-    def has_date(self) -> bool:
-        return self.relative or self.month is not None or self.day is not None
-
-    @property
     def full(self) -> bool:
         return self.relative or (self.month is not None and self.day is not None)
 

@@ -31,6 +31,7 @@ class CrawlResult:
     new: int = 0
     changed: int = 0
     failed: int = 0
+    still_failing: int = 0  # notices that failed in an earlier crawl too (reported then)
     not_modified: bool = False
     seconds: float = 0.0
     run_id: int | None = None
@@ -46,8 +47,13 @@ class CrawlResult:
                 if self.not_modified
                 else f"{self.items_seen} listed, {self.new} new, {self.changed} changed"
             )
+            still = (
+                f" ({self.still_failing} notice(s) still failing since an earlier crawl)"
+                if self.still_failing
+                else ""
+            )
             return (
-                f"{self.source}: ok, {what}; {self.requests} requests, "
+                f"{self.source}: ok, {what}{still}; {self.requests} requests, "
                 f"{self.bytes / 1024:.0f} KiB in {self.seconds:.1f} s"
             )
         return f"{self.source}: {self.outcome}: {self.reason or 'no details'}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from store.db import transaction
@@ -174,7 +174,3 @@ def report(config: Config, engine: Engine, now: datetime) -> list[str]:
 
 def open_incidents(session: Session) -> list[Incident]:
     return list(session.scalars(select(Incident).where(Incident.resolved_at.is_(None)).order_by(Incident.id)))
-
-
-def count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Incident)) or 0)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from store.migrate import migrate
 from zcwatch.errors import DatabaseError
@@ -79,10 +79,6 @@ def _enable_wal(engine: Engine) -> None:
 def _first_line(e: BaseException) -> str:
     orig = getattr(e, "orig", None) or e
     return str(orig).splitlines()[0] if str(orig) else type(orig).__name__
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager

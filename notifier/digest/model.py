@@ -23,7 +23,6 @@ from notifier.kinds import KIND_LABELS, kind_label
 __all__ = ["KIND_LABELS", "Digest", "DigestEntry", "NeedsReview", "kind_label"]
 
 KINDS = ("apply", "accept", "unit_review", "paper", "fee", "review", "other")
-STATUSES = ("upcoming", "open", "closed")
 
 
 @dataclass(frozen=True)

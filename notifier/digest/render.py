@@ -26,14 +26,6 @@ RENDERERS: dict[str, Callable[[Digest], str]] = {
 FORMATS = tuple(RENDERERS)
 
 # Suggested file extensions and MIME types, for callers that write files or attach them.
-EXTENSIONS = {"text": "txt", "md": "md", "html": "html", "json": "json", "ics": "ics"}
-MEDIA_TYPES = {
-    "text": "text/plain; charset=utf-8",
-    "md": "text/markdown; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "json": "application/json",
-    "ics": "text/calendar; charset=utf-8",
-}
 
 
 def render(digest: Digest, fmt: str) -> str:

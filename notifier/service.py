@@ -252,7 +252,8 @@ def notify_command(
     for p in report.problems:
         print(f"zcwatch: delivery failed: {p}", file=sys.stderr)
     if not quiet:
-        print(report.summary())
+        # "Nothing matched" is its own answer: no subscriber is configured, so nothing could be due.
+        print(report.summary() if config.subscribers else "notify: no subscribers configured; nothing to send")
     return EXIT_OK if report.ok else EXIT_FAILED
 
 

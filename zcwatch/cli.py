@@ -46,7 +46,12 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from zcwatch import commands as c
 
-    p = _Parser(prog="zcwatch", description="Watch Guangzhou title-review committee notices and send alerts.")
+    p = _Parser(
+        prog="zcwatch",
+        description="Watch Guangzhou title-review committee notices and send alerts.",
+        epilog="Exit codes: 0 success (also when nothing is new), 1 a crawl, run or delivery failed, "
+        "2 usage or configuration error. `zcwatch COMMAND --help` for each command.",
+    )
     p.add_argument("--config", type=Path, help="config file (env ZCWATCH_CONFIG, default ./config.toml)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more output; -v shows tracebacks")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors")

@@ -253,7 +253,8 @@ def notify_command(
         print(f"zcwatch: delivery failed: {p}", file=sys.stderr)
     if not quiet:
         # "Nothing matched" is its own answer: no subscriber is configured, so nothing could be due.
-        print(report.summary() if config.subscribers else "notify: no subscribers configured; nothing to send")
+        nothing = "notify: no subscribers configured; nothing to send"
+        print(report.summary() if config.subscribers else nothing)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 

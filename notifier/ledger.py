@@ -124,14 +124,17 @@ def claim(session: Session, deliveries: list[Delivery], now: datetime) -> None:
         d.claimed_at = to_utc_naive(now)
 
 
-def expire_failed(session: Session, now: datetime) -> int:
-    """Mark failed deliveries whose window has closed ``dead`` instead of retrying them late."""
-    dead = 0
-    for d in session.scalars(select(Delivery).where(Delivery.status == "failed")):
+def expire_late(session: Session, now: datetime) -> tuple[int, int]:
+    """Alerts whose window has closed are not sent late: failed ones become ``dead`` (an admin alert
+    follows), never-tried ones (held by quiet hours through a downtime) ``skipped``. Returns both counts."""
+    dead = skipped = 0
+    for d in session.scalars(select(Delivery).where(Delivery.status.in_(("failed", "pending")))):
         if _too_late(d, now):
-            d.status = "dead"
-            dead += 1
-    return dead
+            if d.status == "failed":
+                d.status, dead = "dead", dead + 1
+            else:
+                d.status, skipped = "skipped", skipped + 1
+    return dead, skipped
 
 
 def record_sent(session: Session, ids: list[int], now: datetime) -> None:

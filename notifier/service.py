@@ -26,7 +26,7 @@ from notifier.ledger import (
     alert_context,
     claim,
     claimable,
-    expire_failed,
+    expire_late,
     ledger_rows,
     materialize_estimates,
     plan_windows,
@@ -193,7 +193,8 @@ def notify_due(
 
     with transaction(engine) as s:
         # A failed alert is retried until its window closes; after that it is dead, not sent late.
-        expired = expire_failed(s, now)
+        expired, late = expire_late(s, now)
+        report.skipped += late
         if expired:
             report.dead += expired
             report.problems.append(f"{expired} failed alert(s) given up: their windows have closed")

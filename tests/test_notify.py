@@ -503,3 +503,21 @@ def test_apprise_config_file_with_tags(notify_env: NotifyEnv, webhook_sink: Webh
     # Running again sends nothing new: the config file's entries are ledger channels like any URL.
     assert notify_env.notify("2025-11-01T09:30").returncode == 0
     assert len(webhook_sink.bodies("/staff")) == 1
+
+
+def test_alert_held_by_quiet_hours_is_skipped_once_its_window_closed(
+    notify_env: NotifyEnv, webhook_sink: WebhookSink
+) -> None:
+    notify_env.subscribe("alice", webhook_sink.apprise_url("/alice"), quiet_hours="08:00-10:00")
+    season(notify_env)  # apply 2025-12-01 09:00 .. 2025-12-20 17:30
+    assert notify_env.notify("2025-11-01T09:00").returncode == 0  # month_ahead planned, held until 10:00
+    assert [r["status"] for r in notify_env.deliveries()] == ["pending"]
+
+    # The machine was off until after the window closed: the held alert is not sent late.
+    ran = notify_env.notify("2025-12-22T10:30")
+
+    assert ran.returncode == 0, ran.stderr
+    assert webhook_sink.requests == []
+    statuses = {r["alert_kind"]: r["status"] for r in notify_env.deliveries()}
+    assert statuses["month_ahead"] == "skipped"
+    assert set(statuses.values()) == {"skipped"}

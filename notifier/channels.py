@@ -98,6 +98,28 @@ def _scheme(url: str) -> str | None:
 
 
 @contextmanager
+def _kept_local() -> Iterator[None]:
+    """While we call Apprise, its log lines reach only our own capture, not the application's handlers.
+
+    They can quote keys and tokens ("An invalid WeCom Bot Webhook Key (…) was specified"); every failure
+    is reported by this module instead, scrubbed. An application that sets the "apprise" logger to DEBUG
+    (``zcwatch -vv``) asked to see them, and does.
+    """
+    log = logging.getLogger(apprise.LOGGER_NAME)
+    if log.level == logging.DEBUG:
+        yield
+        return
+    null = logging.NullHandler()  # without any handler, Python's last-resort handler would print them
+    log.addHandler(null)
+    propagate, log.propagate = log.propagate, False
+    try:
+        yield
+    finally:
+        log.propagate = propagate
+        log.removeHandler(null)
+
+
+@contextmanager
 def _captured(level: int = logging.WARNING) -> Iterator[list[logging.LogRecord]]:
     """Collect records from the "apprise" logger (instantiation happens outside notify()'s capture)."""
     records: list[logging.LogRecord] = []
@@ -112,7 +134,8 @@ def _captured(level: int = logging.WARNING) -> Iterator[list[logging.LogRecord]]
     log = logging.getLogger(apprise.LOGGER_NAME)
     log.addHandler(handler)
     try:
-        yield records
+        with _kept_local():
+            yield records
     finally:
         log.removeHandler(handler)
 
@@ -305,16 +328,17 @@ def send(url: str, message: Message, attachments: Sequence[Path] = (), timeout: 
     apobj = Apprise(asset=_asset())
     apobj.add(plugin)
     try:
-        result = apobj.notify(
-            body=message.body,
-            title=message.title,
-            body_format=message.body_format,
-            attach=attach,
-            timeout=timeout,
-            # Captures debug lines (the socket-level cause) only if the application itself runs the
-            # "apprise" logger at DEBUG; we never lower it, since its debug lines carry URLs with keys.
-            log_level=logging.DEBUG,
-        )
+        with _kept_local():
+            result = apobj.notify(
+                body=message.body,
+                title=message.title,
+                body_format=message.body_format,
+                attach=attach,
+                timeout=timeout,
+                # Captures debug lines (the socket-level cause) only if the application itself runs the
+                # "apprise" logger at DEBUG; we never lower it, since its debug lines carry URLs with keys.
+                log_level=logging.DEBUG,
+            )
     except Exception as exc:  # Apprise promises not to raise; if it does, the caller still gets a result.
         return SendResult(ok=False, error=_scrub(f"{type(exc).__name__}: {exc}", url))
 

@@ -13,13 +13,13 @@ A failed send is retried with exponential backoff until the window closes, then 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session, aliased
 
+from notifier.messages import Alert
 from notifier.planner import LedgerRow, Planned, PlanWindow
 from store.models import Delivery, Notice, Window, utcnow
 from store.windows import window_key
@@ -164,21 +164,8 @@ def _too_late(d: Delivery, now: datetime) -> bool:
     return now - from_utc_naive(d.due_at) > DEAD_WITHOUT_END
 
 
-@dataclass(frozen=True)
-class AlertContext:
-    """What a message needs about a delivery's window (and its previous version)."""
-
-    committee: str
-    window_kind: str
-    start: str | None
-    end: str | None
-    notice_url: str
-    notice_title: str
-    previous_start: str | None
-    previous_end: str | None
-
-
-def alert_context(session: Session, d: Delivery) -> AlertContext:
+def alert_for(session: Session, d: Delivery, today: date, checklist: tuple[str, ...]) -> Alert:
+    """The message content of a delivery: its window, the notice, and for `changed` the old dates."""
     w = d.window
     prev = None
     if d.alert_kind == "changed":
@@ -201,15 +188,18 @@ def alert_context(session: Session, d: Delivery) -> AlertContext:
             .limit(1)
         ).first()
     notice = session.get(Notice, w.notice_id) if w.notice_id else _last_season_notice(session, w)
-    return AlertContext(
+    return Alert(
+        kind=d.alert_kind,
         committee=w.committee,
         window_kind=w.kind,
         start=w.start,
         end=w.end,
         notice_url=notice.url if notice else "",
         notice_title=notice.title if notice else f"{w.committee}（据上年度推算）",
+        today=today,
         previous_start=prev.start if prev else None,
         previous_end=prev.end if prev else None,
+        checklist=checklist,
     )
 
 

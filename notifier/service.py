@@ -1,19 +1,17 @@
 """Planning and delivering alerts: the glue between config, ledger, planner, messages and channels.
 
 One run: (1) in one transaction, make estimates, plan what is due and insert it into the ledger;
-(2) claim what is sendable and commit; (3) send each channel's alerts with no transaction open
-(batched into one message where the channel is rate-limited); (4) record each outcome in its
-own short transaction. One failing channel never blocks the others, and a channel that
-succeeded is never re-sent because another failed: outcomes are recorded per channel.
+(2) retire alerts whose window closed before they could go out; then for each message (one per
+alert, or one batch per rate-limited channel): (3) claim its rows and commit, (4) send with no
+transaction open, (5) record the outcome in its own short transaction. One failing channel never
+blocks the others, and a channel that succeeded is never re-sent because another failed.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from itertools import groupby
@@ -23,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from notifier import channels as ch
 from notifier.ledger import (
-    alert_context,
+    alert_for,
     claim,
     claimable,
     expire_late,
@@ -121,41 +119,15 @@ class NotifyReport:
     def summary(self) -> str:
         if not (self.planned or self.sent or self.failed or self.dead or self.skipped):
             return "notify: nothing due"
+        again = (
+            f"; {self.possible_duplicates} re-sent after an interrupted run (may arrive twice)"
+            if self.possible_duplicates
+            else ""
+        )
         return (
             f"notify: {self.sent} sent, {self.failed} failed (will retry), {self.dead} dead, "
-            f"{self.skipped} skipped (too late to be useful)"
+            f"{self.skipped} skipped (too late to be useful){again}"
         )
-
-
-def _alert(config: Config, session: Session, d: Delivery, now: datetime) -> Alert:
-    c = alert_context(session, d)
-    return Alert(
-        kind=d.alert_kind,
-        committee=c.committee,
-        window_kind=c.window_kind,
-        start=c.start,
-        end=c.end,
-        notice_url=c.notice_url,
-        notice_title=c.notice_title,
-        today=now.astimezone(config.tz).date(),
-        previous_start=c.previous_start,
-        previous_end=c.previous_end,
-        checklist=config.alerts.checklist or DEFAULT_CHECKLIST,
-    )
-
-
-@contextmanager
-def _apprise_quiet() -> Iterator[None]:
-    """Keep Apprise's own log lines (which may quote keys) off the root handler while sending.
-
-    ``channels.send`` still reads them from the per-call result; the caller reports one scrubbed line.
-    """
-    log = logging.getLogger("apprise")
-    propagate, log.propagate = log.propagate, False
-    try:
-        yield
-    finally:
-        log.propagate = propagate
 
 
 def _messages(url: str, alerts: list[tuple[int, Alert]]) -> list[tuple[list[int], Message]]:
@@ -204,7 +176,9 @@ def notify_due(
             if (d.subscriber, d.channel) in by_id
             and after_quiet_hours(now, by_id[d.subscriber, d.channel].subscriber.quiet_hours) <= now
         ]
-        work = [((d.subscriber, d.channel), d.id, _alert(config, s, d, now)) for d in todo]
+        today = now.astimezone(config.tz).date()
+        checklist = config.alerts.checklist or DEFAULT_CHECKLIST
+        work = [((d.subscriber, d.channel), d.id, alert_for(s, d, today, checklist)) for d in todo]
 
     for target, group in groupby(work, key=lambda x: x[0]):
         chan = by_id[target]
@@ -215,8 +189,7 @@ def notify_due(
                 rows = list(s.scalars(select(Delivery).where(Delivery.id.in_(ids))))
                 report.possible_duplicates += sum(d.status == "sending" for d in rows)
                 claim(s, rows, now)
-            with _apprise_quiet():
-                result = send(chan.url, message)
+            result = send(chan.url, message)
             with transaction(engine) as s:
                 if result.ok:
                     record_sent(s, ids, now)
@@ -287,8 +260,7 @@ def subscribers_test(config: Config, name: str) -> int:
     for c in chans:
         body = "这是一条测试消息：zcwatch 能够向此渠道发送职称评审提醒。"
         fmt = "html" if ch.takes_html(c.url) else "text"
-        with _apprise_quiet():
-            result = ch.send(c.url, Message(title="【zcwatch】测试消息", body=body, body_format=fmt))
+        result = ch.send(c.url, Message(title="【zcwatch】测试消息", body=body, body_format=fmt))
         print(f"{c.label}: {'sent' if result.ok else 'FAILED: ' + (result.error or '')}")
         failed += not result.ok
     return EXIT_OK if failed == 0 else EXIT_FAILED

@@ -121,11 +121,9 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     if verbose >= 2:
         level = logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # Apprise's own log lines can quote tokens and keys; notifier.channels reports every failure
-    # itself, masked. Only -vv lets Apprise speak directly.
-    apprise_log = logging.getLogger("apprise")
-    apprise_log.addHandler(logging.NullHandler())
-    apprise_log.propagate = verbose >= 2
+    if verbose >= 2:
+        # Apprise's own lines can quote keys; notifier.channels keeps them local unless asked like this.
+        logging.getLogger("apprise").setLevel(logging.DEBUG)
 
 
 def run_cli(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,6 @@ so the file itself can be committed. Apprise URLs are only ever shown masked.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import tomllib
@@ -236,15 +235,10 @@ def _apprise_urls(r: _Reader, name: str) -> tuple[str, ...]:
         # Imported here: apprise is slow to import and only needed when URLs are configured.
         from notifier.channels import validate_url
 
-        # Apprise logs its complaint about a bad URL, often quoting the key or token in it; the error we
-        # raise carries a scrubbed copy, so keep Apprise's own lines from reaching the root handler.
-        log = logging.getLogger("apprise")
-        propagate, log.propagate = log.propagate, False
-        try:
-            problems = [validate_url(url) for url in urls]
-        finally:
-            log.propagate = propagate
-        for i, problem in enumerate(problems):
+        # validate_url keeps Apprise's own complaint (which may quote the key) to itself and returns a
+        # scrubbed reason.
+        for i, url in enumerate(urls):
+            problem = validate_url(url)
             if problem:
                 raise r.fail(f"{name}[{i}]", problem)
     return urls

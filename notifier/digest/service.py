@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from notifier.digest.model import Digest, DigestEntry, NeedsReview
 from notifier.digest.render import render
@@ -116,10 +116,12 @@ def build_digest(
 def _needs_review(session: Session, today: date, committee: str | None) -> list[NeedsReview]:
     since = (today - timedelta(days=120)).isoformat()
     notices = session.scalars(
-        select(Notice).where(
+        select(Notice)
+        .where(
             Notice.fetch_status.in_(("fetched", "external", "failed")),
             ((Notice.published >= since) | (Notice.listing_date >= since)),
         )
+        .options(selectinload(Notice.windows))  # one query for all their windows, not one per notice
     ).all()
     out = []
     for n in notices:

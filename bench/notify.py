@@ -24,9 +24,9 @@ import apprise  # noqa: E402
 from support.notify_fixtures import NotifyEnv, local  # noqa: E402
 from support.webhook import WebhookSink  # noqa: E402
 
+from core.config import load_config  # noqa: E402
 from notifier.messages import Alert, render_alert  # noqa: E402
 from notifier.service import notify_due  # noqa: E402
-from zcwatch.config import load_config  # noqa: E402
 
 COMMITTEE = "广州市卫生专业技术人才高级职称评审委员会"
 NOW = "2025-11-01T09:00"

@@ -16,22 +16,19 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from core.errors import NoticeParseError
+
 __all__ = [
     "Attachment",
     "ListingItem",
     "ListingPage",
     "NoticePage",
-    "NoticeParseError",
     "decode_html",
     "detect_challenge",
     "page_url",
     "parse_listing",
     "parse_notice",
 ]
-
-
-class NoticeParseError(ValueError):
-    """The page has no text at all, so there is nothing to extract windows from."""
 
 
 @dataclass(frozen=True)

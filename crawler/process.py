@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.config import Config, load_config
+from core.errors import UserError
 from crawler.outcome import CrawlTally
 from store.db import open_engine, transaction
 from store.models import Source
 from store.notices import ensure_source, finish_run, known_notices, start_run
-from zcwatch.config import Config, load_config
-from zcwatch.errors import UserError
 
 
 def _set_proxy(proxy: str) -> None:

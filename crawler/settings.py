@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zcwatch.config import CrawlSettings
+from core.config import CrawlSettings
 
 
 def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:

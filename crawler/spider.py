@@ -25,10 +25,10 @@ import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
+from core.errors import NoticeParseError
 from crawler.outcome import CrawlTally, failure_outcome, status_outcome
 from crawler.pages import (
     ListingItem,
-    NoticeParseError,
     decode_html,
     parse_listing,
     parse_notice,

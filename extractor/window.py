@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("apply", "accept", "unit_review", "paper", "fee", "review", "other")
-
 
 @dataclass(frozen=True, slots=True)
 class Window:

@@ -19,11 +19,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session, aliased
 
+from core.timeutil import SHANGHAI, from_utc_naive, to_utc_naive, window_point
 from notifier.messages import Alert
 from notifier.planner import LedgerRow, Planned, PlanWindow
 from store.models import Delivery, Notice, Window, utcnow
 from store.windows import window_key
-from zcwatch.timeutil import SHANGHAI, from_utc_naive, to_utc_naive, window_point
 
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)

@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from notifier.kinds import KIND_LABELS
+from core.vocabulary import ALERT_KINDS, KIND_LABELS, AlertKind
 
-ALERT_KINDS = ("month_ahead", "announced", "estimate", "opens", "closing_soon", "changed")
 BODY_FORMATS = ("html", "text", "markdown")
 
 # What each extracted window kind means to an applicant.
@@ -31,7 +30,7 @@ DEFAULT_CHECKLIST = (
 )
 
 # Kinds where the applicant still has time to prepare, so the checklist is worth repeating.
-_CHECKLIST_KINDS = frozenset({"month_ahead", "announced", "estimate"})
+_CHECKLIST_KINDS = frozenset({AlertKind.MONTH_AHEAD, AlertKind.ANNOUNCED, AlertKind.ESTIMATE})
 
 _WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from zcwatch.timeutil import SHANGHAI, window_point
+from core.timeutil import SHANGHAI, window_point
+from core.vocabulary import DEFAULT_SUBSCRIBED_KINDS
 
-DEFAULT_KINDS = ("apply", "accept")
+DEFAULT_KINDS = DEFAULT_SUBSCRIBED_KINDS
 RECENT_DAYS = 30  # windows that closed longer ago than this are not planned at all
 
 

@@ -19,6 +19,9 @@ from itertools import groupby
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from core.config import Config, Subscriber
+from core.errors import EXIT_FAILED, EXIT_OK, UsageError, UserError
+from core.timeutil import now_local
 from notifier import channels as ch
 from notifier.ledger import (
     alert_for,
@@ -36,9 +39,6 @@ from notifier.messages import DEFAULT_CHECKLIST, Alert, Message, render_alert, r
 from notifier.planner import PlanChannel, Planned, PlanSettings, after_quiet_hours, plan
 from store.db import transaction
 from store.models import Delivery, Window
-from zcwatch.config import Config, Subscriber
-from zcwatch.errors import EXIT_FAILED, EXIT_OK, UsageError, UserError
-from zcwatch.timeutil import now_local
 
 Sender = Callable[[str, Message], ch.SendResult]
 

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from zcwatch.config import Config, Source
+from core.config import Config, Source
 
 CHILD_TIMEOUT = 3600.0
 OK_OUTCOMES = ("ok",)

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from core.config import Config
+from core.errors import EXIT_FAILED, EXIT_OK
+from core.timeutil import now_local, to_utc_naive
 from scheduler.crawljob import CrawlResult, crawl_source
 from store.lock import FileLock, lock_path
 from store.models import CrawlRun, Source
-from zcwatch.config import Config
-from zcwatch.errors import EXIT_FAILED, EXIT_OK
-from zcwatch.timeutil import now_local, to_utc_naive
 
 FULL_EVERY = timedelta(days=7)  # a weekly full pass revalidates recent notices (catches edits in place)
 # Notices listed longer ago than this belong to finished seasons: the weekly pass leaves them alone.

@@ -19,12 +19,12 @@ from types import FrameType
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.moments import previous_moment
+from core.config import Config
+from core.errors import EXIT_OK, UserError
+from core.moments import previous_moment
+from core.timeutil import now_local, to_utc_naive
 from store.lock import FileLock, lock_path
 from store.models import CrawlRun
-from zcwatch.config import Config
-from zcwatch.errors import EXIT_OK, UserError
-from zcwatch.timeutil import now_local, to_utc_naive
 
 log = logging.getLogger("zcwatch.daemon")
 MISFIRE_GRACE = 6 * 3600

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from core.config import Config
+from core.timeutil import from_utc_naive, to_utc_naive
 from store.db import transaction
 from store.models import CrawlRun, Delivery, Incident, Meta, Source
-from zcwatch.config import Config
-from zcwatch.timeutil import from_utc_naive, to_utc_naive
 
 FAILED = ("http_error", "timeout", "unreachable", "too_large", "error")
 REMINDER_EVERY = timedelta(days=1)

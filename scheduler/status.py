@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from core.config import Config
+from core.errors import EXIT_OK
+from core.timeutil import from_utc_naive, now_local
 from scheduler.health import open_incidents
 from store.models import CrawlRun, Delivery, Notice, Source, Window
-from zcwatch.config import Config
-from zcwatch.errors import EXIT_OK
-from zcwatch.timeutil import from_utc_naive, now_local
 
 
 def _local(dt: datetime | None, config: Config) -> str | None:

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from core.errors import DatabaseError
 from store.migrate import migrate
-from zcwatch.errors import DatabaseError
 
 BUSY_TIMEOUT_MS = 15_000
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from zcwatch.config import Config
+from core.config import Config
 
 
 def lock_path(config: Config, name: str) -> Path:

@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, inspect
 
+from core.errors import DatabaseError
 from store.models import Base
-from zcwatch.errors import DatabaseError
 
 LATEST = 2
 

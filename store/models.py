@@ -26,23 +26,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-WINDOW_KINDS = ("apply", "accept", "unit_review", "paper", "fee", "review", "other")
-WINDOW_STATUSES = ("current", "superseded", "estimate")
-FETCH_STATUSES = ("pending", "fetched", "external", "failed")
-CRAWL_OUTCOMES = (
-    "running",
-    "ok",
-    "partial",
-    "http_error",
-    "timeout",
-    "unreachable",
-    "blocked",
-    "layout_suspect",
-    "too_large",
-    "error",
+from core.vocabulary import (
+    ALERT_KINDS,
+    CRAWL_OUTCOMES,
+    DELIVERY_STATUSES,
+    FETCH_STATUSES,
+    WINDOW_KINDS,
+    WINDOW_STATUSES,
 )
-ALERT_KINDS = ("month_ahead", "announced", "estimate", "opens", "closing_soon", "changed")
-DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "dead", "skipped")
 
 
 def utcnow() -> datetime:

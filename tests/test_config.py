@@ -1,6 +1,6 @@
 """Configuration: bad files end in one line naming file and key (exit 2); good ones load and print masked.
 
-Every case is a real file in tmp_path, loaded both through ``zcwatch.config.load_config`` and through
+Every case is a real file in tmp_path, loaded both through ``core.config.load_config`` and through
 the installed ``zcwatch`` command in a subprocess.
 """
 
@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from support.cli import REPO, one_line, run_zcwatch
 
-from zcwatch.config import Config, load_config, template_text
-from zcwatch.errors import EXIT_USAGE, ConfigError
+from core.config import Config, load_config, template_text
+from core.errors import EXIT_USAGE, ConfigError
+from notifier.channels import validate_url
 
 # A subscriber table that is valid apart from what a case adds to it.
 SUB = '[[subscribers]]\nname = "卫生系列"\nurls = ["json://localhost:8080/hook"]\n'
@@ -151,7 +152,7 @@ def test_bad_config_raises_config_error(tmp_path: Path, case: Bad, monkeypatch: 
     monkeypatch.delenv("SMTP_PASSWORD", raising=False)
     path = _write(tmp_path, case)
     with pytest.raises(ConfigError) as info:
-        load_config(path)
+        load_config(path, check_url=validate_url)
     err = info.value
     assert err.key == case.key
     assert str(err).startswith(_prefix(path, case.key)), str(err)
@@ -198,7 +199,7 @@ def test_shipped_config_loads_and_documents_the_defaults() -> None:
 
 
 def test_template_equals_repo_config_byte_for_byte() -> None:
-    template = REPO / "zcwatch" / "config_template.toml"
+    template = REPO / "core" / "config_template.toml"
     assert template.read_bytes() == (REPO / "config.toml").read_bytes()
     assert template_text().encode("utf-8") == template.read_bytes()
 

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 from support.crawl_fixtures import CONTACT, EXPECTED, CrawlEnv, FirstCrawl, site_requests
 
+from core.config import load_config
 from scheduler.crawljob import crawl_source
-from zcwatch.config import load_config
 from zcwatch.replica import LoggedRequest, ReplicaServer
 
 COLUMN_URL: str = EXPECTED["column_url"]

@@ -35,10 +35,10 @@ from support.crawl_fixtures import CrawlEnv
 from support.smtp import SmtpSink
 from support.webhook import WebhookSink
 
+from core.config import load_config
 from notifier.digest.service import digest_due, send_digest
 from notifier.digest.textwidth import display_width
 from store.db import open_engine
-from zcwatch.config import load_config
 from zcwatch.replica import ReplicaServer
 
 pytestmark = pytest.mark.slow

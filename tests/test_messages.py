@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from core.vocabulary import ALERT_KINDS
 from notifier.messages import (
-    ALERT_KINDS,
     DEFAULT_CHECKLIST,
     Alert,
     format_date,

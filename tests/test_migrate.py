@@ -16,10 +16,10 @@ from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 from support.cli import one_line, run_zcwatch
 
+from core.errors import DatabaseError
 from store.db import open_engine, transaction
 from store.migrate import LATEST
 from store.models import Delivery, Incident, Meta, Notice, Window
-from zcwatch.errors import DatabaseError
 
 SCHEMA_V1 = Path(__file__).parent / "data" / "schema_v1.sql"
 V1_TABLES = ("meta", "sources", "crawl_runs", "notices", "notice_versions", "windows", "deliveries")

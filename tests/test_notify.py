@@ -17,7 +17,7 @@ from support.notify_fixtures import NotifyEnv, alert_kind_of, committee_of, loca
 from support.smtp import SmtpSink, free_port
 from support.webhook import WebhookSink
 
-from zcwatch.timeutil import to_utc_naive
+from core.timeutil import to_utc_naive
 
 __all__ = ["notify_env_fixture"]
 

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.errors import NoticeParseError
 from crawler.pages import (
     Attachment,
-    NoticeParseError,
     decode_html,
     detect_challenge,
     page_url,

@@ -12,6 +12,7 @@ from datetime import datetime, time
 
 import pytest
 
+from core.timeutil import SHANGHAI
 from notifier.planner import (
     LedgerRow,
     PlanChannel,
@@ -21,7 +22,6 @@ from notifier.planner import (
     after_quiet_hours,
     plan,
 )
-from zcwatch.timeutil import SHANGHAI
 
 SETTINGS = PlanSettings()
 HEALTH = "广州市卫生专业技术人才高级职称评审委员会"

@@ -8,7 +8,7 @@ lists one withdrawn notice (a 404), so the first `zcwatch run` (a full pass: non
 the one after that gets a 304. Both are quiet.
 
 Most tests start from ``first_run``: one `zcwatch run` per module into a template database that
-``Env.seed`` copies. Pure helpers (``scheduler.moments``, ``scheduler.health.source_problems``) are
+``Env.seed`` copies. Pure helpers (``core.moments``, ``scheduler.health.source_problems``) are
 tested from tables at the end.
 """
 
@@ -32,8 +32,8 @@ from support.cli import Ran, copy_db, run_timed, zcwatch_exe
 from support.crawl_fixtures import CONTACT, site_requests
 from support.webhook import WebhookSink
 
+from core.moments import day_set, previous_moment
 from scheduler.health import source_problems
-from scheduler.moments import day_set, previous_moment
 from zcwatch.replica import ReplicaServer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

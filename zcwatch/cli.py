@@ -16,13 +16,13 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from zcwatch.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError
+from core.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def _iso_now(value: str) -> datetime:
-    from zcwatch.timeutil import parse_now
+    from core.timeutil import parse_now
 
     try:
         return parse_now(value)

@@ -12,12 +12,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from zcwatch.config import Config, default_config_path, load_config, template_text
-from zcwatch.errors import EXIT_FAILED, EXIT_OK, UserError
+from core.config import Config, default_config_path, load_config, template_text
+from core.errors import EXIT_FAILED, EXIT_OK, UserError
+
+
+def load_checked(path: Path) -> Config:
+    """The config with every Apprise URL checked by Apprise itself (the ground package checks shapes)."""
+    from notifier.channels import validate_url
+
+    return load_config(path, check_url=validate_url)
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(args.config or default_config_path())
+    return load_checked(args.config or default_config_path())
 
 
 def _engine(config: Config) -> Any:
@@ -43,7 +50,7 @@ def init(args: argparse.Namespace) -> int:
         except OSError as e:
             raise UserError(f"cannot write {path}: {e.strerror}") from None
         _say(args, f"wrote {path}")
-    config = load_config(path)
+    config = load_checked(path)
     _engine(config).dispose()
     _say(args, f"database ready: {config.database_path or config.database_url}")
     return EXIT_OK

@@ -11,7 +11,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from zcwatch.config import Config
+from core.config import Config
 
 _SECRET_LISTS = {"urls", "recipients"}
 

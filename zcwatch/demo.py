@@ -14,7 +14,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from zcwatch.errors import EXIT_OK, UserError
+from core.errors import EXIT_OK, UserError
 
 DEMO_NOW = "2025-12-01T09:30"
 
@@ -58,14 +58,14 @@ committees = ["卫生"]
 
 
 def run_demo(keep: Path | None, quiet: bool) -> int:
+    from core.timeutil import parse_now
     from notifier.digest.render import render
     from notifier.digest.service import build_digest
     from notifier.service import notify_due
     from scheduler.crawljob import crawl_sources
     from store.db import open_engine
-    from zcwatch.config import load_config
+    from zcwatch.commands import load_checked
     from zcwatch.replica import ReplicaServer, default_root
-    from zcwatch.timeutil import parse_now
 
     if not default_root().is_dir():
         raise UserError(
@@ -81,7 +81,7 @@ def run_demo(keep: Path | None, quiet: bool) -> int:
             cfg_path = workdir / "config.toml"
             hook_url = f"json://127.0.0.1:{hook.server_address[1]}/demo"
             cfg_path.write_text(_config_text(db, site.proxy_url, site.column_url, hook_url), encoding="utf-8")
-            config = load_config(cfg_path)
+            config = load_checked(cfg_path)
             print(f"1. Crawling the replica of the committee-notice column at {site.column_url}")
             print(f"   (served on 127.0.0.1 through {site.proxy_url}; database {db})")
             for result in crawl_sources(config, list(config.sources)):

@@ -18,11 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from notifier.kinds import KIND_LABELS, kind_label
+from core.vocabulary import KIND_LABELS, kind_label
 
 __all__ = ["KIND_LABELS", "Digest", "DigestEntry", "NeedsReview", "kind_label"]
-
-KINDS = ("apply", "accept", "unit_review", "paper", "fee", "review", "other")
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.config import Config
+from core.errors import EXIT_OK, UsageError, UserError
+from core.timeutil import from_utc_naive, now_local, to_utc_naive, window_point
 from notifier.digest.model import Digest, DigestEntry, NeedsReview
 from notifier.digest.render import render
 from store.db import transaction
 from store.models import Meta, Notice, Window
-from zcwatch.config import Config
-from zcwatch.errors import EXIT_OK, UsageError, UserError
-from zcwatch.timeutil import from_utc_naive, now_local, to_utc_naive, window_point
 
 CLOSED_DAYS = 7
 CHANGED_DAYS = 14
@@ -169,7 +169,7 @@ def digest_command(
 
 
 def digest_due(config: Config, engine: Engine, now: datetime) -> bool:
-    from scheduler.moments import previous_moment
+    from core.moments import previous_moment
 
     if not config.digest.recipients:
         return False

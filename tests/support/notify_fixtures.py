@@ -23,11 +23,11 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from core.timeutil import SHANGHAI, to_utc_naive
 from store.db import open_engine
 from store.models import Notice, Source, Window
 from store.windows import Extracted, apply_windows
 from support.cli import Ran, run_timed, zcwatch_exe
-from zcwatch.timeutil import SHANGHAI, to_utc_naive
 
 __all__ = [
     "TITLE_KINDS",

@@ -19,10 +19,10 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from zcwatch.errors import ConfigError
+from core.errors import ConfigError
+from core.vocabulary import WINDOW_KINDS
 
 DEFAULT_SOURCE_URL = "https://rsj.gz.gov.cn/ywzt/rcgz/gzzc/zcsb/pstz/gzsggzjpwhndpsgztz/"
-WINDOW_KINDS = ("apply", "accept", "unit_review", "paper", "fee", "review", "other")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -139,11 +139,25 @@ class Config:
 # --- validation helpers -------------------------------------------------------------------------
 
 
+UrlCheck = Callable[[str], "str | None"]
+"""Checks one Apprise URL: None if it is usable, else a one-line reason that repeats no secret."""
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def url_shape(url: str) -> str | None:
+    """The check the ground package can make itself: ``scheme://…``. The CLI passes Apprise's own."""
+    if not _SCHEME.match(url):
+        return "not an Apprise URL: expected something like mailto://… or wecombot://…"
+    return None
+
+
 class _Reader:
     """Reads one TOML table, remembering which keys were used so leftovers can be reported."""
 
-    def __init__(self, path: Path, table: Mapping[str, Any], prefix: str) -> None:
+    def __init__(self, path: Path, table: Mapping[str, Any], prefix: str, check_url: UrlCheck) -> None:
         self.path, self.table, self.prefix = path, table, prefix
+        self.check_url = check_url
         self.used: set[str] = set()
 
     def key(self, name: str) -> str:
@@ -203,7 +217,7 @@ def _table(r: _Reader, name: str) -> _Reader:
     raw = r.table.get(name, {})
     if not isinstance(raw, dict):
         raise r.fail(name, "expected a table")
-    return _Reader(r.path, raw, f"{r.key(name)}.")
+    return _Reader(r.path, raw, f"{r.key(name)}.", r.check_url)
 
 
 def _tables(r: _Reader, name: str) -> list[_Reader] | None:
@@ -213,7 +227,7 @@ def _tables(r: _Reader, name: str) -> list[_Reader] | None:
     raw = r.table[name]
     if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
         raise r.fail(name, f"expected [[{name}]] tables")
-    return [_Reader(r.path, t, f"{r.key(name)}[{i}].") for i, t in enumerate(raw)]
+    return [_Reader(r.path, t, f"{r.key(name)}[{i}].", r.check_url) for i, t in enumerate(raw)]
 
 
 def _check(r: _Reader, name: str, ok: bool, problem: str) -> None:
@@ -231,16 +245,12 @@ def _http_url(r: _Reader, name: str, value: str) -> str:
 
 def _apprise_urls(r: _Reader, name: str) -> tuple[str, ...]:
     urls = r.strings(name)
-    if urls:
-        # Imported here: apprise is slow to import and only needed when URLs are configured.
-        from notifier.channels import validate_url
-
-        # validate_url keeps Apprise's own complaint (which may quote the key) to itself and returns a
-        # scrubbed reason.
-        for i, url in enumerate(urls):
-            problem = validate_url(url)
-            if problem:
-                raise r.fail(f"{name}[{i}]", problem)
+    # The check keeps Apprise's own complaint (which may quote the key) to itself and returns a
+    # scrubbed reason.
+    for i, url in enumerate(urls):
+        problem = r.check_url(url)
+        if problem:
+            raise r.fail(f"{name}[{i}]", problem)
     return urls
 
 
@@ -411,9 +421,13 @@ def _daemon(r: _Reader) -> DaemonSettings:
     return out
 
 
-def parse_config(path: Path, data: Mapping[str, Any]) -> Config:
-    """Validate parsed TOML; raises ConfigError naming the first bad key."""
-    r = _Reader(path, data, "")
+def parse_config(path: Path, data: Mapping[str, Any], *, check_url: UrlCheck = url_shape) -> Config:
+    """Validate parsed TOML; raises ConfigError naming the first bad key.
+
+    ``check_url`` judges each Apprise URL: the ground package only knows their shape, so the CLI
+    passes ``notifier.channels.validate_url`` (Apprise's own parse) to check them fully.
+    """
+    r = _Reader(path, data, "", check_url)
     tz = r.get("timezone", str, "Asia/Shanghai")
     try:
         ZoneInfo(tz)
@@ -443,7 +457,7 @@ def parse_config(path: Path, data: Mapping[str, Any]) -> Config:
     return config
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: Path, *, check_url: UrlCheck = url_shape) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -456,7 +470,7 @@ def load_config(path: Path) -> Config:
         raise ConfigError(str(path), None, "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(str(path), None, f"not valid TOML: {e}") from None
-    return parse_config(path, data)
+    return parse_config(path, data, check_url=check_url)
 
 
 def default_config_path() -> Path:

@@ -1,0 +1,102 @@
+"""The words zcwatch uses for its data, defined once: window kinds, alert kinds, statuses, outcomes.
+
+Each is a ``StrEnum``, so a member is the very string stored in the database and printed in
+JSON (``WindowKind.APPLY == "apply"``); the tuples below feed the database's CHECK constraints
+and the config's validation. Adding a member here is the whole change of vocabulary; the
+schema's CHECK constraints then need a migration (see CONTRIBUTING.md, "Add an alert kind").
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class WindowKind(StrEnum):
+    """One step of a committee's procedure that has dates."""
+
+    APPLY = "apply"  # the applicant's online application (网上申报/个人申报)
+    ACCEPT = "accept"  # the committee accepting the materials (受理)
+    UNIT_REVIEW = "unit_review"  # employer/department review, pre-review publicity (单位审核/评前公示)
+    PAPER = "paper"  # paper materials (纸质材料报送)
+    FEE = "fee"  # fees (缴费)
+    REVIEW = "review"  # the committee's review itself (评审)
+    OTHER = "other"  # a dated step that is none of these (材料补正, …)
+
+
+class AlertKind(StrEnum):
+    """Why a subscriber is told about a window."""
+
+    MONTH_AHEAD = "month_ahead"  # lead_days before it opens, with the checklist
+    ANNOUNCED = "announced"  # found after its month-ahead moment: at once
+    ESTIMATE = "estimate"  # last season's dates moved a year on; the committee has not announced yet
+    OPENS = "opens"  # on the opening day
+    CLOSING_SOON = "closing_soon"  # closing_soon_days before the end
+    CHANGED = "changed"  # its dates changed after an alert went out
+
+
+class DeliveryStatus(StrEnum):
+    """Where one (subscriber, channel, window version, alert kind) row of the ledger stands."""
+
+    PENDING = "pending"  # planned, not yet claimed
+    SENDING = "sending"  # claimed for a send; left so only by a crash between send and record
+    SENT = "sent"
+    FAILED = "failed"  # the send failed; retried with backoff until the window closes
+    DEAD = "dead"  # given up: the window closed while it kept failing
+    SKIPPED = "skipped"  # no longer useful when it came due (never sent late)
+
+
+class WindowStatus(StrEnum):
+    CURRENT = "current"
+    SUPERSEDED = "superseded"  # an edit or re-extraction replaced it; kept, never deleted
+    ESTIMATE = "estimate"  # made from last season's dates, not published
+
+
+class FetchStatus(StrEnum):
+    PENDING = "pending"
+    FETCHED = "fetched"
+    EXTERNAL = "external"  # listed, but on a site we do not fetch
+    FAILED = "failed"
+
+
+class CrawlOutcome(StrEnum):
+    """How one crawl of one source ended, worst first when several apply (crawler.outcome)."""
+
+    RUNNING = "running"
+    OK = "ok"
+    PARTIAL = "partial"  # the listing was read but some notices failed
+    HTTP_ERROR = "http_error"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    BLOCKED = "blocked"  # an anti-bot challenge: never bypassed
+    LAYOUT_SUSPECT = "layout_suspect"  # no items, far fewer than last time, or only the fallback read it
+    TOO_LARGE = "too_large"
+    ERROR = "error"  # the crawl process itself failed
+
+
+WINDOW_KINDS: tuple[str, ...] = tuple(m.value for m in WindowKind)
+ALERT_KINDS: tuple[str, ...] = tuple(m.value for m in AlertKind)
+DELIVERY_STATUSES: tuple[str, ...] = tuple(m.value for m in DeliveryStatus)
+WINDOW_STATUSES: tuple[str, ...] = tuple(m.value for m in WindowStatus)
+FETCH_STATUSES: tuple[str, ...] = tuple(m.value for m in FetchStatus)
+CRAWL_OUTCOMES: tuple[str, ...] = tuple(m.value for m in CrawlOutcome)
+
+# Plain strings (not members) so they print and repr as stored: "apply", never "<WindowKind.APPLY…>".
+
+# What a subscriber who names no kinds is told about: the two steps an applicant acts on.
+DEFAULT_SUBSCRIBED_KINDS: tuple[str, ...] = (WindowKind.APPLY.value, WindowKind.ACCEPT.value)
+
+# The Chinese name of each window kind, shared by alert messages, the digest and the board.
+KIND_LABELS: dict[str, str] = {
+    WindowKind.APPLY: "网上申报",
+    WindowKind.ACCEPT: "受理",
+    WindowKind.UNIT_REVIEW: "单位审核/推荐",
+    WindowKind.PAPER: "纸质材料",
+    WindowKind.FEE: "缴费",
+    WindowKind.REVIEW: "评审",
+    WindowKind.OTHER: "其他",
+}
+
+
+def kind_label(kind: str) -> str:
+    """The label for a kind; an unknown kind is shown as it is rather than hidden."""
+    return KIND_LABELS.get(kind, kind)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from core.vocabulary import ALERT_KINDS, KIND_LABELS, AlertKind
+from core.vocabulary import ALERT_KINDS, KIND_LABELS, AlertKind, WindowKind
 
 BODY_FORMATS = ("html", "text", "markdown")
 
@@ -149,17 +149,17 @@ def _title(alert: Alert) -> str:
     committee = " ".join(alert.committee.split())
     step = _step(alert)
     # The apply step is what people mean by 申报; other steps are named as they are.
-    action = "申报" if alert.window_kind == "apply" else step
-    if alert.kind == "month_ahead":
+    action = "申报" if alert.window_kind == WindowKind.APPLY else step
+    if alert.kind == AlertKind.MONTH_AHEAD:
         return f"【职称提醒】{committee}约一个月后开始{action}"
-    if alert.kind == "announced":
+    if alert.kind == AlertKind.ANNOUNCED:
         return f"【新通知】{committee}已发布申报通知"
-    if alert.kind == "estimate":
+    if alert.kind == AlertKind.ESTIMATE:
         when = f"预计{_short_date(alert.start)}前后开始{action}" if alert.start else f"预计将开始{action}"
         return f"【预估】{committee}{when}（据上年度时间推算，以正式通知为准）"
-    if alert.kind == "opens":
+    if alert.kind == AlertKind.OPENS:
         return f"【今日开始】{committee}{step}今天开始"
-    if alert.kind == "closing_soon":
+    if alert.kind == AlertKind.CLOSING_SOON:
         left = _days_until(alert.end, alert.today)
         if left is None:
             return f"【即将截止】{committee}{step}即将截止"
@@ -181,10 +181,10 @@ class _Line:
 
 def _lines(alert: Alert) -> list[_Line]:
     lines = [_Line("评委会", " ".join(alert.committee.split())), _Line("环节", _step(alert))]
-    if alert.kind == "changed":
+    if alert.kind == AlertKind.CHANGED:
         lines.append(_Line("原时间", format_window(alert.previous_start, alert.previous_end)))
         lines.append(_Line("新时间", format_window(alert.start, alert.end)))
-    elif alert.kind == "estimate":
+    elif alert.kind == AlertKind.ESTIMATE:
         lines.append(_Line("预估时间", format_window(alert.start, alert.end)))
         lines.append(_Line("说明", "据上年度时间推算，以正式通知为准"))
     else:
@@ -192,7 +192,7 @@ def _lines(alert: Alert) -> list[_Line]:
     countdown = _countdown(alert)
     if countdown:
         lines.append(_Line("倒计时", countdown))
-    title_label = "上年度通知" if alert.kind == "estimate" else "通知"
+    title_label = "上年度通知" if alert.kind == AlertKind.ESTIMATE else "通知"
     if alert.notice_title:
         lines.append(_Line(title_label, " ".join(alert.notice_title.split())))
     if alert.notice_url:

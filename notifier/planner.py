@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.timeutil import SHANGHAI, window_point
-from core.vocabulary import DEFAULT_SUBSCRIBED_KINDS
+from core.vocabulary import DEFAULT_SUBSCRIBED_KINDS, AlertKind, DeliveryStatus, WindowStatus
 
 DEFAULT_KINDS = DEFAULT_SUBSCRIBED_KINDS
 RECENT_DAYS = 30  # windows that closed longer ago than this are not planned at all
@@ -120,38 +120,38 @@ def _candidates(
     first_seen, version_seen = min(w.first_seen, now), min(w.version_seen, now)
     start_t = window_point(w.start, s.tz) if w.start else None
     end_t = window_point(w.end, s.tz, end=True) if w.end else None
-    if w.status == "estimate":
+    if w.status == WindowStatus.ESTIMATE:
         if w.start:
             ahead = _at(date.fromisoformat(w.start[:10]) - timedelta(days=c.lead_days), s)
-            yield "estimate", ahead, start_t
+            yield AlertKind.ESTIMATE, ahead, start_t
         return
     if w.start:
         ahead = _at(date.fromisoformat(w.start[:10]) - timedelta(days=c.lead_days), s)
         if first_seen <= ahead:
-            yield "month_ahead", ahead, start_t
+            yield AlertKind.MONTH_AHEAD, ahead, start_t
         else:
-            yield "announced", first_seen, end_t or start_t
+            yield AlertKind.ANNOUNCED, first_seen, end_t or start_t
         opens = _at(date.fromisoformat(w.start[:10]), s)
-        yield "opens", opens, end_t or (opens + timedelta(days=1))
+        yield AlertKind.OPENS, opens, end_t or (opens + timedelta(days=1))
     else:
-        yield "announced", first_seen, end_t
+        yield AlertKind.ANNOUNCED, first_seen, end_t
     if w.end and s.closing_soon_days > 0:
         closing = _at(date.fromisoformat(w.end[:10]) - timedelta(days=s.closing_soon_days), s)
         if start_t is None or closing > _at(start_t.date(), s):
-            yield "closing_soon", closing, end_t
+            yield AlertKind.CLOSING_SOON, closing, end_t
     if w.version > 1:
-        yield "changed", version_seen, end_t
+        yield AlertKind.CHANGED, version_seen, end_t
 
 
 def _covered(kind: str, w: PlanWindow, rows: list[LedgerRow]) -> bool:
-    if kind in ("month_ahead", "announced"):
-        return any(r.kind in ("month_ahead", "announced") for r in rows)
-    if kind == "opens":
-        return any(r.kind == "opens" and r.start == w.start for r in rows)
-    if kind == "closing_soon":
-        return any(r.kind == "closing_soon" and r.end == w.end for r in rows)
-    if kind == "changed":
-        return any(r.kind == "changed" and r.version == w.version for r in rows)
+    if kind in (AlertKind.MONTH_AHEAD, AlertKind.ANNOUNCED):
+        return any(r.kind in (AlertKind.MONTH_AHEAD, AlertKind.ANNOUNCED) for r in rows)
+    if kind == AlertKind.OPENS:
+        return any(r.kind == AlertKind.OPENS and r.start == w.start for r in rows)
+    if kind == AlertKind.CLOSING_SOON:
+        return any(r.kind == AlertKind.CLOSING_SOON and r.end == w.end for r in rows)
+    if kind == AlertKind.CHANGED:
+        return any(r.kind == AlertKind.CHANGED and r.version == w.version for r in rows)
     return any(r.kind == kind for r in rows)
 
 
@@ -177,8 +177,9 @@ def plan(
             for kind, due, useful_until in _candidates(w, c, settings, now):
                 if due > now or _covered(kind, w, rows):
                     continue
-                if kind == "changed" and not any(
-                    r.version < w.version and r.status == "sent" and r.kind != "estimate" for r in rows
+                if kind == AlertKind.CHANGED and not any(
+                    r.version < w.version and r.status == DeliveryStatus.SENT and r.kind != AlertKind.ESTIMATE
+                    for r in rows
                 ):
                     continue  # nobody was told the old dates (an estimate is no date): nothing to correct
                 stale = useful_until is not None and now > useful_until
@@ -191,7 +192,7 @@ def plan(
                         version=w.version,
                         kind=kind,
                         due_at=due if stale else after_quiet_hours(max(due, now), c.quiet_hours),
-                        status="skipped" if stale else "pending",
+                        status=DeliveryStatus.SKIPPED if stale else DeliveryStatus.PENDING,
                     )
                 )
     return out

@@ -7,6 +7,7 @@ escaped: escaping belongs to each output format.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ._common import clean, days_left_label, fmt_range, fmt_when, starts_in_label
@@ -47,10 +48,55 @@ class Section:
 
 URGENT_DAYS = 3
 
+Cell = Callable[[DigestEntry, Digest], str]
 
-def _row(entry: DigestEntry, cells: list[str]) -> Row:
+# The columns a window section can show, by header.
+_COLUMNS: dict[str, Cell] = {
+    COMMITTEE: lambda e, d: clean(e.committee) or "-",
+    KIND: lambda e, d: clean(kind_label(e.kind)) or "-",
+    "开始": lambda e, d: fmt_when(e.start),
+    "截止": lambda e, d: fmt_when(e.end),
+    "距开始": starts_in_label,
+    "剩余天数": lambda e, d: days_left_label(e),
+    "状态": lambda e, d: days_left_label(e),
+    "原日期": lambda e, d: fmt_range(e.previous_start, e.previous_end),
+    "新日期": lambda e, d: fmt_range(e.start, e.end),
+}
+
+
+@dataclass(frozen=True)
+class _Spec:
+    key: str  # the Digest attribute holding the section's entries
+    title: str  # may name {days}, the digest's horizon
+    empty: str
+    columns: tuple[str, ...]
+    note: str = ""
+
+
+# The window sections in display order; needs-review (notices, not windows) follows them.
+_WINDOW_SECTIONS = (
+    _Spec("open_now", "正在申报", "暂无正在申报的窗口", (COMMITTEE, KIND, "开始", "截止", "剩余天数")),
+    _Spec(
+        "opening_soon",
+        "{days}天内开始",
+        "{days}天内没有将要开始的窗口",
+        (COMMITTEE, KIND, "开始", "截止", "距开始", "剩余天数"),
+    ),
+    _Spec("recently_closed", "最近截止", "最近7天没有截止的窗口", (COMMITTEE, KIND, "开始", "截止", "状态")),
+    _Spec("recently_changed", "最近变更", "没有日期变更", (COMMITTEE, KIND, "原日期", "新日期", "剩余天数")),
+    _Spec(
+        "estimates",
+        "预估（据上年度）",
+        "没有预估的窗口",
+        (COMMITTEE, KIND, "开始", "截止", "剩余天数"),
+        note="按上年度日期推算，仅供参考，以正式通知为准。",
+    ),
+)
+
+
+def _row(entry: DigestEntry, digest: Digest, columns: tuple[str, ...]) -> Row:
     return Row(
-        cells=cells,
+        cells=[_COLUMNS[c](entry, digest) for c in columns],
         link=Link(clean(entry.notice_title) or clean(entry.notice_url) or "-", clean(entry.notice_url)),
         predicted=entry.predicted,
         urgent=entry.status != "closed" and entry.days_left is not None and entry.days_left <= URGENT_DAYS,
@@ -58,92 +104,19 @@ def _row(entry: DigestEntry, cells: list[str]) -> Row:
     )
 
 
-def _head(entry: DigestEntry) -> list[str]:
-    return [clean(entry.committee) or "-", clean(kind_label(entry.kind)) or "-"]
-
-
 def build_sections(digest: Digest) -> list[Section]:
     """The six digest sections in display order."""
-    sections: list[Section] = []
-
-    sections.append(
+    sections = [
         Section(
-            key="open_now",
-            title="正在申报",
-            empty="暂无正在申报的窗口",
-            headers=[COMMITTEE, KIND, "开始", "截止", "剩余天数"],
-            rows=[
-                _row(e, [*_head(e), fmt_when(e.start), fmt_when(e.end), days_left_label(e)])
-                for e in digest.open_now
-            ],
+            key=spec.key,
+            title=spec.title.format(days=digest.days),
+            empty=spec.empty.format(days=digest.days),
+            headers=list(spec.columns),
+            rows=[_row(e, digest, spec.columns) for e in getattr(digest, spec.key)],
+            note=spec.note,
         )
-    )
-    sections.append(
-        Section(
-            key="opening_soon",
-            title=f"{digest.days}天内开始",
-            empty=f"{digest.days}天内没有将要开始的窗口",
-            headers=[COMMITTEE, KIND, "开始", "截止", "距开始", "剩余天数"],
-            rows=[
-                _row(
-                    e,
-                    [
-                        *_head(e),
-                        fmt_when(e.start),
-                        fmt_when(e.end),
-                        starts_in_label(e, digest),
-                        days_left_label(e),
-                    ],
-                )
-                for e in digest.opening_soon
-            ],
-        )
-    )
-    sections.append(
-        Section(
-            key="recently_closed",
-            title="最近截止",
-            empty="最近7天没有截止的窗口",
-            headers=[COMMITTEE, KIND, "开始", "截止", "状态"],
-            rows=[
-                _row(e, [*_head(e), fmt_when(e.start), fmt_when(e.end), days_left_label(e)])
-                for e in digest.recently_closed
-            ],
-        )
-    )
-    sections.append(
-        Section(
-            key="recently_changed",
-            title="最近变更",
-            empty="没有日期变更",
-            headers=[COMMITTEE, KIND, "原日期", "新日期", "剩余天数"],
-            rows=[
-                _row(
-                    e,
-                    [
-                        *_head(e),
-                        fmt_range(e.previous_start, e.previous_end),
-                        fmt_range(e.start, e.end),
-                        days_left_label(e),
-                    ],
-                )
-                for e in digest.recently_changed
-            ],
-        )
-    )
-    sections.append(
-        Section(
-            key="estimates",
-            title="预估（据上年度）",
-            empty="没有预估的窗口",
-            headers=[COMMITTEE, KIND, "开始", "截止", "剩余天数"],
-            rows=[
-                _row(e, [*_head(e), fmt_when(e.start), fmt_when(e.end), days_left_label(e)])
-                for e in digest.estimates
-            ],
-            note="按上年度日期推算，仅供参考，以正式通知为准。",
-        )
-    )
+        for spec in _WINDOW_SECTIONS
+    ]
     sections.append(
         Section(
             key="needs_review",

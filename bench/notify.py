@@ -2,7 +2,7 @@
 
 1,000 subscribers, each on its own path of one local json:// webhook (tests/support/webhook.py), one
 apply window whose month-ahead alert is due for all of them. zcwatch plans and sends through
-``notifier.service.notify_due`` on a temporary SQLite file; bare Apprise sends the same 1,000 rendered
+``notifier.deliver.notify_due`` on a temporary SQLite file; bare Apprise sends the same 1,000 rendered
 messages with ``apprise.Apprise().notify`` per URL. Prints alerts/second for both and the ratio.
 
     .venv/bin/python bench/notify.py [--subscribers N]
@@ -25,8 +25,8 @@ from support.notify_fixtures import NotifyEnv, local  # noqa: E402
 from support.webhook import WebhookSink  # noqa: E402
 
 from core.config import load_config  # noqa: E402
+from notifier.deliver import notify_due  # noqa: E402
 from notifier.messages import Alert, render_alert  # noqa: E402
-from notifier.service import notify_due  # noqa: E402
 
 COMMITTEE = "广州市卫生专业技术人才高级职称评审委员会"
 NOW = "2025-11-01T09:00"

@@ -9,32 +9,22 @@ blocks the others, and a channel that succeeded is never re-sent because another
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from itertools import groupby
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from core.config import Config, Subscriber
-from core.errors import EXIT_FAILED, EXIT_OK, UsageError, UserError
-from core.timeutil import now_local
+from core.errors import UsageError, UserError
+from core.vocabulary import DeliveryStatus
 from notifier import channels as ch
-from notifier.ledger import (
-    alert_for,
-    claim,
-    claimable,
-    expire_late,
-    ledger_rows,
-    materialize_estimates,
-    plan_windows,
-    record_failed,
-    record_planned,
-    record_sent,
-)
+from notifier.estimates import materialize_estimates
+from notifier.inputs import alert_for, ledger_rows, plan_windows
+from notifier.ledger import claim, claimable, expire_late, record_failed, record_planned, record_sent
 from notifier.messages import DEFAULT_CHECKLIST, Alert, Message, render_alert, render_batch
 from notifier.planner import PlanChannel, Planned, PlanSettings, after_quiet_hours, plan
 from store.db import transaction
@@ -151,7 +141,7 @@ def notify_due(
         planned: list[Planned] = plan(
             now, plan_windows(s), _plan_channels(config, chans), ledger_rows(s), _plan_settings(config)
         )
-        report.skipped = sum(p.status == "skipped" for p in planned)
+        report.skipped = sum(p.status == DeliveryStatus.SKIPPED for p in planned)
         report.planned = len(planned) - report.skipped
         if dry_run:
             for p in planned:
@@ -187,7 +177,7 @@ def notify_due(
             # `sending`: those, and only those, may go out twice (and are counted).
             with transaction(engine) as s:
                 rows = list(s.scalars(select(Delivery).where(Delivery.id.in_(ids))))
-                report.possible_duplicates += sum(d.status == "sending" for d in rows)
+                report.possible_duplicates += sum(d.status == DeliveryStatus.SENDING for d in rows)
                 claim(s, rows, now)
             result = send(chan.url, message)
             with transaction(engine) as s:
@@ -202,76 +192,34 @@ def notify_due(
     return report
 
 
-def notify_command(
-    config: Config, engine: Engine, *, now: datetime | None, dry_run: bool, quiet: bool
-) -> int:
-    from store.lock import FileLock, lock_path
+# --- the subscribers and deliveries commands' data ---------------------------------------------------
 
-    # The same lock as `zcwatch run` and the daemon's jobs: a second sender would take the first
-    # one's claimed rows for a crash and send them again.
-    lock = FileLock(lock_path(config, "run"))
-    if not dry_run and not lock.acquire():
-        if not quiet:
-            print("zcwatch: another run is in progress; nothing to do")
-        return EXIT_OK
-    try:
-        report = notify_due(config, engine, now or now_local(config.tz), dry_run=dry_run)
-    finally:
-        lock.release()
-    if dry_run:
-        for line in report.would_send:
-            print(line)
-        print(f"dry run: {report.planned} would be sent, {report.skipped} skipped; nothing sent or recorded")
-        return EXIT_OK
-    for p in report.problems:
-        print(f"zcwatch: delivery failed: {p}", file=sys.stderr)
-    if not quiet:
-        # "Nothing matched" is its own answer: no subscriber is configured, so nothing could be due.
-        nothing = "notify: no subscribers configured; nothing to send"
-        print(report.summary() if config.subscribers else nothing)
-    return EXIT_OK if report.ok else EXIT_FAILED
+TEST_MESSAGE = Message(
+    title="【zcwatch】测试消息",
+    body="这是一条测试消息：zcwatch 能够向此渠道发送职称评审提醒。",
+    body_format="text",
+)
 
 
-# --- subscribers and deliveries commands ----------------------------------------------------------
-
-
-def subscribers_list(config: Config) -> int:
-    if not config.subscribers:
-        print("no subscribers configured (add [[subscribers]] tables to the config)")
-    for sub in config.subscribers:
-        print(f"{sub.name}")
-        kinds = ", ".join(sub.kinds) or "apply, accept"
-        print(f"  committees: {', '.join(sub.committees) or '(all)'}; kinds: {kinds}")
-        print(
-            f"  lead days: {sub.lead_days or config.alerts.lead_days}; quiet hours: {sub.quiet_hours or '-'}"
-        )
-        for url in sub.urls:
-            print(f"  -> {ch.masked(url)}")
-        if sub.apprise_config:
-            print(f"  -> Apprise config {sub.apprise_config} (tags: {', '.join(sub.tags) or 'all'})")
-    return EXIT_OK
-
-
-def subscribers_test(config: Config, name: str) -> int:
-    chans = [c for c in subscriber_channels(config) if c.subscriber.name == name]
+def test_subscriber(config: Config, name: str) -> list[tuple[Channel, ch.SendResult]]:
+    """Send the test message on each of one subscriber's channels; the result of each send."""
     if not any(s.name == name for s in config.subscribers):
         raise UsageError(f"no subscriber named {name!r} (see `zcwatch subscribers list`)")
-    failed = 0
-    for c in chans:
-        body = "这是一条测试消息：zcwatch 能够向此渠道发送职称评审提醒。"
-        fmt = "html" if ch.takes_html(c.url) else "text"
-        result = ch.send(c.url, Message(title="【zcwatch】测试消息", body=body, body_format=fmt))
-        print(f"{c.label}: {'sent' if result.ok else 'FAILED: ' + (result.error or '')}")
-        failed += not result.ok
-    return EXIT_OK if failed == 0 else EXIT_FAILED
+    out = []
+    for c in subscriber_channels(config):
+        if c.subscriber.name == name:
+            fmt = "html" if ch.takes_html(c.url) else "text"
+            out.append((c, ch.send(c.url, replace(TEST_MESSAGE, body_format=fmt))))
+    return out
 
 
-def deliveries_command(engine: Engine, *, failed: bool, fmt: str) -> int:
+def delivery_rows(engine: Engine, *, failed: bool) -> list[dict[str, Any]]:
+    """The ledger as the stable rows of `zcwatch deliveries --format json` (README)."""
     with Session(engine) as s:
         q = select(Delivery, Window).join(Window, Window.id == Delivery.window_id).order_by(Delivery.id)
         if failed:
-            q = q.where(Delivery.status.in_(("failed", "dead")))
-        rows = [
+            q = q.where(Delivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.DEAD)))
+        return [
             {
                 "id": d.id,
                 "status": d.status,
@@ -284,22 +232,11 @@ def deliveries_command(engine: Engine, *, failed: bool, fmt: str) -> int:
                 "end": w.end,
                 "attempts": d.attempts,
                 "sent_at": d.sent_at.isoformat() + "Z" if d.sent_at else None,
-                "next_attempt_at": d.next_attempt_at.isoformat() + "Z" if d.status == "failed" else None,
+                "next_attempt_at": (
+                    d.next_attempt_at.isoformat() + "Z" if d.status == DeliveryStatus.FAILED else None
+                ),
                 "last_error": d.last_error,
                 "possible_duplicates": d.duplicates,
             }
             for d, w in s.execute(q)
         ]
-    if fmt == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        print()
-        return EXIT_OK
-    for r in rows:
-        print(
-            f"#{r['id']:<5} {r['status']:8} {r['alert_kind']:12} {r['subscriber']} -> {r['channel']}  "
-            f"{r['committee']} {r['window_kind']} {r['start'] or '…'}~{r['end'] or '…'}"
-            f"  tries {r['attempts']}" + (f"  error: {r['last_error']}" if r["last_error"] else "")
-        )
-    if not rows:
-        print("no deliveries" + (" failed" if failed else " yet"))
-    return EXIT_OK

@@ -1,20 +1,18 @@
 """`zcwatch run`: one cycle for cron: crawl every source, send due alerts, the digest if due.
 
-Safe at any frequency: a lock next to the database makes an overlapping run exit 0 with one
-line. Quiet on success (cron mails any output); one line per problem on stderr, exit 1 if
-anything failed. The same steps serve the daemon's jobs.
+Safe at any frequency: a lock next to the database makes an overlapping run give way. The CLI
+keeps it quiet on success (cron mails any output), with one line per problem on stderr and exit 1
+if anything failed. The same steps serve the daemon's jobs.
 """
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from core.config import Config
-from core.errors import EXIT_FAILED, EXIT_OK
 from core.timeutil import now_local, to_utc_naive
 from scheduler.crawljob import CrawlResult, crawl_source
 from store.lock import FileLock, lock_path
@@ -54,8 +52,8 @@ def crawl_all(config: Config, engine: Engine) -> list[CrawlResult]:
 
 def cycle_steps(config: Config, engine: Engine, now: datetime, *, crawl: bool = True) -> list[str]:
     """Crawl, notify, digest, health; returns problem lines (empty = all well)."""
-    from notifier.digest.service import digest_due, send_digest
-    from notifier.service import notify_due
+    from notifier.deliver import notify_due
+    from notifier.digest.build import digest_due, send_digest
     from scheduler import health
 
     problems: list[str] = []
@@ -69,20 +67,17 @@ def cycle_steps(config: Config, engine: Engine, now: datetime, *, crawl: bool = 
     return problems
 
 
-def run_cycle(config: Config, *, now: datetime | None, quiet: bool) -> int:
+def run_cycle(config: Config, *, now: datetime | None) -> list[str] | None:
+    """One cycle under the run lock: the problem lines (empty = all well), or None if another run holds it."""
     from store.db import open_engine
 
     lock = FileLock(lock_path(config, "run"))
     if not lock.acquire():
-        if not quiet:
-            print("zcwatch: another run is in progress; nothing to do")
-        return EXIT_OK
+        return None
     try:
         engine = open_engine(config.resolved_database_url)
         problems = cycle_steps(config, engine, now or now_local(config.tz))
         engine.dispose()
     finally:
         lock.release()
-    for p in problems:
-        print(f"zcwatch: {p}", file=sys.stderr)
-    return EXIT_FAILED if problems else EXIT_OK
+    return problems

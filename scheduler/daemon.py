@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
+from collections.abc import Callable
 from types import FrameType
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import Config
-from core.errors import EXIT_OK, UserError
+from core.errors import UserError
 from core.moments import previous_moment
 from core.timeutil import now_local, to_utc_naive
 from store.lock import FileLock, lock_path
@@ -29,8 +29,11 @@ from store.models import CrawlRun
 log = logging.getLogger("zcwatch.daemon")
 MISFIRE_GRACE = 6 * 3600
 
+Say = Callable[[str, bool], None]
+"""How the daemon reports a line: ``say(line, is_problem)``; the CLI prints it (problems on stderr)."""
 
-def _job(config: Config, crawl: bool) -> None:
+
+def _job(config: Config, crawl: bool, say: Say) -> None:
     from scheduler.cycle import cycle_steps
     from store.db import open_engine
 
@@ -41,7 +44,7 @@ def _job(config: Config, crawl: bool) -> None:
     try:
         engine = open_engine(config.resolved_database_url)
         for problem in cycle_steps(config, engine, now_local(config.tz), crawl=crawl):
-            print(f"zcwatch: {problem}", file=sys.stderr, flush=True)
+            say(f"zcwatch: {problem}", True)
         engine.dispose()
     except Exception:  # a job must never kill the daemon; the next one tries again
         log.exception("job failed")
@@ -61,7 +64,8 @@ def crawl_missed(config: Config) -> bool:
     return last is None or (moment is not None and last < to_utc_naive(moment))
 
 
-def run_daemon(config: Config) -> int:
+def run_daemon(config: Config, say: Say) -> None:
+    """Run the schedule until SIGTERM/SIGINT; ``say(line, is_problem)`` is how the CLI shows what happens."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -86,16 +90,16 @@ def run_daemon(config: Config) -> int:
             jitter=d.jitter_seconds or None,
             timezone=config.tz,
         )
-        scheduler.add_job(_job, trigger, args=[config, True], id=f"crawl-{i}", name=f"crawl {t}")
+        scheduler.add_job(_job, trigger, args=[config, True, say], id=f"crawl-{i}", name=f"crawl {t}")
     scheduler.add_job(
         _job,
         IntervalTrigger(minutes=d.notify_minutes, timezone=config.tz),
-        args=[config, False],
+        args=[config, False, say],
         id="notify",
         name="notify",
     )
     first = crawl_missed(config)
-    scheduler.add_job(_job, args=[config, first], id="startup", name="catch up at start")
+    scheduler.add_job(_job, args=[config, first, say], id="startup", name="catch up at start")
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.warning("signal %d: stopping after the running job", signum)
@@ -104,10 +108,10 @@ def run_daemon(config: Config) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(
+    say(
         f"zcwatch daemon: {len(d.crawl_times)} crawl times ({d.crawl_days}), notify every "
         f"{d.notify_minutes} min; pid lock {daemon_lock.path}",
-        flush=True,
+        False,
     )
     try:
         scheduler.start()
@@ -117,5 +121,4 @@ def run_daemon(config: Config) -> int:
         executor.shutdown(wait=True)
     finally:
         daemon_lock.release()
-    print("zcwatch daemon: stopped", flush=True)
-    return EXIT_OK
+    say("zcwatch daemon: stopped", False)

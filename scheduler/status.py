@@ -6,8 +6,6 @@ the daemon's schedule; pending, failed and dead deliveries; counts of notices an
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import datetime, time
 from typing import Any
 
@@ -15,7 +13,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.config import Config
-from core.errors import EXIT_OK
 from core.timeutil import from_utc_naive, now_local
 from scheduler.health import open_incidents
 from store.models import CrawlRun, Delivery, Notice, Source, Window
@@ -95,13 +92,9 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
         }
 
 
-def print_status(config: Config, engine: Engine, *, fmt: str) -> int:
-    data = collect(config, engine)
-    if fmt == "json":
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-        print()
-        return EXIT_OK
-    print(f"zcwatch status at {data['now']} ({config.timezone})")
+def render_text(data: dict[str, Any], config: Config) -> str:
+    """`zcwatch status` for a person: one line per source, problem and ledger state."""
+    lines = [f"zcwatch status at {data['now']} ({config.timezone})"]
     for src in data["sources"] or [{"name": "(no crawl yet)", "outcome": None}]:
         line = f"  source {src['name']}: "
         line += (
@@ -109,14 +102,14 @@ def print_status(config: Config, engine: Engine, *, fmt: str) -> int:
         )
         if src.get("outcome") not in (None, "ok") and src.get("error"):
             line += f" ({src['error']})"
-        print(line)
+        lines.append(line)
     for i in data["incidents"]:
-        print(f"  PROBLEM {i['scope']}: {i['problem']} since {i['since']}: {i['detail']}")
-    print("  next: " + "; ".join(f"{j['job']} {j['next']}" for j in data["next_jobs"]))
+        lines.append(f"  PROBLEM {i['scope']}: {i['problem']} since {i['since']}: {i['detail']}")
+    lines.append("  next: " + "; ".join(f"{j['job']} {j['next']}" for j in data["next_jobs"]))
     dl = data["deliveries"]
-    print(
+    lines.append(
         f"  deliveries: {dl['pending']} pending, {dl['failed']} failed (retrying), {dl['dead']} dead, "
         f"{dl['sent']} sent"
     )
-    print(f"  stored: {data['notices']} notices, {data['windows']} current windows")
-    return EXIT_OK
+    lines.append(f"  stored: {data['notices']} notices, {data['windows']} current windows")
+    return "\n".join(lines) + "\n"

@@ -36,7 +36,7 @@ from support.smtp import SmtpSink
 from support.webhook import WebhookSink
 
 from core.config import load_config
-from notifier.digest.service import digest_due, send_digest
+from notifier.digest.build import digest_due, send_digest
 from notifier.digest.textwidth import display_width
 from store.db import open_engine
 from zcwatch.replica import ReplicaServer

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from core.config import Config, default_config_path, load_config, template_text
-from core.errors import EXIT_FAILED, EXIT_OK, UserError
+from core.errors import EXIT_FAILED, EXIT_OK, UsageError, UserError
+from core.timeutil import now_local
+from core.vocabulary import DEFAULT_SUBSCRIBED_KINDS
 
 
 def load_checked(path: Path) -> Config:
@@ -92,8 +94,7 @@ def notices(args: argparse.Namespace) -> int:
     engine = _engine(config)
     rows = notices_as_json(engine, since=args.since)
     if args.format == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        _json(rows)
     else:
         for r in rows:
             windows = "; ".join(f"{w['kind']} {w['start'] or '…'}~{w['end'] or '…'}" for w in r["windows"])
@@ -119,60 +120,146 @@ def extract(args: argparse.Namespace) -> int:
 
 
 def notify(args: argparse.Namespace) -> int:
-    from notifier.service import notify_command
+    from notifier.deliver import notify_due
+    from store.lock import FileLock, lock_path
 
     config = _config(args)
-    return notify_command(config, _engine(config), now=args.now, dry_run=args.dry_run, quiet=args.quiet)
+    engine = _engine(config)
+    # The same lock as `zcwatch run` and the daemon's jobs: a second sender would take the first
+    # one's claimed rows for a crash and send them again.
+    lock = FileLock(lock_path(config, "run"))
+    if not args.dry_run and not lock.acquire():
+        _say(args, "zcwatch: another run is in progress; nothing to do")
+        return EXIT_OK
+    try:
+        report = notify_due(config, engine, args.now or now_local(config.tz), dry_run=args.dry_run)
+    finally:
+        lock.release()
+    if args.dry_run:
+        for line in report.would_send:
+            print(line)
+        print(f"dry run: {report.planned} would be sent, {report.skipped} skipped; nothing sent or recorded")
+        return EXIT_OK
+    for p in report.problems:
+        print(f"zcwatch: delivery failed: {p}", file=sys.stderr)
+    # "Nothing matched" is its own answer: no subscriber is configured, so nothing could be due.
+    _say(
+        args, report.summary() if config.subscribers else "notify: no subscribers configured; nothing to send"
+    )
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def run(args: argparse.Namespace) -> int:
     from scheduler.cycle import run_cycle
 
-    return run_cycle(_config(args), now=args.now, quiet=args.quiet)
+    problems = run_cycle(_config(args), now=args.now)
+    if problems is None:
+        _say(args, "zcwatch: another run is in progress; nothing to do")
+        return EXIT_OK
+    for p in problems:
+        print(f"zcwatch: {p}", file=sys.stderr)
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 def daemon(args: argparse.Namespace) -> int:
     from scheduler.daemon import run_daemon
 
-    return run_daemon(_config(args))
+    def say(line: str, problem: bool) -> None:
+        print(line, file=sys.stderr if problem else sys.stdout, flush=True)
+
+    run_daemon(_config(args), say)
+    return EXIT_OK
 
 
 def status(args: argparse.Namespace) -> int:
-    from scheduler.status import print_status
+    from scheduler.status import collect, render_text
 
     config = _config(args)
-    return print_status(config, _engine(config), fmt=args.format)
+    data = collect(config, _engine(config))
+    if args.format == "json":
+        _json(data)
+    else:
+        sys.stdout.write(render_text(data, config))
+    return EXIT_OK
 
 
 def digest(args: argparse.Namespace) -> int:
-    from notifier.digest.service import digest_command
+    from sqlalchemy.orm import Session
 
+    from notifier.digest.build import build_digest
+    from notifier.digest.render import render
+
+    if args.days is not None and not 1 <= args.days <= 366:
+        raise UsageError("--days must be between 1 and 366")
     config = _config(args)
-    return digest_command(
-        config,
-        _engine(config),
-        fmt=args.format,
-        now=args.now,
-        out=args.out,
-        committee=args.committee,
-        days=args.days,
-    )
+    with Session(_engine(config)) as s:
+        digest = build_digest(
+            config, s, args.now or now_local(config.tz), days=args.days, committee=args.committee
+        )
+    text = render(digest, args.format)
+    if args.out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return EXIT_OK
+    try:
+        args.out.write_text(text, encoding="utf-8", newline="")
+    except OSError as e:
+        raise UserError(f"cannot write {args.out}: {e.strerror}") from None
+    return EXIT_OK
 
 
 def deliveries(args: argparse.Namespace) -> int:
-    from notifier.service import deliveries_command
+    from notifier.deliver import delivery_rows
 
-    config = _config(args)
-    return deliveries_command(_engine(config), failed=args.failed, fmt=args.format)
+    rows = delivery_rows(_engine(_config(args)), failed=args.failed)
+    if args.format == "json":
+        _json(rows)
+        return EXIT_OK
+    for r in rows:
+        print(
+            f"#{r['id']:<5} {r['status']:8} {r['alert_kind']:12} {r['subscriber']} -> {r['channel']}  "
+            f"{r['committee']} {r['window_kind']} {r['start'] or '…'}~{r['end'] or '…'}"
+            f"  tries {r['attempts']}" + (f"  error: {r['last_error']}" if r["last_error"] else "")
+        )
+    if not rows:
+        print("no deliveries" + (" failed" if args.failed else " yet"))
+    return EXIT_OK
 
 
 def subscribers(args: argparse.Namespace) -> int:
-    from notifier.service import subscribers_list, subscribers_test
-
     config = _config(args)
     if args.action == "list":
-        return subscribers_list(config)
-    return subscribers_test(config, args.name)
+        return _subscribers_list(config)
+    from notifier.deliver import test_subscriber
+
+    failed = 0
+    for chan, result in test_subscriber(config, args.name):
+        print(f"{chan.label}: {'sent' if result.ok else 'FAILED: ' + (result.error or '')}")
+        failed += not result.ok
+    return EXIT_OK if failed == 0 else EXIT_FAILED
+
+
+def _subscribers_list(config: Config) -> int:
+    from notifier.channels import masked
+
+    if not config.subscribers:
+        print("no subscribers configured (add [[subscribers]] tables to the config)")
+    for sub in config.subscribers:
+        print(f"{sub.name}")
+        kinds = ", ".join(sub.kinds) or ", ".join(DEFAULT_SUBSCRIBED_KINDS)
+        print(f"  committees: {', '.join(sub.committees) or '(all)'}; kinds: {kinds}")
+        print(
+            f"  lead days: {sub.lead_days or config.alerts.lead_days}; quiet hours: {sub.quiet_hours or '-'}"
+        )
+        for url in sub.urls:
+            print(f"  -> {masked(url)}")
+        if sub.apprise_config:
+            print(f"  -> Apprise config {sub.apprise_config} (tags: {', '.join(sub.tags) or 'all'})")
+    return EXIT_OK
+
+
+def _json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
 
 
 def demo(args: argparse.Namespace) -> int:

@@ -59,9 +59,9 @@ committees = ["卫生"]
 
 def run_demo(keep: Path | None, quiet: bool) -> int:
     from core.timeutil import parse_now
+    from notifier.deliver import notify_due
+    from notifier.digest.build import build_digest
     from notifier.digest.render import render
-    from notifier.digest.service import build_digest
-    from notifier.service import notify_due
     from scheduler.crawljob import crawl_sources
     from store.db import open_engine
     from zcwatch.commands import load_checked

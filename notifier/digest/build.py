@@ -1,4 +1,4 @@
-"""Filling the digest from the database, printing it, and sending the scheduled digest.
+"""Filling the digest from the database, and sending the scheduled digest.
 
 Sections (``notifier.digest.model.Digest``): open now (soonest end first), opening within N
 days (soonest start first), recently closed (7 days), recently changed (14 days, old -> new),
@@ -12,7 +12,6 @@ when the last scheduled moment (weekday + time) is later than the last digest se
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,8 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.config import Config
-from core.errors import EXIT_OK, UsageError, UserError
-from core.timeutil import from_utc_naive, now_local, to_utc_naive, window_point
+from core.timeutil import from_utc_naive, to_utc_naive, window_point
 from notifier.digest.model import Digest, DigestEntry, NeedsReview
 from notifier.digest.render import render
 from store.db import transaction
@@ -140,32 +138,6 @@ def _needs_review(session: Session, today: date, committee: str | None) -> list[
             continue
         out.append(NeedsReview(title=n.title, url=n.url, published=n.published or n.listing_date))
     return sorted(out, key=lambda r: r.published or "", reverse=True)
-
-
-def digest_command(
-    config: Config,
-    engine: Engine,
-    *,
-    fmt: str,
-    now: datetime | None,
-    out: Path | None,
-    committee: str | None,
-    days: int | None,
-) -> int:
-    if days is not None and not 1 <= days <= 366:
-        raise UsageError("--days must be between 1 and 366")
-    with Session(engine) as s:
-        text = render(
-            build_digest(config, s, now or now_local(config.tz), days=days, committee=committee), fmt
-        )
-    if out is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        try:
-            out.write_text(text, encoding="utf-8", newline="")
-        except OSError as e:
-            raise UserError(f"cannot write {out}: {e.strerror}") from None
-    return EXIT_OK
 
 
 def digest_due(config: Config, engine: Engine, now: datetime) -> bool:

@@ -123,7 +123,8 @@ def _event_times(entry: DigestEntry) -> tuple[list[str], bool] | None:
     if not timed:
         first = start if start is not None else end
         last = end if end is not None else start
-        assert isinstance(first, date) and isinstance(last, date)
+        assert isinstance(first, date)
+        assert isinstance(last, date)
         return (
             [
                 f"DTSTART;VALUE=DATE:{_date_value(first)}",

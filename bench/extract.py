@@ -117,7 +117,7 @@ def _docs_from_site() -> tuple[list[Doc], list[str]]:
         html, _ = decode_html(path.read_bytes(), content_type)
         page = parse_notice(html, url)
         title = page.title or rec.get("title") or ""
-        # As store/windows.py::extract_notice: the page's publish time, else the listing date.
+        # As crawler/reading.py::read_notice: the page's publish time, else the listing date.
         published = _date(page.published or rec.get("date"))
         docs.append(
             Doc(

@@ -1,4 +1,6 @@
-"""Item pipeline: hands what the spider read to ``store.notices``, one short transaction per item.
+"""Item pipeline: reads each fetched notice with the extractor, then hands it to ``store.notices``.
+
+One short transaction per item, opened after the extraction.
 
 One broken notice never aborts the crawl: a failure to store it is counted as a failed notice
 and the crawl goes on. A notice that had already failed before this crawl is recorded again but
@@ -14,6 +16,7 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 
+from crawler.reading import read_notice
 from store.db import transaction
 from store.notices import FetchedNotice, record_failed, record_fetched, record_listed
 
@@ -32,9 +35,14 @@ class StorePipeline:
         spider: Any = self.crawler.spider
         tally = spider.tally
         try:
+            reading = None
+            if isinstance(item, FetchedNotice):
+                known = spider.known.get(item.url)
+                # Read before the transaction opens, so the write lock is held only for writing.
+                reading = read_notice(item, known.published if known else None)
             with transaction(spider.engine) as s:
-                if isinstance(item, FetchedNotice):
-                    outcome, _ = record_fetched(s, spider.source_id, item)
+                if isinstance(item, FetchedNotice) and reading is not None:
+                    outcome, _ = record_fetched(s, spider.source_id, item, reading)
                     tally.notices_new += outcome == "new"
                     tally.notices_changed += outcome == "changed"
                     tally.notices_same += outcome == "same"

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import CrawlRun, Notice, NoticeVersion, Source, utcnow
-from store.windows import WindowChanges, apply_windows, extract_notice
+from store.windows import NoticeReading, WindowChanges, apply_windows
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,14 @@ def record_listed(
     return notice
 
 
-def record_fetched(session: Session, source_id: int, page: FetchedNotice) -> tuple[str, WindowChanges]:
-    """Store a fetched notice; returns ("new" | "changed" | "same", window changes)."""
+def record_fetched(
+    session: Session, source_id: int, page: FetchedNotice, reading: NoticeReading
+) -> tuple[str, WindowChanges]:
+    """Store a fetched notice and what was read from it; returns ("new" | "changed" | "same", changes).
+
+    The reading is made by the caller, before the transaction (extraction is the slow part), so the
+    write lock is held only for the writing.
+    """
     now = utcnow()
     digest = page.content_hash()
     notice = _get(session, page.url)
@@ -145,8 +151,8 @@ def record_fetched(session: Session, source_id: int, page: FetchedNotice) -> tup
     notice.fetch_status, notice.fetch_error = "fetched", None
     notice.last_seen = now
     session.flush()
-    notice.committee, notice.review_year, windows = extract_notice(notice)
-    return outcome, apply_windows(session, notice, windows)
+    notice.committee, notice.review_year = reading.committee, reading.review_year
+    return outcome, apply_windows(session, notice, reading.windows)
 
 
 def record_failed(

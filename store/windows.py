@@ -1,4 +1,4 @@
-"""Turning a notice's text into stored windows, without ever deleting what was there.
+"""Recording a notice's extracted windows, without ever deleting what was there.
 
 A window's ``key`` is its logical identity: committee + review year + kind + ordinal among the
 notice's windows of that kind. A correction or extension published as a *new* notice yields
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,6 +27,15 @@ class Extracted:
     start: str | None
     end: str | None
     evidence: str
+
+
+@dataclass(frozen=True)
+class NoticeReading:
+    """What the extractor read from a notice, handed to the store by the crawl pipeline."""
+
+    committee: str | None
+    review_year: int | None
+    windows: list[Extracted]
 
 
 @dataclass
@@ -46,19 +55,6 @@ def _published(notice: Notice | None) -> str:
     if notice is None:
         return ""
     return notice.published or notice.listing_date or ""
-
-
-def extract_notice(notice: Notice) -> tuple[str | None, int | None, list[Extracted]]:
-    """Committee, review year and windows of a notice, from the pure extractor."""
-    from extractor import extract_committee, extract_review_year, extract_windows
-
-    pub_text = _published(notice)[:10]
-    published = date.fromisoformat(pub_text) if pub_text else None
-    text = f"{notice.title}\n\n{notice.body or ''}"
-    committee = extract_committee(notice.title, notice.body or "")
-    year = extract_review_year(notice.title, notice.body or "", published)
-    windows = [Extracted(w.kind, w.start, w.end, w.evidence) for w in extract_windows(text, published)]
-    return committee, year, windows
 
 
 def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) -> WindowChanges:

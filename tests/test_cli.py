@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from support.cli import REPO, clean_env, one_line, run_zcwatch
 
+from crawler.reading import read_notice
 from store.db import open_engine, transaction
 from store.notices import FetchedNotice, ensure_source, record_fetched
 from zcwatch.cli import build_parser, run_cli
@@ -142,18 +143,15 @@ def _seed(db: Path) -> None:
         with transaction(engine) as s:
             src = ensure_source(s, "gz-pstz", COLUMN)
             for post, title, body in NOTICES:
-                record_fetched(
-                    s,
-                    src.id,
-                    FetchedNotice(
-                        url=f"{COLUMN}content/{post}.html",
-                        title=title,
-                        listing_date="2024-12-20",
-                        host="rsj.gz.gov.cn",
-                        published="2024-12-20 10:30",
-                        body=body,
-                    ),
+                fetched = FetchedNotice(
+                    url=f"{COLUMN}content/{post}.html",
+                    title=title,
+                    listing_date="2024-12-20",
+                    host="rsj.gz.gov.cn",
+                    published="2024-12-20 10:30",
+                    body=body,
                 )
+                record_fetched(s, src.id, fetched, read_notice(fetched))
     finally:
         engine.dispose()
 

@@ -12,10 +12,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crawler.reading import read_notice
 from store.db import BUSY_TIMEOUT_MS, open_engine, transaction
 from store.migrate import LATEST
 from store.models import CrawlRun, Delivery, Notice, NoticeVersion, Source, Window
 from store.notices import FetchedNotice, ensure_source, record_failed, record_fetched, record_listed
+from store.windows import WindowChanges
 
 URL = "https://rsj.gz.gov.cn/ywzt/rcgz/gzzc/zcsb/pstz/gzsggzjpwhndpsgztz/content/post_9876543.html"
 TITLE = "广州市卫生高级职称评审委员会关于开展2025年度卫生系列高级职称评审工作的通知"
@@ -44,6 +46,11 @@ def engine(db_file: Path) -> Iterator[Engine]:
 def source_id(engine: Engine) -> int:
     with transaction(engine) as s:
         return ensure_source(s, "gz-pstz", URL.rsplit("content/", 1)[0]).id
+
+
+def record(s: Session, source_id: int, fetched: FetchedNotice) -> tuple[str, WindowChanges]:
+    """As the crawl pipeline does: read the notice, then store it with what was read."""
+    return record_fetched(s, source_id, fetched, read_notice(fetched))
 
 
 def page(body: str = BODY, **kw: Any) -> FetchedNotice:
@@ -97,7 +104,7 @@ def test_every_connection_gets_the_settings(engine: Engine) -> None:
 
 def test_data_survives_reopening(db_file: Path, engine: Engine, source_id: int) -> None:
     with transaction(engine) as s:
-        record_fetched(s, source_id, page())
+        record(s, source_id, page())
     engine.dispose()
     again = open_engine(f"sqlite:///{db_file}")
     try:
@@ -111,7 +118,7 @@ def test_data_survives_reopening(db_file: Path, engine: Engine, source_id: int) 
 
 def test_transaction_rolls_back_on_error(engine: Engine, source_id: int) -> None:
     with pytest.raises(RuntimeError), transaction(engine) as s:
-        record_fetched(s, source_id, page())
+        record(s, source_id, page())
         raise RuntimeError("boom")
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Notice)) == 0
@@ -283,7 +290,7 @@ def _windows(engine: Engine) -> list[Window]:
 
 def test_record_fetched_new_then_same(engine: Engine, source_id: int) -> None:
     with transaction(engine) as s:
-        outcome, changes = record_fetched(s, source_id, page())
+        outcome, changes = record(s, source_id, page())
     assert outcome == "new"
     assert (changes.added, changes.changed, changes.superseded) == (2, 0, 0)
     first = _windows(engine)
@@ -295,7 +302,7 @@ def test_record_fetched_new_then_same(engine: Engine, source_id: int) -> None:
     assert {w.review_year for w in first} == {2025}
 
     with transaction(engine) as s:
-        outcome, changes = record_fetched(s, source_id, page(etag='"v2"'))
+        outcome, changes = record(s, source_id, page(etag='"v2"'))
     assert outcome == "same"
     assert (changes.added, changes.changed, changes.superseded) == (0, 0, 0)
     with Session(engine) as s:
@@ -309,10 +316,10 @@ def test_record_fetched_new_then_same(engine: Engine, source_id: int) -> None:
 
 def test_record_fetched_changed_keeps_old_text_and_supersedes_windows(engine: Engine, source_id: int) -> None:
     with transaction(engine) as s:
-        record_fetched(s, source_id, page())
+        record(s, source_id, page())
         old_hash = s.scalars(select(Notice.content_hash)).one()
     with transaction(engine) as s:
-        outcome, changes = record_fetched(s, source_id, page(BODY_EXTENDED))
+        outcome, changes = record(s, source_id, page(BODY_EXTENDED))
     assert outcome == "changed"
     assert (changes.added, changes.changed, changes.superseded) == (0, 1, 0)
 
@@ -345,10 +352,10 @@ def test_record_fetched_changed_keeps_old_text_and_supersedes_windows(engine: En
 
 def test_window_no_longer_in_the_text_is_superseded_not_deleted(engine: Engine, source_id: int) -> None:
     with transaction(engine) as s:
-        record_fetched(s, source_id, page())
+        record(s, source_id, page())
     without_paper = "各有关单位：\n一、网上申报时间：2025年1月6日至1月24日。\n"
     with transaction(engine) as s:
-        outcome, changes = record_fetched(s, source_id, page(without_paper))
+        outcome, changes = record(s, source_id, page(without_paper))
     assert outcome == "changed"
     assert changes.superseded == 1
     rows = _windows(engine)
@@ -359,7 +366,7 @@ def test_window_no_longer_in_the_text_is_superseded_not_deleted(engine: Engine, 
 def test_changing_back_adds_a_third_version(engine: Engine, source_id: int) -> None:
     for body in (BODY, BODY_EXTENDED, BODY):
         with transaction(engine) as s:
-            record_fetched(s, source_id, page(body))
+            record(s, source_id, page(body))
     apply = [w for w in _windows(engine) if w.kind == "apply"]
     assert [(w.version, w.end, w.status) for w in apply] == [
         (1, "2025-01-24", "superseded"),
@@ -373,7 +380,7 @@ def test_changing_back_adds_a_third_version(engine: Engine, source_id: int) -> N
 
 def test_record_failed_never_clears_stored_text(engine: Engine, source_id: int) -> None:
     with transaction(engine) as s:
-        record_fetched(s, source_id, page())
+        record(s, source_id, page())
     with transaction(engine) as s:
         record_failed(s, source_id, URL, TITLE, "2024-12-20", "rsj.gz.gov.cn", "HTTP 503 Service Unavailable")
     with Session(engine) as s:
@@ -385,7 +392,7 @@ def test_record_failed_never_clears_stored_text(engine: Engine, source_id: int) 
     assert [w.status for w in _windows(engine)] == ["current", "current"]
     # The next good fetch of the same content clears the error and changes nothing else.
     with transaction(engine) as s:
-        assert record_fetched(s, source_id, page())[0] == "same"
+        assert record(s, source_id, page())[0] == "same"
     with Session(engine) as s:
         assert s.scalars(select(Notice.fetch_error)).one() is None
 
@@ -402,7 +409,7 @@ def test_record_failed_for_an_unfetched_notice(engine: Engine, source_id: int) -
         assert notice.fetch_error is not None and len(notice.fetch_error) == 500
     # A later good fetch turns it into a normal fetched notice.
     with transaction(engine) as s:
-        assert record_fetched(s, source_id, page(url=other))[0] == "new"
+        assert record(s, source_id, page(url=other))[0] == "new"
 
 
 def test_ensure_source_resets_validators_when_the_column_moves(engine: Engine, source_id: int) -> None:

@@ -128,6 +128,19 @@ class Config:
         p = self.database_path
         return f"sqlite:///{p}" if p is not None else self.database_url
 
+    def sources_to_crawl(self, name: str | None = None) -> tuple[Source, ...]:
+        """The source named, or every one; no [[sources]] at all is an error here, not a silent no-op."""
+        if name:
+            return (self.source(name),)
+        if not self.sources:
+            raise ConfigError(
+                str(self.path),
+                "sources",
+                "no [[sources]] table: nothing to crawl "
+                "(the template from `zcwatch init` has the Guangzhou column)",
+            )
+        return self.sources
+
     def source(self, name: str) -> Source:
         for s in self.sources:
             if s.name == name:
@@ -198,7 +211,11 @@ class _Reader:
                 raise self.fail(name, f"environment variable {var} is not set")
             return os.environ[var]
 
-        return _ENV_REF.sub(sub, value)
+        out = _ENV_REF.sub(sub, value)
+        # What is left of "${" after the substitution is a reference that never closes, or a bad name.
+        if "${" in _ENV_REF.sub("", value):
+            raise self.fail(name, "unterminated or malformed ${NAME} (a name is letters, digits and _)")
+        return out
 
     def finish(self) -> None:
         for name in self.table:
@@ -254,8 +271,10 @@ def _apprise_urls(r: _Reader, name: str) -> tuple[str, ...]:
     return urls
 
 
-def _positive(r: _Reader, name: str, value: float, allow_zero: bool = False) -> None:
-    _check(r, name, value > 0 or (allow_zero and value == 0), "must be " + (">= 0" if allow_zero else "> 0"))
+def _between(r: _Reader, name: str, value: float, low: float, high: float, *, above: bool = False) -> None:
+    """A number within its sane range; inf and nan fail too (every comparison with nan is false)."""
+    ok = (value > low if above else value >= low) and value <= high
+    _check(r, name, ok, f"must be {'above' if above else 'at least'} {low:g} and at most {high:g}")
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -264,11 +283,12 @@ def _positive(r: _Reader, name: str, value: float, allow_zero: bool = False) -> 
 def _crawl(r: _Reader) -> CrawlSettings:
     d = CrawlSettings()
     delay = float(r.get("delay", (int, float), d.delay))
-    _positive(r, "delay", delay, allow_zero=True)
+    # An endless delay would hang the crawl under the run lock: every later cron run would give way.
+    _between(r, "delay", delay, 0, 300)
     contact = r.get("contact", str, d.contact)
     _check(r, "contact", "@" in contact or contact.startswith("http"), "give an e-mail address or a URL")
     timeout = float(r.get("timeout", (int, float), d.timeout))
-    _positive(r, "timeout", timeout)
+    _between(r, "timeout", timeout, 0, 600, above=True)
     max_bytes = r.get("max_bytes", int, d.max_bytes)
     _check(r, "max_bytes", 100_000 <= max_bytes <= 50_000_000, "must be between 100000 and 50000000")
     proxy = r.get("proxy", str, d.proxy)
@@ -291,10 +311,9 @@ def _crawl(r: _Reader) -> CrawlSettings:
 
 
 def _sources(readers: list[_Reader] | None) -> tuple[Source, ...]:
-    if readers is None:
-        return (Source("gz-pstz", DEFAULT_SOURCE_URL),)
+    # No [[sources]] means none: the commands that crawl say so, rather than crawl a built-in column.
     out: list[Source] = []
-    for r in readers:
+    for r in readers or []:
         name = r.get("name", str, "")
         _check(r, "name", bool(re.fullmatch(r"[A-Za-z0-9_.-]+", name)), "required: letters, digits, - _ .")
         _check(r, "name", name not in {s.name for s in out}, f"duplicate source name {name!r}")
@@ -398,7 +417,7 @@ def _admin(r: _Reader) -> HealthSettings:
     failures = r.get("failures", int, d.failures)
     _check(r, "failures", 1 <= failures <= 100, "must be between 1 and 100")
     hours = float(r.get("hours", (int, float), d.hours))
-    _positive(r, "hours", hours, allow_zero=True)
+    _between(r, "hours", hours, 0, 24 * 30)
     out = HealthSettings(recipients=_apprise_urls(r, "recipients"), failures=failures, hours=hours)
     r.finish()
     return out
@@ -413,7 +432,7 @@ def _daemon(r: _Reader) -> DaemonSettings:
     days = r.get("crawl_days", str, d.crawl_days)
     _check(r, "crawl_days", bool(re.fullmatch(r"[a-z,\-*]+", days)), "a cron day-of-week field, e.g. mon-fri")
     jitter = r.get("jitter_seconds", int, d.jitter_seconds)
-    _positive(r, "jitter_seconds", jitter, allow_zero=True)
+    _between(r, "jitter_seconds", jitter, 0, 3600)
     minutes = r.get("notify_minutes", int, d.notify_minutes)
     _check(r, "notify_minutes", 1 <= minutes <= 1440, "must be between 1 and 1440")
     out = DaemonSettings(crawl_times=times, crawl_days=days, jitter_seconds=jitter, notify_minutes=minutes)
@@ -465,7 +484,8 @@ def load_config(path: Path, *, check_url: UrlCheck = url_shape) -> Config:
     except OSError as e:
         raise ConfigError(str(path), None, f"cannot read: {e.strerror}") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        # utf-8-sig: Windows editors put a BOM in front of UTF-8 files; it is not part of the TOML.
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ConfigError(str(path), None, "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:

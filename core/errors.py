@@ -5,6 +5,7 @@
      │    ├── ConfigError        the config file is missing, malformed or has a bad value   (exit 2)
      │    ├── UsageError         the command line asks for something that does not exist    (exit 2)
      │    └── DatabaseError      the database cannot be opened or migrated; nothing changed (exit 1)
+     │         └── DatabaseLocationError  the configured path cannot hold a database       (exit 2)
      └── NoticeParseError        a fetched page has no text to read; the crawl records it and goes on
 
 Exit codes (README, "Exit codes"): 0 success, including "nothing new"; 1 a run or a delivery
@@ -50,6 +51,12 @@ class DatabaseError(UserError):
     """The database cannot be opened or migrated; nothing was changed."""
 
     exit_code = EXIT_FAILED
+
+
+class DatabaseLocationError(DatabaseError):
+    """The configured database path cannot be used (a folder, an unwritable place): fix the config."""
+
+    exit_code = EXIT_USAGE
 
 
 class NoticeParseError(ZcwatchError, ValueError):

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from core.errors import DatabaseError
+from core.errors import DatabaseError, DatabaseLocationError
 from store.migrate import migrate
 
 BUSY_TIMEOUT_MS = 15_000
@@ -47,7 +47,11 @@ def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise DatabaseError(f"cannot create the database folder {path.parent}: {e.strerror}") from None
+            raise DatabaseLocationError(
+                f"cannot create the database folder {path.parent}: {e.strerror} (see [database] url)"
+            ) from None
+        if path.is_dir():
+            raise DatabaseLocationError(f"the database path {path} is a folder (see [database] url)")
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
@@ -58,7 +62,12 @@ def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
         except (DBAPIError, sqlite3.DatabaseError) as e:
             # DBAPIError covers "file is not a database" (a DatabaseError, not an OperationalError).
             engine.dispose()
-            raise DatabaseError(f"cannot open the database {url}: {_first_line(e)}") from None
+            problem = _first_line(e)
+            if "unable to open database file" in problem:  # the place, not the file: a config matter
+                raise DatabaseLocationError(
+                    f"cannot open the database {url}: {problem} (see [database] url)"
+                ) from None
+            raise DatabaseError(f"cannot open the database {url}: {problem}") from None
         except DatabaseError:
             engine.dispose()
             raise

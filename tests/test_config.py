@@ -128,6 +128,19 @@ BAD = [
     ),
     Bad("duplicate-subscriber-names", SUB + SUB, "subscribers[1].name", "duplicate subscriber name"),
     Bad("database-not-sqlite", '[database]\nurl = "postgresql://db/zc"\n', "database.url", "sqlite"),
+    # Values that parse but would hang or crash a run (issue 11): each number has a sane range.
+    Bad("delay-inf", "[crawl]\ndelay = inf\n", "crawl.delay", "at most 300"),
+    Bad("delay-nan", "[crawl]\ndelay = nan\n", "crawl.delay", "at most 300"),
+    Bad("timeout-huge", "[crawl]\ntimeout = 1e23\n", "crawl.timeout", "at most 600"),
+    Bad("timeout-zero", "[crawl]\ntimeout = 0\n", "crawl.timeout", "above 0"),
+    Bad("jitter-huge", "[daemon]\njitter_seconds = 1000000000000\n", "daemon.jitter_seconds", "at most 3600"),
+    Bad("admin-hours-inf", "[admin]\nhours = inf\n", "admin.hours", "at most 720"),
+    Bad(
+        "unterminated-env-ref",
+        '[crawl]\ncontact = "${ZC_CONTACT"\n',
+        "crawl.contact",
+        "unterminated or malformed ${NAME}",
+    ),
     Bad("not-toml", "timezone = Asia/Shanghai\n", None, "not valid TOML"),
     Bad("not-toml-duplicate-key", "[crawl]\ndelay = 2\ndelay = 3\n", None, "not valid TOML"),
     Bad("not-utf8", '# \xff\ntimezone = "Asia/Shanghai"\n', None, "not UTF-8"),
@@ -187,6 +200,43 @@ def test_every_command_validates_the_config_first(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
 
 
+def test_database_path_errors_are_config_errors(tmp_path: Path) -> None:
+    """A path that cannot hold a database is the config's fault: one line and exit 2, like any bad key."""
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    for url in ("sqlite:///adir", "sqlite:///afile/sub/z.sqlite3"):
+        path = tmp_path / "c.toml"
+        path.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+        proc = run_zcwatch(["--config", str(path), "notices"], cwd=tmp_path)
+        assert proc.returncode == 2, (url, proc.stderr)
+        line = one_line(proc.stderr)
+        assert line.startswith("zcwatch: "), line
+        assert "[database] url" in line
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "x"
+
+
+def test_no_sources_is_said_not_silently_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[crawl]\ndelay = 0\ncontact = "t@example.org"\n', encoding="utf-8")
+    assert load_config(path).sources == ()
+    proc = run_zcwatch(["--config", str(path), "crawl"], cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert one_line(proc.stderr) == (
+        f"zcwatch: {path}: sources: no [[sources]] table: nothing to crawl "
+        "(the template from `zcwatch init` has the Guangzhou column)"
+    )
+    # `run` still plans alerts from what is stored, and says on every run that nothing was crawled.
+    ran = run_zcwatch(["--config", str(path), "run"], cwd=tmp_path)
+    assert ran.returncode == 1, ran.stderr
+    assert one_line(ran.stderr) == "zcwatch: no [[sources]] in the config: nothing was crawled"
+
+
+def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'[crawl]\ncontact = "bom@example.org"\n')
+    assert load_config(path).crawl.contact == "bom@example.org"
+
+
 # --- good configurations --------------------------------------------------------------------------------
 
 
@@ -238,6 +288,7 @@ def test_config_command_masks_secrets(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text(
         '[crawl]\nproxy = "http://u:${PROXY_PW}@proxy.example:3128"\n'
+        f'[[sources]]\nname = "gz-pstz"\nurl = "{SRC}"\n'
         '[[subscribers]]\nname = "卫生系列"\n'
         'urls = ["mailtos://me:${SMTP_PASSWORD}@163.com?to=me@example.com",\n'
         f'        "wecombot://{bot_key}"]\n'

@@ -70,7 +70,7 @@ def crawl(args: argparse.Namespace) -> int:
     from store.lock import FileLock, lock_path
 
     config = _config(args)
-    sources = [config.source(args.source)] if args.source else list(config.sources)
+    sources = list(config.sources_to_crawl(args.source))
     lock = FileLock(lock_path(config, "run"))
     if not lock.acquire():  # a run or the daemon is crawling: one crawl at a time per database
         _say(args, "zcwatch: another run is in progress; nothing to do")

@@ -106,17 +106,21 @@ def notices(args: argparse.Namespace) -> int:
 
 
 def extract(args: argparse.Namespace) -> int:
+    import io
+
+    from crawler.pages import decode_html
     from extractor.cli import extract_batch, extract_one
 
     if args.batch:
         return extract_batch(sys.stdin, sys.stdout)
-    if args.file == "-":
-        return extract_one(sys.stdin, args.published, sys.stdout)
     try:
-        with open(args.file, encoding="utf-8", errors="replace") as fh:
-            return extract_one(fh, args.published, sys.stdout)
+        # Bytes, decoded exactly as the crawler decodes a page (meta charset, BOM, UTF-8, then GB18030):
+        # a saved GBK notice reads the same from a file or stdin as it did from the site.
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as e:
         raise UserError(f"cannot read {args.file}: {e.strerror}") from None
+    text, _encoding = decode_html(raw, None)
+    return extract_one(io.StringIO(text), args.published, sys.stdout)
 
 
 def notify(args: argparse.Namespace) -> int:

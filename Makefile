@@ -1,21 +1,32 @@
 # Two entry points (README): `make run` and `make test`. Both build .venv from this
 # project's own files, so a fresh clone needs nothing but Python >= 3.11 and a package index.
+# Both install with requirements.lock as constraints, so what is tested is what is deployed;
+# `make run` installs zcwatch alone, `make test` adds the test tools.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+PIP    := $(BIN)/pip install -q --disable-pip-version-check -c requirements.lock
 STAMP  := $(VENV)/.installed
+RUNSTAMP := $(VENV)/.installed-run
 
 .PHONY: run test lint venv clean bench
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
-	$(BIN)/python -c 'import zcwatch, scrapy, sqlalchemy, apscheduler, apprise, bs4, pytest'
+
+$(RUNSTAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(PIP) -e . 2>&1 | grep -v '^WARNING: Location' || true
+	$(BIN)/python -c 'import zcwatch, scrapy, sqlalchemy, apscheduler, apprise, bs4, lxml'
+	touch $(RUNSTAMP)
+
+$(STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(PIP) -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+	$(BIN)/python -c 'import zcwatch, scrapy, sqlalchemy, apscheduler, apprise, bs4, lxml, pytest'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
-run: $(STAMP)
+run: $(RUNSTAMP)
 	$(BIN)/zcwatch run
 
 lint: $(STAMP)
@@ -27,7 +38,7 @@ test: lint
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	$(BIN)/pip install -q -e '.[test,bench]' 2>&1 | grep -v '^WARNING: Location' || true
+	$(PIP) -e '.[test,bench]' 2>&1 | grep -v '^WARNING: Location' || true
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

@@ -7,6 +7,7 @@ if anything failed. The same steps serve the daemon's jobs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
@@ -50,28 +51,48 @@ def crawl_all(config: Config, engine: Engine) -> list[CrawlResult]:
     ]
 
 
-def cycle_steps(config: Config, engine: Engine, now: datetime, *, crawl: bool = True) -> list[str]:
-    """Crawl, notify, digest, health; returns problem lines (empty = all well)."""
+@dataclass
+class CycleReport:
+    """What one cycle did: a one-line summary per step (shown with -v) and the problems (always shown)."""
+
+    steps: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def cycle_steps(config: Config, engine: Engine, now: datetime, *, crawl: bool = True) -> CycleReport:
+    """Crawl, notify, digest, health; one summary line per step, and the problem lines (none = all well)."""
     from notifier.deliver import notify_due
     from notifier.digest.build import digest_due, send_digest
     from scheduler import health
 
-    problems: list[str] = []
+    out = CycleReport()
     if crawl and not config.sources:
         # Alerts still go out from what is stored; the missing column is said on every run until fixed.
-        problems.append("no [[sources]] in the config: nothing was crawled")
+        out.problems.append("no [[sources]] in the config: nothing was crawled")
     elif crawl:
-        problems += [r.summary() for r in crawl_all(config, engine) if not r.ok]
+        for r in crawl_all(config, engine):
+            out.steps.append(r.summary())
+            if not r.ok:
+                out.problems.append(r.summary())
     report = notify_due(config, engine, now)
-    problems += [f"delivery failed: {p}" for p in report.problems]
+    out.steps.append(report.summary())
+    out.problems += [f"delivery failed: {p}" for p in report.problems]
     if digest_due(config, engine, now):
-        problems += send_digest(config, engine, now)
-    problems += health.report(config, engine, now)
-    return problems
+        failed = send_digest(config, engine, now)
+        out.steps.append("digest: sent" if not failed else f"digest: {len(failed)} recipient(s) failed")
+        out.problems += failed
+    else:
+        out.steps.append("digest: not due")
+    health_problems = health.report(config, engine, now)
+    out.steps.append(
+        f"health: {len(health_problems)} problem(s) reported" if health_problems else "health: ok"
+    )
+    out.problems += health_problems
+    return out
 
 
-def run_cycle(config: Config, *, now: datetime | None) -> list[str] | None:
-    """One cycle under the run lock: the problem lines (empty = all well), or None if another run holds it."""
+def run_cycle(config: Config, *, now: datetime | None) -> CycleReport | None:
+    """One cycle under the run lock; None if another run holds it."""
     from store.db import open_engine
 
     lock = FileLock(lock_path(config, "run"))
@@ -79,8 +100,8 @@ def run_cycle(config: Config, *, now: datetime | None) -> list[str] | None:
         return None
     try:
         engine = open_engine(config.resolved_database_url)
-        problems = cycle_steps(config, engine, now or now_local(config.tz))
+        report = cycle_steps(config, engine, now or now_local(config.tz))
         engine.dispose()
     finally:
         lock.release()
-    return problems
+    return report

@@ -43,7 +43,7 @@ def _job(config: Config, crawl: bool, say: Say) -> None:
         return
     try:
         engine = open_engine(config.resolved_database_url)
-        for problem in cycle_steps(config, engine, now_local(config.tz), crawl=crawl):
+        for problem in cycle_steps(config, engine, now_local(config.tz), crawl=crawl).problems:
             say(f"zcwatch: {problem}", True)
         engine.dispose()
     except Exception:  # a job must never kill the daemon; the next one tries again

@@ -43,6 +43,43 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("zcwatch")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _global_options(parser: argparse.ArgumentParser, default: str | None) -> None:
+    """--config, -v and -q, before the command (``zcwatch -v run``) or after it (``zcwatch run -v``).
+
+    After the command their default is SUPPRESS, so a subcommand that is not given them leaves what was
+    given before it alone.
+    """
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help="config file (env ZCWATCH_CONFIG, default ./config.toml)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default if default is not None else 0,
+        help="more output: a line per step, tracebacks; -vv debug",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default if default is not None else False,
+        help="only errors",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from zcwatch import commands as c
 
@@ -52,14 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success (also when nothing is new), 1 a crawl, run or delivery failed, "
         "2 usage or configuration error. `zcwatch COMMAND --help` for each command.",
     )
-    p.add_argument("--config", type=Path, help="config file (env ZCWATCH_CONFIG, default ./config.toml)")
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more output; -v shows tracebacks")
-    p.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    _global_options(p, None)
+    p.add_argument("--version", action="version", version=f"zcwatch {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
     def cmd(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help, description=help)
+        _global_options(sp, argparse.SUPPRESS)
         sp.set_defaults(handler=handler)
         return sp
 
@@ -107,8 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = cmd("subscribers", c.subscribers, "list subscribers or send one a test message")
     subs = sp.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
     subs.required = True
-    subs.add_parser("list", help="list subscribers with masked URLs")
+    _global_options(subs.add_parser("list", help="list subscribers with masked URLs"), argparse.SUPPRESS)
     t = subs.add_parser("test", help="send a test message to one subscriber")
+    _global_options(t, argparse.SUPPRESS)
     t.add_argument("name")
 
     sp = cmd("demo", c.demo, "serve the bundled replica site on loopback and run the whole pipeline on it")

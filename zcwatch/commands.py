@@ -156,13 +156,16 @@ def notify(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     from scheduler.cycle import run_cycle
 
-    problems = run_cycle(_config(args), now=args.now)
-    if problems is None:
+    report = run_cycle(_config(args), now=args.now)
+    if report is None:
         _say(args, "zcwatch: another run is in progress; nothing to do")
         return EXIT_OK
-    for p in problems:
+    if args.verbose and not args.quiet:  # quiet on success for cron; -v says what each step did
+        for line in report.steps:
+            print(line)
+    for p in report.problems:
         print(f"zcwatch: {p}", file=sys.stderr)
-    return EXIT_FAILED if problems else EXIT_OK
+    return EXIT_FAILED if report.problems else EXIT_OK
 
 
 def daemon(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler
 
 from crawler.reading import read_notice
 from store.db import transaction
-from store.notices import FetchedNotice, record_failed, record_fetched, record_listed
+from store.notices import HELD_REASON, FetchedNotice, record_failed, record_fetched, record_listed
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ class StorePipeline:
             with transaction(spider.engine) as s:
                 if isinstance(item, FetchedNotice) and reading is not None:
                     outcome, _ = record_fetched(s, spider.source_id, item, reading)
+                    if outcome == "held":  # said once: the next poll finds the same text
+                        tally.notice_failures.append(f"{item.url}: {HELD_REASON}; please check the notice")
+                    elif reading.capped:
+                        tally.notice_failures.append(f"{item.url}: reading capped ({reading.capped})")
                     tally.notices_new += outcome == "new"
                     tally.notices_changed += outcome == "changed"
                     tally.notices_same += outcome == "same"

@@ -12,6 +12,12 @@ from extractor import extract_committee, extract_review_year, extract_windows
 from store.notices import FetchedNotice
 from store.windows import Extracted, NoticeReading
 
+# A real notice is a few thousand characters with a handful of windows; a page far beyond these is
+# junk or hostile (a 4.8 MB page of dates once gave 88,000 "windows" and held the write lock for minutes).
+# Reading stops at the caps, and the notice is marked for a person's look, saying which cap was hit.
+MAX_TEXT_CHARS = 200_000
+MAX_WINDOWS = 200
+
 
 def read_notice(page: FetchedNotice, known_published: str | None = None) -> NoticeReading:
     """Committee, review year and windows of a notice; dates without a year take the publish date's.
@@ -21,11 +27,18 @@ def read_notice(page: FetchedNotice, known_published: str | None = None) -> Noti
     pub_text = (page.published or known_published or page.listing_date or "")[:10]
     published = date.fromisoformat(pub_text) if pub_text else None
     body = page.body or ""
+    text = f"{page.title}\n\n{body}"
+    capped = []
+    if len(text) > MAX_TEXT_CHARS:
+        capped.append(f"text of {len(text):,} characters: only the first {MAX_TEXT_CHARS:,} were read")
+        text = text[:MAX_TEXT_CHARS]
+    windows = extract_windows(text, published)
+    if len(windows) > MAX_WINDOWS:
+        capped.append(f"{len(windows):,} windows found: only the first {MAX_WINDOWS} were kept")
+        windows = windows[:MAX_WINDOWS]
     return NoticeReading(
-        committee=extract_committee(page.title, body),
-        review_year=extract_review_year(page.title, body, published),
-        windows=[
-            Extracted(w.kind, w.start, w.end, w.evidence)
-            for w in extract_windows(f"{page.title}\n\n{body}", published)
-        ],
+        committee=extract_committee(page.title, body[:MAX_TEXT_CHARS]),
+        review_year=extract_review_year(page.title, body[:MAX_TEXT_CHARS], published),
+        windows=[Extracted(w.kind, w.start, w.end, w.evidence) for w in windows],
+        capped="; ".join(capped) or None,
     )

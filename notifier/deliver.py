@@ -27,7 +27,7 @@ from notifier.inputs import alert_for, ledger_rows, plan_windows
 from notifier.ledger import claim, claimable, expire_late, record_failed, record_planned, record_sent
 from notifier.messages import DEFAULT_CHECKLIST, Alert, Message, render_alert, render_batch
 from notifier.planner import PlanChannel, Planned, PlanSettings, after_quiet_hours, plan
-from store.db import transaction
+from store.db import reading, transaction
 from store.models import Delivery, Window
 
 Sender = Callable[[str, Message], ch.SendResult]
@@ -215,7 +215,7 @@ def test_subscriber(config: Config, name: str) -> list[tuple[Channel, ch.SendRes
 
 def delivery_rows(engine: Engine, *, failed: bool) -> list[dict[str, Any]]:
     """The ledger as the stable rows of `zcwatch deliveries --format json` (README)."""
-    with Session(engine) as s:
+    with Session(reading(engine)) as s:
         q = select(Delivery, Window).join(Window, Window.id == Delivery.window_id).order_by(Delivery.id)
         if failed:
             q = q.where(Delivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.DEAD)))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.config import Config
 from core.timeutil import now_local, to_utc_naive
 from scheduler.crawljob import CrawlResult, crawl_source
+from store.db import reading
 from store.lock import FileLock, lock_path
 from store.models import CrawlRun, Source
 
@@ -28,7 +29,7 @@ FULL_DONE = ("ok", "partial")
 
 
 def full_crawl_due(engine: Engine, source_name: str, now: datetime) -> bool:
-    with Session(engine) as s:
+    with Session(reading(engine)) as s:
         last = s.scalar(
             select(CrawlRun.started_at)
             .join(Source, Source.id == CrawlRun.source_id)

@@ -23,6 +23,7 @@ from core.config import Config
 from core.errors import UserError
 from core.moments import previous_moment
 from core.timeutil import now_local, to_utc_naive
+from store.db import reading
 from store.lock import FileLock, lock_path
 from store.models import CrawlRun
 
@@ -58,7 +59,7 @@ def crawl_missed(config: Config) -> bool:
 
     moment = previous_moment(now_local(config.tz), config.daemon.crawl_times, config.daemon.crawl_days)
     engine = open_engine(config.resolved_database_url)
-    with Session(engine) as s:
+    with Session(reading(engine)) as s:
         last = s.scalar(select(CrawlRun.started_at).order_by(CrawlRun.id.desc()).limit(1))
     engine.dispose()
     return last is None or (moment is not None and last < to_utc_naive(moment))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.config import Config
 from core.timeutil import from_utc_naive, now_local
 from scheduler.health import open_incidents
+from store.db import reading
 from store.models import CrawlRun, Delivery, Notice, Source, Window
 
 
@@ -47,7 +48,7 @@ def next_jobs(config: Config, now: datetime) -> list[dict[str, str]]:
 
 def collect(config: Config, engine: Engine) -> dict[str, Any]:
     now = now_local(config.tz)
-    with Session(engine) as s:
+    with Session(reading(engine)) as s:
         sources = []
         for src in s.scalars(select(Source).order_by(Source.name)):
             run = s.scalars(

@@ -37,7 +37,19 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Reads that asked for it (``reading(engine)``) begin deferred: in WAL mode they see the last commit
+    # and never wait for a writer. Everything else takes the write lock at once (see the module's doc).
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "zcwatch_read_only"
+
+
+def reading(engine: Engine) -> Engine:
+    """The same engine for read-only work: its transactions begin deferred, so they never queue
+    behind a write (a crawl storing a large page). Never write through it: a deferred transaction
+    that tries to write fails at once instead of waiting its turn."""
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
 def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
@@ -79,7 +91,9 @@ def _enable_wal(engine: Engine) -> None:
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        cur.execute("PRAGMA journal_mode = WAL")
+        # Read first: asking for WAL again is a no-op, but reading the mode needs no lock at all.
+        if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            cur.execute("PRAGMA journal_mode = WAL")
         cur.close()
     finally:
         raw.close()

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, inspect
 from core.errors import DatabaseError
 from store.models import Base
 
-LATEST = 2
+LATEST = 3
 
 
 def _v2_health(conn: Connection) -> None:
@@ -30,7 +30,12 @@ def _v2_health(conn: Connection) -> None:
     Base.metadata.tables[Incident.__tablename__].create(conn)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_health}
+def _v3_review_reason(conn: Connection) -> None:
+    # v3: why a notice needs a person's look (issue 11: capped extraction, an edit that removed every date).
+    conn.exec_driver_sql("ALTER TABLE notices ADD COLUMN review_reason TEXT")
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_health, 3: _v3_review_reason}
 
 
 def schema_version(conn: Connection) -> int:
@@ -52,9 +57,17 @@ def _backup(engine: Engine, version: int) -> None:
 
 
 def migrate(engine: Engine) -> int:
-    """Bring the database to ``LATEST``; returns the version it had before."""
-    with engine.connect() as probe:
+    """Bring the database to ``LATEST``; returns the version it had before.
+
+    The version is read without the write lock: a read-only command on an up-to-date database never
+    waits for a crawl that is storing a page. Only a database that needs migrating takes the lock.
+    """
+    from store.db import reading
+
+    with reading(engine).connect() as probe:
         before = schema_version(probe)
+    if before == LATEST:
+        return before
     if 0 < before < LATEST:
         _backup(engine, before)
     with engine.begin() as conn:  # BEGIN IMMEDIATE: two processes never migrate at once

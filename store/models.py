@@ -87,6 +87,9 @@ class Notice(Base):
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     changed_at: Mapped[datetime | None]
+    # Why a person should look at it (a cap was hit, an edit removed every date); None when nothing.
+    # Last, as schema v3's ALTER TABLE added it, so a migrated file and a new one are the same.
+    review_reason: Mapped[str | None] = mapped_column(Text)
     versions: Mapped[list[NoticeVersion]] = relationship(back_populates="notice", order_by="NoticeVersion.id")
     windows: Mapped[list[Window]] = relationship(back_populates="notice", order_by="Window.id")
 

@@ -13,10 +13,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from store.models import CrawlRun, Notice, NoticeVersion, Source, utcnow
+from core.vocabulary import WindowStatus
+from store.models import CrawlRun, Notice, NoticeVersion, Source, Window, utcnow
 from store.windows import NoticeReading, WindowChanges, apply_windows
 
 
@@ -109,7 +110,10 @@ def record_listed(
 def record_fetched(
     session: Session, source_id: int, page: FetchedNotice, reading: NoticeReading
 ) -> tuple[str, WindowChanges]:
-    """Store a fetched notice and what was read from it; returns ("new" | "changed" | "same", changes).
+    """Store a fetched notice and what was read; returns ("new" | "changed" | "same" | "held", changes).
+
+    "held": the edit would have wiped the notice's windows (a maintenance page, a broken edit); the new
+    text is recorded, the windows are kept, and the notice is marked for review (``review_reason``).
 
     The reading is made by the caller, before the transaction (extraction is the slow part), so the
     write lock is held only for the writing.
@@ -118,6 +122,7 @@ def record_fetched(
     digest = page.content_hash()
     notice = _get(session, page.url)
     outcome = "new"
+    previous_body = ""
     if notice is None:
         notice = Notice(url=page.url, source_id=source_id, host=page.host, first_seen=now, title=page.title)
         session.add(notice)
@@ -128,6 +133,7 @@ def record_fetched(
         return "same", WindowChanges()
     elif notice.content_hash is not None:
         outcome = "changed"
+        previous_body = notice.body or ""
         session.add(
             NoticeVersion(
                 notice_id=notice.id,
@@ -151,8 +157,33 @@ def record_fetched(
     notice.fetch_status, notice.fetch_error = "fetched", None
     notice.last_seen = now
     session.flush()
+    if outcome == "changed" and _wipes_windows(session, notice, reading, previous_body):
+        # A maintenance page or a broken edit re-served at the notice's address: keep what it said before
+        # (its windows stay current, its alerts go on), keep the new text as the newest version, and ask
+        # a person to look. The crawl reports it once: the next poll finds the same text again.
+        notice.review_reason = HELD_REASON
+        return "held", WindowChanges()
+    notice.review_reason = reading.capped
     notice.committee, notice.review_year = reading.committee, reading.review_year
     return outcome, apply_windows(session, notice, reading.windows)
+
+
+HELD_REASON = "an edit removed every date (or most of the text): the earlier windows were kept"
+# An edit that keeps less than this share of the text is not an edit of the same notice.
+KEPT_SHARE = 0.3
+
+
+def _wipes_windows(session: Session, notice: Notice, reading: NoticeReading, previous_body: str) -> bool:
+    """True when a changed notice would lose all its current windows, or most of its text, to the edit."""
+    had = session.scalar(
+        select(func.count())
+        .select_from(Window)
+        .where(Window.notice_id == notice.id, Window.status == WindowStatus.CURRENT)
+    )
+    if not had:
+        return False
+    dated = [w for w in reading.windows if w.start or w.end]
+    return not dated or len(notice.body or "") < KEPT_SHARE * len(previous_body)
 
 
 def record_failed(

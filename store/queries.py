@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
+from store.db import reading
 from store.models import Notice, Source, Window
 
 
@@ -17,7 +18,7 @@ def notices_as_json(engine: Engine, since: date | None = None) -> list[dict[str,
     ``[{"url","title","published","committee","source","changed_at","windows":[{"kind","start","end",
     "evidence"}]}]``: ``source`` is the configured source name; ``windows`` are the current ones.
     """
-    with Session(engine) as s:
+    with Session(reading(engine)) as s:
         q = (
             select(Notice, Source.name)
             .join(Source, Notice.source_id == Source.id)

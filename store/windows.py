@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.vocabulary import WindowStatus
 from store.models import Notice, Window, utcnow
 
 
@@ -36,6 +37,8 @@ class NoticeReading:
     committee: str | None
     review_year: int | None
     windows: list[Extracted]
+    # Set when the reading was bounded (a text or window cap was hit): the notice needs a person's look.
+    capped: str | None = None
 
 
 @dataclass
@@ -62,14 +65,30 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
     now = utcnow()
     changes = WindowChanges()
     ordinals: Counter[str] = Counter()
-    seen_keys: set[str] = set()
+    keyed: list[tuple[str, Extracted]] = []
     for w in extracted:
         if w.start is None and w.end is None:
             continue
-        key = window_key(notice.committee, notice.review_year, w.kind, ordinals[w.kind], notice.url)
+        keyed.append(
+            (window_key(notice.committee, notice.review_year, w.kind, ordinals[w.kind], notice.url), w)
+        )
         ordinals[w.kind] += 1
-        seen_keys.add(key)
-        current = session.scalars(select(Window).where(Window.key == key, Window.status == "current")).first()
+    seen_keys = {key for key, _ in keyed}
+    # Two queries for the whole notice, not two per window: the write transaction stays short.
+    currents = {
+        c.key: c
+        for c in session.scalars(
+            select(Window).where(Window.key.in_(seen_keys), Window.status == WindowStatus.CURRENT)
+        )
+    }
+    versions: dict[str, int] = {
+        k: v
+        for k, v in session.execute(
+            select(Window.key, func.max(Window.version)).where(Window.key.in_(seen_keys)).group_by(Window.key)
+        )
+    }
+    for key, w in keyed:
+        current = currents.get(key)
         # An extension notice gives only the new deadline ("延长至…"): the window still opened
         # when the earlier notice said it would.
         if (
@@ -86,7 +105,8 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
             continue
         if current is not None and _published(current.notice) > _published(notice):
             continue  # a newer notice already set this window; an older text does not win
-        version = (session.scalar(select(func.max(Window.version)).where(Window.key == key)) or 0) + 1
+        version = (versions.get(key) or 0) + 1
+        versions[key] = version
         if current is not None:
             _supersede(current, now)
             changes.changed += 1

@@ -195,11 +195,12 @@ def digest(args: argparse.Namespace) -> int:
 
     from notifier.digest.build import build_digest
     from notifier.digest.render import render
+    from store.db import reading
 
     if args.days is not None and not 1 <= args.days <= 366:
         raise UsageError("--days must be between 1 and 366")
     config = _config(args)
-    with Session(_engine(config)) as s:
+    with Session(reading(_engine(config))) as s:
         digest = build_digest(
             config, s, args.now or now_local(config.tz), days=args.days, committee=args.committee
         )

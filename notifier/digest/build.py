@@ -23,7 +23,7 @@ from core.config import Config
 from core.timeutil import from_utc_naive, to_utc_naive, window_point
 from notifier.digest.model import Digest, DigestEntry, NeedsReview
 from notifier.digest.render import render
-from store.db import transaction
+from store.db import reading, transaction
 from store.models import Meta, Notice, Window
 
 CLOSED_DAYS = 7
@@ -123,6 +123,11 @@ def _needs_review(session: Session, today: date, committee: str | None) -> list[
     ).all()
     out = []
     for n in notices:
+        if committee and committee not in (n.committee or n.title):
+            continue
+        if n.review_reason:  # the crawl said why: a cap was hit, or an edit that removed every date was held
+            out.append(NeedsReview(title=n.title, url=n.url, published=n.published or n.listing_date))
+            continue
         if any(w.status == "current" for w in n.windows):
             continue
         # Dates that were read and later corrected by another notice (an extension moves the
@@ -133,8 +138,6 @@ def _needs_review(session: Session, today: date, committee: str | None) -> list[
         ):
             continue
         if not any(word in n.title for word in REVIEW_WORDS) or "结果" in n.title:
-            continue
-        if committee and committee not in (n.committee or n.title):
             continue
         out.append(NeedsReview(title=n.title, url=n.url, published=n.published or n.listing_date))
     return sorted(out, key=lambda r: r.published or "", reverse=True)
@@ -148,7 +151,7 @@ def digest_due(config: Config, engine: Engine, now: datetime) -> bool:
     moment = previous_moment(now.astimezone(config.tz), (config.digest.at,), config.digest.weekday)
     if moment is None:
         return False
-    with Session(engine) as s:
+    with Session(reading(engine)) as s:
         last = s.get(Meta, LAST_SENT_KEY)
     return last is None or datetime.fromisoformat(last.value) < to_utc_naive(moment)
 
@@ -158,7 +161,7 @@ def send_digest(config: Config, engine: Engine, now: datetime) -> list[str]:
     from notifier.channels import send, takes_attachments, takes_html
     from notifier.messages import Message
 
-    with Session(engine) as s:
+    with Session(reading(engine)) as s:
         digest = build_digest(config, s, now)
     title = f"【职称申报截止提醒】{now.astimezone(config.tz):%Y-%m-%d} 周报"
     problems = []

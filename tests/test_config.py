@@ -17,6 +17,7 @@ from support.cli import REPO, one_line, run_zcwatch
 from core.config import Config, load_config, template_text
 from core.errors import EXIT_USAGE, ConfigError
 from notifier.channels import validate_url
+from store.migrate import LATEST
 
 # A subscriber table that is valid apart from what a case adds to it.
 SUB = '[[subscribers]]\nname = "卫生系列"\nurls = ["json://localhost:8080/hook"]\n'
@@ -333,7 +334,7 @@ def test_init_in_empty_dir(tmp_path: Path) -> None:
     assert config.read_text(encoding="utf-8") == template_text()
     assert db.is_file()
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     conn.close()
     assert {"sources", "notices", "windows", "deliveries", "incidents", "meta"} <= tables

@@ -15,8 +15,8 @@ from datetime import date
 
 from .dates import Point, find_points, prepare, render
 from .kinds import classify, is_results_notice, keywords
+from .model import Window
 from .numerals import normalise
-from .window import Window
 
 _SPLIT = re.compile(r"[。；;\n]+")
 # A short bracket without digits after a date qualifies it (（含）, （含当天）, （以邮戳为准）).

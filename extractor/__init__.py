@@ -6,7 +6,7 @@ spider, the ``zcwatch extract`` command and the benchmark.
 
 from .committee import extract_committee, extract_review_year
 from .html import html_to_text
-from .window import Window
+from .model import Window
 from .windows import extract_windows
 
 __all__ = ["Window", "extract_committee", "extract_review_year", "extract_windows", "html_to_text"]

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from .dates import Point, find_points, prepare, render
+from .gate import required_chars
 from .kinds import classify, is_results_notice, keywords
+from .model import Window
 from .numerals import normalise
-from .window import Window
 
 _SPLIT = re.compile(r"[。；;\n]+")
 # A short bracket without digits after a date qualifies it (（含）, （含当天）, （以邮戳为准）).
@@ -47,8 +48,11 @@ _SINGLE_BEFORE = re.compile(
     r"(?:定于|拟于|将于|计划于|预计于|预计在|安排在|安排于|定在|时间为|时间是|:|(?:^|[^\u4e00-\u9fff])经)\s?$"
 )
 _SINGLE_AFTER = re.compile(r"\s?(?:\)\s?)?(?:组织|举行|召开|举办)")
-_BEFORE_CHARS = frozenset("原截延迟晚关结停推顺开启于时在:经")  # characters of the markers
 _SUPERSEDED = re.compile(r"原(?:定|定于|定为|计划|为|来)?的?\s?$")
+# Characters one of which every match of the "before the date" markers contains, derived from
+# the regexes (gate.py) so that a new alternative can never be gated out by a stale list.
+_BEFORE_MARKERS = (_SUPERSEDED, _END_BEFORE, _START_BEFORE, _SINGLE_BEFORE)
+_BEFORE_CHARS = required_chars(*_BEFORE_MARKERS, common="年月日号时点分至到起止前后为是在于 ")
 _NEGATIVE = re.compile(
     r"计算|年龄|资历|任职|任现职|业绩|成果|论文|发表|考试|笔试|面试|答辩|每年|通常|一般(?:在|为|于)|历年|往年|"
     r"近\d年|近[一二三四五六七八九十]年|以来|印发|下发|出台|发布的|发布(?:时间|日期)|成文日期|发文(?:时间|日期)|颁布|实施|"

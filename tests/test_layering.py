@@ -32,7 +32,7 @@ SAME_LAYER_ALLOWED = {("notifier.digest", "notifier")}
 
 
 def package_of(module: str, packages: Iterable[str]) -> str | None:
-    """The longest listed package that ``module`` belongs to (``notifier.digest.model`` -> ``notifier.digest``)."""
+    """The longest listed package holding ``module`` (``notifier.digest.model`` -> ``notifier.digest``)."""
     best = None
     for p in packages:
         if (module == p or module.startswith(p + ".")) and (best is None or len(p) > len(best)):
@@ -82,9 +82,7 @@ def violations(edges: Mapping[tuple[str, str], list[str]], layers: Mapping[str, 
     """Every edge that points up or sideways, and every cycle, as a line naming the modules."""
     out = []
     for (src, dst), where in sorted(edges.items()):
-        if layers[dst] > layers[src] or (
-            layers[dst] == layers[src] and (src, dst) not in SAME_LAYER_ALLOWED
-        ):
+        if layers[dst] > layers[src] or (layers[dst] == layers[src] and (src, dst) not in SAME_LAYER_ALLOWED):
             out.append(f"{src} -> {dst} points up the layers (in {', '.join(sorted(set(where)))})")
     graph: dict[str, set[str]] = {}
     for src, dst in edges:

@@ -1,44 +1,64 @@
-"""How a crawl ended, decided by plain functions (no Scrapy import; tested from tables).
+"""How a crawl ended: plain functions and data (no Scrapy import), shared by the child and its parent.
 
 Outcomes, worst first when several apply: blocked (an anti-bot challenge: never bypassed),
 unreachable (DNS or connection refused), timeout, too_large, http_error, layout_suspect (the
 listing yields no items, or far fewer than last time), partial (some notices failed), ok.
 Zero items is never ok.
+
+``CrawlResult`` is the one result of one crawl: the child (``crawler.process``) writes it as its
+one JSON line on stdout and the parent (``scheduler.crawljob``) reads it back with
+``CrawlResult.from_json``, which refuses a line with an unknown, missing or mistyped field.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, fields
+
+from core.errors import ZcwatchError
+from core.vocabulary import CrawlOutcome
 
 _BY_EXCEPTION = {
-    "CannotResolveHostError": "unreachable",
-    "DNSLookupError": "unreachable",
-    "DownloadConnectionRefusedError": "unreachable",
-    "ConnectionRefusedError": "unreachable",
-    "ConnectError": "unreachable",
-    "NoRouteError": "unreachable",
-    "TunnelError": "unreachable",
-    "DownloadTimeoutError": "timeout",
-    "TimeoutError": "timeout",
-    "TCPTimedOutError": "timeout",
-    "UserTimeoutError": "timeout",
-    "DownloadCancelledError": "too_large",
+    "CannotResolveHostError": CrawlOutcome.UNREACHABLE,
+    "DNSLookupError": CrawlOutcome.UNREACHABLE,
+    "DownloadConnectionRefusedError": CrawlOutcome.UNREACHABLE,
+    "ConnectionRefusedError": CrawlOutcome.UNREACHABLE,
+    "ConnectError": CrawlOutcome.UNREACHABLE,
+    "NoRouteError": CrawlOutcome.UNREACHABLE,
+    "TunnelError": CrawlOutcome.UNREACHABLE,
+    "DownloadTimeoutError": CrawlOutcome.TIMEOUT,
+    "TimeoutError": CrawlOutcome.TIMEOUT,
+    "TCPTimedOutError": CrawlOutcome.TIMEOUT,
+    "UserTimeoutError": CrawlOutcome.TIMEOUT,
+    "DownloadCancelledError": CrawlOutcome.TOO_LARGE,
 }
 
 
-def failure_outcome(exception_name: str, message: str = "") -> str:
+def failure_outcome(exception_name: str, message: str = "") -> CrawlOutcome:
     """Map a download failure (by exception class name) to an outcome."""
     outcome = _BY_EXCEPTION.get(exception_name)
-    if outcome == "too_large" and "size" not in message.lower():
-        return "http_error"
-    return outcome or "http_error"
+    if outcome == CrawlOutcome.TOO_LARGE and "size" not in message.lower():
+        return CrawlOutcome.HTTP_ERROR
+    return outcome or CrawlOutcome.HTTP_ERROR
 
 
-def status_outcome(status: int) -> str | None:
+def status_outcome(status: int) -> CrawlOutcome | None:
     """None for statuses we read (2xx, 304); a failure outcome otherwise."""
     if 200 <= status < 300 or status == 304:
         return None
-    return "blocked" if status in (412, 521) else "http_error"
+    return CrawlOutcome.BLOCKED if status in (412, 521) else CrawlOutcome.HTTP_ERROR
+
+
+# A reason goes into one CLI line and the crawl record: a 2,000-character URL must not fill either.
+REASON_PART_CHARS = 300
+
+
+def clip(text: str, limit: int = REASON_PART_CHARS) -> str:
+    """``text`` cut in the middle to ``limit`` characters: a long URL keeps its start and what follows."""
+    if len(text) <= limit:
+        return text
+    head = limit * 2 // 3
+    return f"{text[:head]}…{text[-(limit - head - 1) :]}"
 
 
 @dataclass
@@ -46,7 +66,7 @@ class CrawlTally:
     """What one crawl saw, filled in by the spider; ``outcome()`` decides how it went."""
 
     full: bool = False
-    listing_failure: str | None = None  # an outcome from the first listing page
+    listing_failure: CrawlOutcome | None = None  # an outcome from the first listing page
     failure_reason: str = ""
     blocked_reason: str = ""
     not_modified: bool = False  # 304, or the same items as last time
@@ -55,33 +75,113 @@ class CrawlTally:
     layout_problem: str = ""
     notices_new: int = 0
     notices_changed: int = 0
-    notices_same: int = 0
     notice_failures: list[str] = field(default_factory=list)
     repeat_failures: int = 0  # notices that had failed before this crawl too (not reported again)
 
-    def outcome(self, last_item_count: int | None, drop_ratio: float) -> str:
+    def outcome(self, last_item_count: int | None, drop_ratio: float) -> CrawlOutcome:
         if self.blocked_reason:
-            return "blocked"
+            return CrawlOutcome.BLOCKED
         if self.listing_failure:
             return self.listing_failure
         if self.not_modified:
-            return "ok"
+            return CrawlOutcome.OK
         if self.layout_problem or not self.page1_items:
-            return "layout_suspect"
+            return CrawlOutcome.LAYOUT_SUSPECT
         if last_item_count and self.page1_items < last_item_count * drop_ratio:
             self.layout_problem = f"listing page 1 has {self.page1_items} items, {last_item_count} last time"
-            return "layout_suspect"
-        return "partial" if self.notice_failures else "ok"
+            return CrawlOutcome.LAYOUT_SUSPECT
+        return CrawlOutcome.PARTIAL if self.notice_failures else CrawlOutcome.OK
 
-    def reason(self, outcome: str) -> str:
-        if outcome == "blocked":
+    def reason(self, outcome: CrawlOutcome) -> str:
+        if outcome == CrawlOutcome.BLOCKED:
             return self.blocked_reason
-        if outcome == "layout_suspect":
+        if outcome == CrawlOutcome.LAYOUT_SUSPECT:
             return self.layout_problem or "the listing yields no items: has the page layout changed?"
-        if outcome == "partial":
+        if outcome == CrawlOutcome.PARTIAL:
             first = self.notice_failures[0]
             more = len(self.notice_failures) - 1
             return f"{len(self.notice_failures)} notice(s) failed: {first}" + (
                 f" (+{more} more)" if more else ""
             )
         return self.failure_reason
+
+
+# The JSON types each CrawlResult field may carry on the pipe (bool is an int in Python: checked apart).
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "CrawlOutcome": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "int | None": (int, type(None)),
+}
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    """How one crawl of one source went: the child's one JSON line, and what the parent reports."""
+
+    source: str
+    outcome: CrawlOutcome
+    reason: str = ""
+    requests: int = 0
+    bytes: int = 0
+    items_seen: int = 0
+    new: int = 0
+    changed: int = 0
+    failed: int = 0
+    still_failing: int = 0  # notices that failed in an earlier crawl too (reported then)
+    not_modified: bool = False
+    seconds: float = 0.0
+    run_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == CrawlOutcome.OK
+
+    def summary(self) -> str:
+        if self.ok:
+            what = (
+                "nothing changed"
+                if self.not_modified
+                else f"{self.items_seen} listed, {self.new} new, {self.changed} changed"
+            )
+            still = (
+                f" ({self.still_failing} notice(s) still failing since an earlier crawl)"
+                if self.still_failing
+                else ""
+            )
+            return (
+                f"{self.source}: ok, {what}{still}; {self.requests} requests, "
+                f"{self.bytes / 1024:.0f} KiB in {self.seconds:.1f} s"
+            )
+        return f"{self.source}: {self.outcome}: {self.reason or 'no details'}"
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, line: str) -> CrawlResult:
+        """The result a child wrote; ZcwatchError naming the problem if the line is not exactly one."""
+        try:
+            data = json.loads(line)
+        except ValueError as e:
+            raise ZcwatchError(f"crawl result is not JSON: {e}") from None
+        if not isinstance(data, dict):
+            raise ZcwatchError(f"crawl result is not a JSON object: {clip(line, 80)}")
+        types = {f.name: _JSON_TYPES[str(f.type)] for f in fields(cls)}
+        unknown = sorted(set(data) - set(types))
+        missing = sorted(set(types) - set(data))
+        if unknown or missing:
+            problems = [f"unknown field(s) {', '.join(unknown)}"] if unknown else []
+            problems += [f"missing field(s) {', '.join(missing)}"] if missing else []
+            raise ZcwatchError(f"crawl result has {' and '.join(problems)}")
+        for name, value in data.items():
+            allowed = types[name]
+            if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+                raise ZcwatchError(f"crawl result field {name} has a wrong type: {clip(repr(value), 80)}")
+        try:
+            outcome = CrawlOutcome(data.pop("outcome"))
+        except ValueError as e:
+            raise ZcwatchError(f"crawl result has an unknown outcome: {e}") from None
+        return cls(outcome=outcome, **data)

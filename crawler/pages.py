@@ -1,10 +1,12 @@
 """Pure parsing of the committee-notice column's pages: listings, notices, encodings, anti-bot pages.
 
 Nothing here touches the network or imports scrapy, so the spider, the tests and ad-hoc tools share one
-implementation and every function can be exercised on stored bytes. The selectors come from the
-government CMS template described in DOMAIN.md; since that template was only seen on other columns, each
-parser tries the known selectors first and then a generic fallback, and says which one it used, so the
-caller can report "the page no longer looks as expected" instead of silently finding nothing.
+implementation and every function can be exercised on stored bytes. The selectors are those of the
+government CMS the site's other columns run on (listing items ``div.pageList ul.infoList > li``, the pager
+``#page_div a.next``; notice text in ``div.content ucapcontent`` or ``div.article-content``). The column
+itself may differ, so each parser tries the known selectors first and then a generic fallback, and says
+which one it used, so the caller can report "the page no longer looks as expected" instead of silently
+finding nothing.
 """
 
 from __future__ import annotations
@@ -44,7 +46,6 @@ class ListingPage:
     column: str | None
     items: list[ListingItem]
     next_url: str | None
-    last_url: str | None
     # True when the known CMS selectors found nothing and the generic link scan produced the items:
     # the caller should warn that the layout changed even if items were found.
     fallback: bool = field(default=False)
@@ -282,7 +283,7 @@ def parse_listing(html: str, base_url: str) -> ListingPage:
     try:
         soup = _soup(html)
     except Exception:  # lxml can reject pathological input; a junk page is an empty page
-        return ListingPage(column=None, items=[], next_url=None, last_url=None, fallback=True)
+        return ListingPage(column=None, items=[], next_url=None, fallback=True)
     column = _meta(soup, "ColumnName")
     items: list[ListingItem] = []
     for li in soup.select("div.pageList ul.infoList > li"):
@@ -303,7 +304,6 @@ def parse_listing(html: str, base_url: str) -> ListingPage:
         column=column,
         items=items,
         next_url=_pager_url(soup, base_url, "#page_div a.next", ("下一页", "下页", "下一页>", ">")),
-        last_url=_pager_url(soup, base_url, "#page_div a.last", ("尾页", "末页", "最后一页")),
         fallback=fallback,
     )
 
@@ -432,7 +432,7 @@ def parse_notice(html: str, url: str) -> NoticePage:
         template = "fallback"
     paras = _paragraphs(container) if container is not None else []
     if not paras:
-        raise NoticeParseError(f"no text in notice page {url}")
+        raise NoticeParseError("no text on the page")
     published, source = _published_and_source(soup, template)
     return NoticePage(
         title=_title(soup, container),

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 
+from crawler.items import CrawlItem, FailedItem, FetchedItem, host_of
 from crawler.reading import read_notice
 from store.db import transaction
-from store.notices import HELD_REASON, FetchedNotice, record_failed, record_fetched, record_listed
+from store.notices import HELD_REASON, record_failed, record_fetched, record_listed
 
 log = logging.getLogger(__name__)
 
@@ -31,31 +31,31 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
 
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: CrawlItem) -> CrawlItem:
         spider: Any = self.crawler.spider
         tally = spider.tally
         try:
-            reading = None
-            if isinstance(item, FetchedNotice):
-                known = spider.known.get(item.url)
+            fetched = reading = None
+            if isinstance(item, FetchedItem):
+                fetched = item.to_store()
+                known = spider.known.get(fetched.url)
                 # Read before the transaction opens, so the write lock is held only for writing.
-                reading = read_notice(item, known.published if known else None)
+                reading = read_notice(fetched, known.published if known else None)
             with transaction(spider.engine) as s:
-                if isinstance(item, FetchedNotice) and reading is not None:
-                    outcome, _ = record_fetched(s, spider.source_id, item, reading)
+                if fetched is not None and reading is not None:
+                    outcome, _ = record_fetched(s, spider.source_id, fetched, reading)
                     if outcome == "held":  # said once: the next poll finds the same text
-                        tally.notice_failures.append(f"{item.url}: {HELD_REASON}; please check the notice")
+                        tally.notice_failures.append(f"{fetched.url}: {HELD_REASON}; please check the notice")
                     elif reading.capped:
-                        tally.notice_failures.append(f"{item.url}: reading capped ({reading.capped})")
+                        tally.notice_failures.append(f"{fetched.url}: reading capped ({reading.capped})")
                     tally.notices_new += outcome == "new"
                     tally.notices_changed += outcome == "changed"
-                    tally.notices_same += outcome == "same"
                     return item
-                listing = item["item"]
-                host = urlsplit(listing.url).hostname or ""
-                if "error" in item:
+                listing = item.listing
+                host = host_of(listing.url)
+                if isinstance(item, FailedItem):
                     record_failed(
-                        s, spider.source_id, listing.url, listing.title, listing.date, host, item["error"]
+                        s, spider.source_id, listing.url, listing.title, listing.date, host, item.error
                     )
                     known = spider.known.get(listing.url)
                     if known is not None and known.fetch_status == "failed":
@@ -63,13 +63,13 @@ class StorePipeline:
                         # pass must not turn every crawl "partial" for it again.
                         tally.repeat_failures += 1
                     else:
-                        tally.notice_failures.append(f"{listing.url}: {item['error']}")
+                        tally.notice_failures.append(f"{listing.url}: {item.error}")
                 else:
                     record_listed(
                         s, spider.source_id, listing.url, listing.title, listing.date, host, "external"
                     )
                     tally.notices_new += 1
         except Exception as e:  # one bad notice must not end the crawl
-            log.exception("could not store %r", getattr(item, "url", item))
+            log.exception("could not store %r", item.listing.url)
             tally.notice_failures.append(f"could not store a notice: {type(e).__name__}: {e}")
         return item

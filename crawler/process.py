@@ -1,28 +1,45 @@
 """One crawl of one source, run as a child process: ``python -m crawler.process --config F --source N``.
 
 Twisted's reactor cannot be restarted inside a process, so the CLI, cron runs and the daemon all
-start this module as a child and read the one JSON line it prints on stdout. The crawl-run
-record is opened before the crawl and closed after it with the outcome and counts; the
-listing's validators (ETag, Last-Modified, item signature) are only advanced when the crawl
-was ok, so a failed or partial poll is repeated in full next time.
+start this module as a child (``scheduler.crawljob``) and read the one JSON line it writes on
+stdout: a ``crawler.outcome.CrawlResult``. The crawl-run record is opened before the crawl and
+closed after it with the outcome and counts; the listing's validators (ETag, Last-Modified, item
+signature) are only advanced when the crawl was ok, so a failed or partial poll is repeated in full
+next time.
+
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, select
+
 from core.config import Config, load_config
 from core.errors import UserError
-from crawler.outcome import CrawlTally
+from core.vocabulary import CrawlOutcome
+from crawler.outcome import CrawlResult, CrawlTally
 from store.db import open_engine, transaction
-from store.models import Source
+from store.models import CrawlRun, Source
 from store.notices import ensure_source, finish_run, known_notices, start_run
+
+
+def close_interrupted_runs(engine: Engine, reason: str) -> int:
+    """Close every crawl record still ``running`` as ``error``; returns how many there were.
+
+    Called with the run lock held (one crawl per database at a time), so such a record belongs to a
+    crawl that is gone: it crashed before it could close it.
+    """
+    with transaction(engine) as s:
+        ids = list(s.scalars(select(CrawlRun.id).where(CrawlRun.outcome == CrawlOutcome.RUNNING)))
+        for run_id in ids:
+            finish_run(s, run_id, CrawlOutcome.ERROR, error=reason[:500])
+    return len(ids)
 
 
 def _set_proxy(proxy: str) -> None:
@@ -33,7 +50,10 @@ def _set_proxy(proxy: str) -> None:
 
 
 class Progress:
-    """A one-line progress indicator on stderr, rewritten in place with ``\\r`` (stdout carries the JSON)."""
+    """A one-line progress indicator on stderr, rewritten in place with ``\\r`` (stdout carries the JSON).
+
+    Written by the child itself: the one place outside the CLI that writes to the terminal.
+    """
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -58,7 +78,7 @@ class Progress:
 
 def crawl(
     config: Config, source_name: str, full: bool, progress: bool = False, since: str | None = None
-) -> dict[str, Any]:
+) -> CrawlResult:
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
@@ -73,7 +93,6 @@ def crawl(
         validators = (src.etag, src.last_modified, src.listing_hash)
         last_count, source_id = src.last_item_count, src.id
         run_id = start_run(s, src.id, full).id
-    print(json.dumps({"run_id": run_id}), flush=True)
 
     _set_proxy(config.crawl.proxy)
     started = time.monotonic()
@@ -100,35 +119,35 @@ def crawl(
     tally: CrawlTally = spider.tally
     stats = crawler.stats.get_stats() if crawler.stats else {}
     outcome = tally.outcome(last_count, config.crawl.layout_drop_ratio)
-    result = {
-        "run_id": run_id,
-        "source": source.name,
-        "outcome": outcome,
-        "reason": tally.reason(outcome),
-        "requests": int(stats.get("downloader/request_count", 0)),
-        "bytes": int(stats.get("downloader/response_bytes", 0)),
-        "items_seen": tally.items_seen,
-        "new": tally.notices_new,
-        "changed": tally.notices_changed,
-        "failed": len(tally.notice_failures),
-        "still_failing": tally.repeat_failures,
-        "not_modified": tally.not_modified,
-        "seconds": round(time.monotonic() - started, 2),
-    }
+    result = CrawlResult(
+        run_id=run_id,
+        source=source.name,
+        outcome=outcome,
+        reason=tally.reason(outcome),
+        requests=int(stats.get("downloader/request_count", 0)),
+        bytes=int(stats.get("downloader/response_bytes", 0)),
+        items_seen=tally.items_seen,
+        new=tally.notices_new,
+        changed=tally.notices_changed,
+        failed=len(tally.notice_failures),
+        still_failing=tally.repeat_failures,
+        not_modified=tally.not_modified,
+        seconds=round(time.monotonic() - started, 2),
+    )
     with transaction(engine) as s:
         finish_run(
             s,
             run_id,
             outcome,
-            requests=result["requests"],
-            bytes=result["bytes"],
-            items_seen=tally.items_seen,
-            notices_new=tally.notices_new,
-            notices_changed=tally.notices_changed,
-            notices_failed=result["failed"],
-            error=result["reason"] or None,
+            requests=result.requests,
+            bytes=result.bytes,
+            items_seen=result.items_seen,
+            notices_new=result.new,
+            notices_changed=result.changed,
+            notices_failed=result.failed,
+            error=result.reason or None,
         )
-        if outcome == "ok":
+        if outcome == CrawlOutcome.OK:
             src2 = s.get(Source, source_id)
             etag, last_modified, signature = spider.new_validators
             if src2 is not None and signature:
@@ -150,11 +169,13 @@ def main(argv: list[str] | None = None) -> int:
         result = crawl(
             load_config(args.config), args.source, args.full, progress=args.progress, since=args.since
         )
+        code = 0
     except UserError as e:
-        print(json.dumps({"outcome": "error", "reason": str(e)}, ensure_ascii=False), flush=True)
-        return 2
-    print(json.dumps(result, ensure_ascii=False), flush=True)
-    return 0
+        result, code = CrawlResult(source=args.source, outcome=CrawlOutcome.ERROR, reason=str(e)), e.exit_code
+    # The pipe protocol to scheduler.crawljob, not terminal output: the result as one JSON line.
+    sys.stdout.write(result.to_json() + "\n")
+    sys.stdout.flush()
+    return code
 
 
 if __name__ == "__main__":

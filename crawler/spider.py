@@ -26,22 +26,11 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
 from core.errors import NoticeParseError
+from core.vocabulary import CrawlOutcome, FetchStatus
+from crawler.items import CrawlItem, ExternalItem, FailedItem, FetchedItem
 from crawler.outcome import CrawlTally, failure_outcome, status_outcome
-from crawler.pages import (
-    ListingItem,
-    decode_html,
-    parse_listing,
-    parse_notice,
-)
-from store.notices import FetchedNotice, KnownNotice
-
-
-class Listed(dict[str, Any]):
-    """A listing item stored without fetching (an external site)."""
-
-
-class Failed(dict[str, Any]):
-    """A notice whose fetch failed; the store keeps any earlier text."""
+from crawler.pages import ListingItem, decode_html, parse_listing, parse_notice
+from store.notices import KnownNotice
 
 
 def listing_signature(items: list[ListingItem]) -> str:
@@ -105,7 +94,7 @@ class ColumnSpider(scrapy.Spider):
 
     # --- listing ---------------------------------------------------------------------------------
 
-    def parse_listing(self, response: Response) -> Iterator[Any]:
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request | CrawlItem]:
         page_no = response.meta["page"]
         text = self._readable(response, listing=page_no == 1)
         if text is None:
@@ -141,14 +130,14 @@ class ColumnSpider(scrapy.Spider):
             new_here += known is None
             if not domain_allowed(item.url, self.column_url, self.follow_domains):
                 if known is None:
-                    yield Listed(item=item)
+                    yield ExternalItem(item)
                 continue
-            if known is not None and known.fetch_status == "fetched" and not self._revalidates(item):
+            fetched = known is not None and known.fetch_status == FetchStatus.FETCHED
+            if fetched and not self._revalidates(item):
                 continue
-            cond = known if known is not None and known.fetch_status == "fetched" else None
             yield scrapy.Request(
                 item.url,
-                headers=conditional_headers(cond.etag, cond.last_modified) if cond else {},
+                headers=conditional_headers(known.etag, known.last_modified) if known and fetched else {},
                 callback=self.parse_notice,
                 errback=self.notice_failed,
                 meta=self._meta(item=item),
@@ -180,41 +169,33 @@ class ColumnSpider(scrapy.Spider):
 
     # --- notices ---------------------------------------------------------------------------------
 
-    def parse_notice(self, response: Response) -> Iterator[Any]:
+    def parse_notice(self, response: Response) -> Iterator[CrawlItem]:
         item: ListingItem = response.meta["item"]
         if response.status == 304:
-            self.tally.notices_same += 1
             return
         text = self._readable(response, listing=False)
         if text is None:
-            yield Failed(item=item, error=f"HTTP {response.status}")
+            yield FailedItem(item, f"HTTP {response.status}")
             return
         try:
             page = parse_notice(text, response.url)
         except NoticeParseError as e:
-            yield Failed(item=item, error=f"no readable text on the page ({e})")
+            yield FailedItem(item, str(e))
             return
-        yield FetchedNotice(
-            url=item.url,
-            title=page.title or item.title,
-            listing_date=item.date,
-            host=urlsplit(item.url).hostname or "",
-            published=page.published,
-            site=page.source,
-            body=page.body,
-            attachments=[{"name": a.name, "url": a.url} for a in page.attachments],
-            template=page.template,
+        yield FetchedItem(
+            listing=item,
+            page=page,
             encoding=response.meta.get("encoding"),
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
         )
 
-    def notice_failed(self, failure: Any) -> Iterator[Any]:
+    def notice_failed(self, failure: Any) -> Iterator[CrawlItem]:
         if self.tally.blocked_reason:  # dropped by ChallengeGuard, not a failure of this notice
             return
         item: ListingItem = failure.request.meta["item"]
         outcome = failure_outcome(type(failure.value).__name__, str(failure.value))
-        yield Failed(item=item, error=f"{_describe(outcome)} ({_exc_line(failure.value)})")
+        yield FailedItem(item, f"{_describe(outcome)} ({_exc_line(failure.value)})")
 
     # --- shared ----------------------------------------------------------------------------------
 
@@ -247,9 +228,9 @@ def _exc_line(exc: BaseException) -> str:
     return text[0][:200] if text else type(exc).__name__
 
 
-def _describe(outcome: str) -> str:
+def _describe(outcome: CrawlOutcome) -> str:
     return {
-        "unreachable": "site could not be reached",
-        "timeout": "timed out",
-        "too_large": "page too large",
+        CrawlOutcome.UNREACHABLE: "site could not be reached",
+        CrawlOutcome.TIMEOUT: "timed out",
+        CrawlOutcome.TOO_LARGE: "page too large",
     }.get(outcome, "download failed")

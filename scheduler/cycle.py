@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from core.config import Config
 from core.timeutil import now_local, to_utc_naive
-from scheduler.crawljob import CrawlResult, crawl_source
+from crawler.outcome import CrawlResult
+from scheduler.crawljob import crawl_source
 from store.db import reading
 from store.lock import FileLock, lock_path
 from store.models import CrawlRun, Source

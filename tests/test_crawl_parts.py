@@ -1,0 +1,56 @@
+"""The crawler's pure parts, from tables: the child's result line.
+
+The end-to-end behaviour they serve is tested against a live server in test_crawl_hostile.py; these pin
+the rules themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict
+
+import pytest
+
+from core.errors import ZcwatchError
+from core.vocabulary import CrawlOutcome
+from crawler.outcome import CrawlResult, clip
+
+
+def test_clip_keeps_both_ends() -> None:
+    url = "http://rsj.gz.gov.cn/x?" + "a=1&" * 1000
+    text = clip(f"{url}: URL too long", 120)
+    assert len(text) == 120 and text.startswith("http://rsj.gz.gov.cn/x?") and text.endswith(": URL too long")
+    assert clip("short") == "short"
+
+
+RESULT = CrawlResult(source="gz-pstz", outcome=CrawlOutcome.PARTIAL, reason="1 notice(s) failed: …", run_id=7)
+
+
+def test_result_line_round_trip() -> None:
+    line = RESULT.to_json()
+    assert "\n" not in line and json.loads(line)["outcome"] == "partial"
+    back = CrawlResult.from_json(line)
+    assert back == RESULT and back.outcome is CrawlOutcome.PARTIAL
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d | {"pages": 3}, "unknown field(s) pages"),
+        (lambda d: {k: v for k, v in d.items() if k != "requests"}, "missing field(s) requests"),
+        (lambda d: d | {"requests": "12"}, "field requests has a wrong type"),
+        (lambda d: d | {"new": True}, "field new has a wrong type"),
+        (lambda d: d | {"outcome": "fine"}, "unknown outcome"),
+    ],
+)
+def test_result_line_refuses_what_it_does_not_know(change: object, problem: str) -> None:
+    data = change(asdict(RESULT))  # type: ignore[operator]
+    with pytest.raises(ZcwatchError, match=re.escape(problem)):
+        CrawlResult.from_json(json.dumps(data))
+
+
+@pytest.mark.parametrize("line", ["", "not json", "[1, 2]", '{"run_id": 3}'])
+def test_result_line_that_is_no_result(line: str) -> None:
+    with pytest.raises(ZcwatchError, match="crawl result"):
+        CrawlResult.from_json(line)

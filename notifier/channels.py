@@ -40,7 +40,8 @@ APP_DESC = "zcwatch 职称评审提醒"
 # Services where a person would rather read one batched message than several in a row: chat bots and
 # phone push. Apprise throttles repeated sends to one service (request_rate_per_sec, 5.5 s by default, per
 # plugin instance), but each send() here builds a fresh instance, so the throttle never kicks in between our
-# calls; the caller (notifier.digest) avoids bursts by batching alerts with messages.render_batch for these.
+# calls; the caller (notifier.deliver._messages) avoids bursts by batching a run's alerts for one channel
+# into one message (messages.render_batch).
 RATE_LIMITED_SCHEMES = frozenset(
     {"wecombot", "wechat", "wxpusher", "schan", "pushplus", "dingtalk", "feishu", "lark"}
 )

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Config
 from core.timeutil import from_utc_naive, to_utc_naive
+from core.vocabulary import DeliveryStatus
 from store.db import transaction
 from store.models import CrawlRun, Delivery, Incident, Meta, Source
 
@@ -87,7 +88,9 @@ def _dead_deliveries(session: Session, now: datetime) -> None:
     """Open a `dead` incident for deliveries that died since the last one was reported."""
     seen = session.get(Meta, "health.dead_max_id")
     last = int(seen.value) if seen else 0
-    new = session.scalars(select(Delivery).where(Delivery.status == "dead", Delivery.id > last)).all()
+    new = session.scalars(
+        select(Delivery).where(Delivery.status == DeliveryStatus.DEAD, Delivery.id > last)
+    ).all()
     if not new:
         return
     detail = f"{len(new)} alert(s) could not be delivered before their window closed: " + "; ".join(

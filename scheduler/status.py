@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Config
 from core.timeutil import from_utc_naive, now_local
+from core.vocabulary import DeliveryStatus, WindowStatus
 from scheduler.health import open_incidents
 from store.db import reading
 from store.models import CrawlRun, Delivery, Notice, Source, Window
@@ -84,11 +85,21 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
             ],
             "next_jobs": next_jobs(config, now),
             "deliveries": {
-                k: int(deliveries.get(k, 0)) for k in ("pending", "sending", "failed", "dead", "sent")
+                k: int(deliveries.get(k, 0))
+                for k in (
+                    DeliveryStatus.PENDING,
+                    DeliveryStatus.SENDING,
+                    DeliveryStatus.FAILED,
+                    DeliveryStatus.DEAD,
+                    DeliveryStatus.SENT,
+                )
             },
             "notices": int(s.scalar(select(func.count()).select_from(Notice)) or 0),
             "windows": int(
-                s.scalar(select(func.count()).select_from(Window).where(Window.status == "current")) or 0
+                s.scalar(
+                    select(func.count()).select_from(Window).where(Window.status == WindowStatus.CURRENT)
+                )
+                or 0
             ),
         }
 

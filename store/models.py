@@ -33,6 +33,9 @@ from core.vocabulary import (
     FETCH_STATUSES,
     WINDOW_KINDS,
     WINDOW_STATUSES,
+    DeliveryStatus,
+    FetchStatus,
+    WindowStatus,
 )
 
 
@@ -80,7 +83,7 @@ class Notice(Base):
     attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)
     template: Mapped[str | None] = mapped_column(String(20))
     encoding: Mapped[str | None] = mapped_column(String(20))
-    fetch_status: Mapped[str] = mapped_column(String(10), default="pending")
+    fetch_status: Mapped[str] = mapped_column(String(10), default=FetchStatus.PENDING.value)
     fetch_error: Mapped[str | None] = mapped_column(Text)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
@@ -127,7 +130,7 @@ class Window(Base):
     start: Mapped[str | None] = mapped_column(String(16))
     end: Mapped[str | None] = mapped_column(String(16))
     evidence: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), default="current")
+    status: Mapped[str] = mapped_column(String(10), default=WindowStatus.CURRENT.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     superseded_at: Mapped[datetime | None]
     notice: Mapped[Notice | None] = relationship(back_populates="windows")
@@ -171,7 +174,7 @@ class Delivery(Base):
     window_key: Mapped[str] = mapped_column(String(64))
     window_version: Mapped[int]
     alert_kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)
     due_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

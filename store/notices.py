@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.vocabulary import WindowStatus
+from core.vocabulary import FetchStatus, WindowStatus
 from store.models import CrawlRun, Notice, NoticeVersion, Source, Window, utcnow
 from store.windows import NoticeReading, WindowChanges, apply_windows
 
@@ -189,10 +189,10 @@ def _wipes_windows(session: Session, notice: Notice, reading: NoticeReading, pre
 def record_failed(
     session: Session, source_id: int, url: str, title: str, listing_date: str | None, host: str, error: str
 ) -> None:
-    notice = record_listed(session, source_id, url, title, listing_date, host, "failed")
+    notice = record_listed(session, source_id, url, title, listing_date, host, FetchStatus.FAILED)
     # Keep the text of an earlier good fetch: only the status says this attempt failed.
     if notice.content_hash is None:
-        notice.fetch_status = "failed"
+        notice.fetch_status = FetchStatus.FAILED
     notice.fetch_error = error[:500]
 
 

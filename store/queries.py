@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.vocabulary import WindowStatus
 from store.db import reading
 from store.models import Notice, Source, Window
 
@@ -40,7 +41,7 @@ def notices_as_json(engine: Engine, since: date | None = None) -> list[dict[str,
                     "committee": notice.committee,
                     "source": source_name,
                     "changed_at": notice.changed_at.isoformat() + "Z" if notice.changed_at else None,
-                    "windows": [_window(w) for w in notice.windows if w.status == "current"],
+                    "windows": [_window(w) for w in notice.windows if w.status == WindowStatus.CURRENT],
                 }
             )
         return out

@@ -124,12 +124,12 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
                 start=w.start,
                 end=w.end,
                 evidence=w.evidence[:2000],
-                status="current",
+                status=WindowStatus.CURRENT,
                 created_at=now,
             )
         )
     for old in session.scalars(
-        select(Window).where(Window.notice_id == notice.id, Window.status == "current")
+        select(Window).where(Window.notice_id == notice.id, Window.status == WindowStatus.CURRENT)
     ).all():
         if old.key not in seen_keys:
             _supersede(old, now)
@@ -139,7 +139,7 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
 
 
 def _supersede(window: Window, now: datetime) -> None:
-    window.status = "superseded"
+    window.status = WindowStatus.SUPERSEDED
     window.superseded_at = now
 
 
@@ -149,7 +149,7 @@ def _supersede_estimates(session: Session, notice: Notice, kind: str, now: datet
         return
     for est in session.scalars(
         select(Window).where(
-            Window.status == "estimate",
+            Window.status == WindowStatus.ESTIMATE,
             Window.committee == notice.committee,
             Window.kind == kind,
             Window.review_year == notice.review_year,

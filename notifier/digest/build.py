@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.config import Config
 from core.timeutil import from_utc_naive, to_utc_naive, window_point
+from core.vocabulary import FetchStatus, WindowStatus
 from notifier.digest.model import Digest, DigestEntry, NeedsReview
 from notifier.digest.render import render
 from store.db import reading, transaction
@@ -49,7 +50,7 @@ def build_digest(
     rows = session.execute(
         select(Window, Notice)
         .outerjoin(Notice, Notice.id == Window.notice_id)
-        .where(Window.status.in_(("current", "estimate")))
+        .where(Window.status.in_((WindowStatus.CURRENT, WindowStatus.ESTIMATE)))
     ).all()
     open_now, soon, closed, changed, estimates = [], [], [], [], []
     for w, notice in rows:
@@ -73,13 +74,13 @@ def build_digest(
             days_left=(end_day - today).days if end_day else None,
             notice_url=notice.url if notice else "",
             notice_title=notice.title if notice else "据上年度通知推算",
-            predicted=w.status == "estimate",
+            predicted=w.status == WindowStatus.ESTIMATE,
             window_key=w.key,
             evidence=w.evidence,
             previous_start=prev.start if prev else None,
             previous_end=prev.end if prev else None,
         )
-        if w.status == "estimate":
+        if w.status == WindowStatus.ESTIMATE:
             if status != "closed":
                 estimates.append(entry)
             continue
@@ -116,7 +117,7 @@ def _needs_review(session: Session, today: date, committee: str | None) -> list[
     notices = session.scalars(
         select(Notice)
         .where(
-            Notice.fetch_status.in_(("fetched", "external", "failed")),
+            Notice.fetch_status.in_((FetchStatus.FETCHED, FetchStatus.EXTERNAL, FetchStatus.FAILED)),
             ((Notice.published >= since) | (Notice.listing_date >= since)),
         )
         .options(selectinload(Notice.windows))  # one query for all their windows, not one per notice
@@ -128,13 +129,13 @@ def _needs_review(session: Session, today: date, committee: str | None) -> list[
         if n.review_reason:  # the crawl said why: a cap was hit, or an edit that removed every date was held
             out.append(NeedsReview(title=n.title, url=n.url, published=n.published or n.listing_date))
             continue
-        if any(w.status == "current" for w in n.windows):
+        if any(w.status == WindowStatus.CURRENT for w in n.windows):
             continue
         # Dates that were read and later corrected by another notice (an extension moves the
         # window's current version to that notice) were read all the same: nothing to check.
         keys = {w.key for w in n.windows}
         if keys and session.scalar(
-            select(Window.id).where(Window.key.in_(keys), Window.status == "current").limit(1)
+            select(Window.id).where(Window.key.in_(keys), Window.status == WindowStatus.CURRENT).limit(1)
         ):
             continue
         if not any(word in n.title for word in REVIEW_WORDS) or "结果" in n.title:

@@ -51,12 +51,15 @@ def apprise_config_urls(path: str, tags: tuple[str, ...]) -> list[str]:
     """The URLs of an Apprise config file (YAML or TEXT), filtered by tags when given."""
     import apprise
 
+    ch.guard_apprise_logs()
     ac = apprise.AppriseConfig()
     if not ac.add(path):
         raise UserError(f"cannot read the Apprise config file {path}")
     servers = ac.services()
     wanted = set(tags)
-    return [s.url() for s in servers if not wanted or wanted & set(s.tags)]
+    urls = [s.url() for s in servers if not wanted or wanted & set(s.tags)]
+    ch.guard_apprise_logs(*urls)
+    return urls
 
 
 def subscriber_channels(config: Config) -> list[Channel]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
+from support.cli import run_timed
 from support.notify_fixtures import NotifyEnv, alert_kind_of, committee_of, local, notify_env_fixture
 from support.smtp import SmtpSink, free_port
 from support.webhook import WebhookSink
@@ -585,3 +587,27 @@ def test_after_a_downtime_late_alerts_tell_the_truth(
     assert notify_env.notify("2025-12-21T10:00").stdout.strip() == "notify: nothing due"
     assert len(webhook_sink.requests) == 4
 
+
+def test_wecom_bot_key_never_printed_at_any_verbosity(
+    notify_env: NotifyEnv, webhook_sink: WebhookSink, tmp_path: Path
+) -> None:
+    """Issue 11, defect 6: at -vv Apprise's debug line `…/send?key=<KEY>` printed the WeCom bot key."""
+    key = "BotKey-SecretValue-0123456789"
+    notify_env.subscribe("alice", f"wecombot://{key}")
+    season(notify_env)
+    webhook_sink.respond_json({"errcode": 0, "errmsg": "ok"})
+    notify_env.write_config()
+    env = {**notify_env.env(), **webhook_sink.wecombot_loopback_env(tmp_path)}
+    runs = [(verbosity, ["subscribers", "test", "alice"]) for verbosity in ([], ["-v"], ["-vv"])]
+    runs += [(["-vv"], ["subscribers", "list"]), (["-vv"], ["config"])]
+    runs.append((["-vv"], ["notify", "--now", "2025-11-01T09:05"]))
+    for verbosity, args in runs:
+        ran = run_timed(notify_env.command(*verbosity, *args), cwd=notify_env.dir, env=env, timeout=60)
+        assert ran.returncode == 0, (args, ran.stderr)
+        assert key not in ran.stdout + ran.stderr, (verbosity, args)
+        assert key[7:] not in ran.stdout + ran.stderr, (verbosity, args)
+        if verbosity == ["-vv"] and args[0] != "config" and args[1:] != ["list"]:
+            # the debug line that used to carry the key is there, masked
+            assert "/cgi-bin/webhook/send?key=**** " in ran.stderr, ran.stderr
+    # the sends really went to the loopback bot endpoint, key and all
+    assert [r.query for r in webhook_sink.received("/cgi-bin/webhook/send")] == [f"key={key}"] * 4

@@ -6,7 +6,8 @@ key, token), so nothing that leaves this module — errors, ids, masked forms �
 
 * ``channel_id`` hashes the URL so the delivery ledger never stores the secret;
 * ``masked`` is Apprise's own privacy rendering of the parsed URL;
-* every error line is scrubbed of the URL's secret-looking parts before it is returned.
+* every error line is scrubbed of the URL's secret-looking parts before it is returned;
+* every line Apprise itself logs is scrubbed the same way (``guard_apprise_logs``), at every verbosity.
 
 ``send`` never raises for a channel failure. It builds a fresh ``apprise.Apprise`` per call, so one
 subscriber's broken URL cannot affect another's, and reads the outcome from Apprise's per-call result
@@ -23,7 +24,7 @@ import functools
 import hashlib
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,7 +105,7 @@ def _kept_local() -> Iterator[None]:
 
     They can quote keys and tokens ("An invalid WeCom Bot Webhook Key (…) was specified"); every failure
     is reported by this module instead, scrubbed. An application that sets the "apprise" logger to DEBUG
-    (``zcwatch -vv``) asked to see them, and does.
+    (``zcwatch -vv``) asked to see them, and does, with secrets masked by ``guard_apprise_logs``.
     """
     log = logging.getLogger(apprise.LOGGER_NAME)
     if log.level == logging.DEBUG:
@@ -154,6 +155,7 @@ def _register_checked_plugins() -> None:
 
 def _instantiate(url: str) -> tuple[apprise.NotifyBase | None, list[str]]:
     """The parsed plugin (or None) and the warnings Apprise logged while trying."""
+    guard_apprise_logs(url)
     _register_checked_plugins()
     with _captured() as records:
         plugin = Apprise.instantiate(url.strip(), asset=_asset(), suppress_exceptions=True)
@@ -174,7 +176,8 @@ def _parsed(url: str) -> tuple[apprise.NotifyBase | None, tuple[str, ...]]:
 # --- secrets ---------------------------------------------------------------------------------------------
 
 
-def _secret_parts(url: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def _secret_parts(url: str) -> frozenset[str]:
     """Substrings of the URL that may be credentials, both raw and percent-decoded.
 
     Apprise URLs put secrets in different places per service (wecombot://KEY, mailto://user:CODE@host,
@@ -186,7 +189,7 @@ def _secret_parts(url: str) -> set[str]:
         split = urlsplit(url.strip())
         netloc = split.netloc
     except ValueError:
-        return {url.strip()[len(_scheme(url) or "") :].lstrip(":/")}
+        return frozenset({url.strip()[len(_scheme(url) or "") :].lstrip(":/")})
 
     userinfo, _, hostport = netloc.rpartition("@")
     user, _, password = userinfo.partition(":")
@@ -205,22 +208,75 @@ def _secret_parts(url: str) -> set[str]:
             parts.add(value)
     parts.update({unquote(p) for p in parts})
     # Short fragments ("1", "all") would garble messages and guard nothing.
-    return {p for p in parts if len(p) >= 4}
+    return frozenset(p for p in parts if len(p) >= 4)
 
 
-def _scrub(text: str, url: str) -> str:
-    """Remove anything from ``text`` that could be a secret taken from ``url``; squeeze to one line."""
-    text = " ".join(text.split())
-    for part in sorted(_secret_parts(url), key=len, reverse=True):
+def _mask_secrets(text: str, urls: Iterable[str]) -> str:
+    """``text`` with every secret-looking part of any of ``urls`` replaced by ****."""
+    urls = [u.strip() for u in urls]
+    parts = frozenset().union(*(_secret_parts(u) for u in urls))
+    for part in sorted(parts, key=len, reverse=True):
         text = text.replace(part, "****")
     text = _SECRET_PARAM_RE.sub(lambda m: f"{m.group(1)}=****", text)
     # Apprise quotes rejected values in brackets ("The Pushplus token (abc…) is invalid"); a bracketed
     # value that occurs in the URL is the user's input and may be a secret even if our split missed it.
-    stripped = url.strip()
-    text = re.sub(r"\(([^()]{4,})\)", lambda m: "(****)" if m.group(1) in stripped else m.group(0), text)
+    schemes = {_scheme(u) for u in urls}
+    return re.sub(
+        r"\(([^()]{4,})\)",
+        lambda m: (
+            "(****)" if m.group(1) not in schemes and any(m.group(1) in u for u in urls) else m.group(0)
+        ),
+        text,
+    )
+
+
+def _scrub(text: str, url: str) -> str:
+    """Remove anything from ``text`` that could be a secret taken from ``url``; squeeze to one line."""
+    text = _mask_secrets(" ".join(text.split()), [url])
     if len(text) > _MAX_ERROR_CHARS:
         text = text[: _MAX_ERROR_CHARS - 1] + "…"
     return text
+
+
+class _ScrubApprise(logging.Filter):
+    """Rewrites every record of the "apprise" logger with the secrets of every URL this process has used
+    masked, before any handler sees it.
+
+    Apprise's debug lines print request URLs as they are (``…/webhook/send?key=<KEY>``, issue 11 defect
+    6), and ``zcwatch -vv`` lets them through; its secure_logging only covers some of its own lines.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: dict[str, None] = {}  # insertion-ordered set; URLs are added before Apprise sees them
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = _mask_secrets(record.getMessage(), self.urls)
+        record.args = None
+        return True
+
+
+_APPRISE_FILTER = _ScrubApprise()
+
+
+def guard_apprise_logs(*urls: str) -> None:
+    """Mask these URLs' secrets in every Apprise log line from now on (also for URLs Apprise reads from
+    a config file, which the caller registers once it has them). Safe to call again and again."""
+    _APPRISE_FILTER.urls.update(dict.fromkeys(u.strip() for u in urls))
+    log = logging.getLogger(apprise.LOGGER_NAME)
+    if _APPRISE_FILTER not in log.filters:
+        log.addFilter(_APPRISE_FILTER)
+
+
+def guard_log_handlers(handlers: Iterable[logging.Handler]) -> None:
+    """Mask the channels' secrets in every record these handlers write, whichever logger it came from.
+
+    A logger's filter does not see records its children propagate, and at debug level urllib3 logs each
+    request line (``"POST /cgi-bin/webhook/send?key=<KEY> HTTP/1.1" 200``) under its own loggers.
+    """
+    for handler in handlers:
+        if _APPRISE_FILTER not in handler.filters:
+            handler.addFilter(_APPRISE_FILTER)
 
 
 def masked(url: str) -> str:

@@ -2,7 +2,7 @@
 
 One run: (1) in one transaction, make estimates, plan what is due and insert it into the ledger;
 (2) retire alerts whose window closed before they could go out; then for each message (one per
-alert, or one batch per rate-limited channel): (3) claim its rows and commit, (4) send with no
+window, or one batch per rate-limited channel): (3) claim its rows and commit, (4) send with no
 transaction open, (5) record the outcome in its own short transaction. One failing channel never
 blocks the others, and a channel that succeeded is never re-sent because another failed.
 """
@@ -25,7 +25,7 @@ from notifier import channels as ch
 from notifier.estimates import materialize_estimates
 from notifier.inputs import alert_for, ledger_rows, plan_windows
 from notifier.ledger import claim, claimable, expire_late, record_failed, record_planned, record_sent
-from notifier.messages import DEFAULT_CHECKLIST, Alert, Message, render_alert, render_batch
+from notifier.messages import DEFAULT_CHECKLIST, Alert, Message, merge_window, render_alert, render_batch
 from notifier.planner import PlanChannel, Planned, PlanSettings, after_quiet_hours, plan
 from store.db import reading, transaction
 from store.models import Delivery, Window
@@ -51,12 +51,15 @@ def apprise_config_urls(path: str, tags: tuple[str, ...]) -> list[str]:
     """The URLs of an Apprise config file (YAML or TEXT), filtered by tags when given."""
     import apprise
 
+    ch.guard_apprise_logs()
     ac = apprise.AppriseConfig()
     if not ac.add(path):
         raise UserError(f"cannot read the Apprise config file {path}")
     servers = ac.services()
     wanted = set(tags)
-    return [s.url() for s in servers if not wanted or wanted & set(s.tags)]
+    urls = [s.url() for s in servers if not wanted or wanted & set(s.tags)]
+    ch.guard_apprise_logs(*urls)
+    return urls
 
 
 def subscriber_channels(config: Config) -> list[Channel]:
@@ -120,11 +123,20 @@ class NotifyReport:
         )
 
 
-def _messages(url: str, alerts: list[tuple[int, Alert]]) -> list[tuple[list[int], Message]]:
+def _messages(url: str, alerts: list[tuple[int, str, Alert]]) -> list[tuple[list[int], Message]]:
+    """One channel's due (delivery id, window key, alert) as messages, each with the rows it stands for.
+
+    Alerts about one window become one message (merge_window): a subscriber is told once per run per
+    window, and every row that message stands for is claimed and recorded with it.
+    """
     fmt = "html" if ch.takes_html(url) else "text"
-    if ch.rate_limited(url) and len(alerts) > 1:
-        return [([i for i, _ in alerts], render_batch([a for _, a in alerts], fmt))]
-    return [([i], render_alert(a, fmt)) for i, a in alerts]
+    per_window: dict[str, list[tuple[int, Alert]]] = {}
+    for delivery_id, key, alert in alerts:
+        per_window.setdefault(key, []).append((delivery_id, alert))
+    merged = [([i for i, _ in group], merge_window([a for _, a in group])) for group in per_window.values()]
+    if ch.rate_limited(url) and len(merged) > 1:
+        return [([i for ids, _ in merged for i in ids], render_batch([a for _, a in merged], fmt))]
+    return [(ids, render_alert(a, fmt)) for ids, a in merged]
 
 
 def notify_due(
@@ -168,11 +180,13 @@ def notify_due(
         ]
         today = now.astimezone(config.tz).date()
         checklist = config.alerts.checklist or DEFAULT_CHECKLIST
-        work = [((d.subscriber, d.channel), d.id, alert_for(s, d, today, checklist)) for d in todo]
+        work = [
+            ((d.subscriber, d.channel), d.id, d.window_key, alert_for(s, d, today, checklist)) for d in todo
+        ]
 
     for target, group in groupby(work, key=lambda x: x[0]):
         chan = by_id[target]
-        for ids, message in _messages(chan.url, [(i, a) for _, i, a in group]):
+        for ids, message in _messages(chan.url, [(i, w, a) for _, i, w, a in group]):
             # Claimed just before its own send, so a crash leaves only this message's rows in
             # `sending`: those, and only those, may go out twice (and are counted).
             with transaction(engine) as s:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from core.vocabulary import ALERT_KINDS, KIND_LABELS, AlertKind, WindowKind
@@ -50,10 +50,13 @@ class Alert:
     previous_start: str | None = None  # for "changed"
     previous_end: str | None = None
     checklist: tuple[str, ...] = ()  # preparation items for month_ahead/estimate/announced
+    # Further alert kinds about the same window that this one message also stands for (see merge_window).
+    also: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.kind not in ALERT_KINDS:
-            raise ValueError(f"unknown alert kind {self.kind!r}; expected one of {', '.join(ALERT_KINDS)}")
+        for kind in (self.kind, *self.also):
+            if kind not in ALERT_KINDS:
+                raise ValueError(f"unknown alert kind {kind!r}; expected one of {', '.join(ALERT_KINDS)}")
         # Fail at construction rather than when a message is already half-sent.
         for value in (self.start, self.end, self.previous_start, self.previous_end):
             if value is not None:
@@ -121,6 +124,17 @@ def _days_until(value: str | None, today: date) -> int | None:
     return (_split(value)[0] - today).days
 
 
+def _started_ago(alert: Alert) -> str | None:
+    """ "已于1月6日开始（3天前）" for a window that opened before today; None otherwise.
+
+    A run that catches up after a downtime sends an `opens` alert days late: it must not say "today".
+    """
+    ago = -(_days_until(alert.start, alert.today) or 0)
+    if alert.start is None or ago <= 0:
+        return None
+    return f"已于{_short_date(alert.start)}开始（{ago}天前）"
+
+
 def _countdown(alert: Alert) -> str | None:
     """How far away the window is, from the applicant's point of view today."""
     to_start = _days_until(alert.start, alert.today)
@@ -154,10 +168,18 @@ def _title(alert: Alert) -> str:
         return f"【职称提醒】{committee}约一个月后开始{action}"
     if alert.kind == AlertKind.ANNOUNCED:
         return f"【新通知】{committee}已发布申报通知"
+    started = _started_ago(alert)
     if alert.kind == AlertKind.ESTIMATE:
-        when = f"预计{_short_date(alert.start)}前后开始{action}" if alert.start else f"预计将开始{action}"
+        if not alert.start:
+            when = f"预计将开始{action}"
+        elif started:
+            when = f"预计已于{_short_date(alert.start)}前后开始{action}"
+        else:
+            when = f"预计{_short_date(alert.start)}前后开始{action}"
         return f"【预估】{committee}{when}（据上年度时间推算，以正式通知为准）"
     if alert.kind == AlertKind.OPENS:
+        if started:
+            return f"【正在申报】{committee}{step}{started}"
         return f"【今日开始】{committee}{step}今天开始"
     if alert.kind == AlertKind.CLOSING_SOON:
         left = _days_until(alert.end, alert.today)
@@ -181,7 +203,9 @@ class _Line:
 
 def _lines(alert: Alert) -> list[_Line]:
     lines = [_Line("评委会", " ".join(alert.committee.split())), _Line("环节", _step(alert))]
-    if alert.kind == AlertKind.CHANGED:
+    if alert.kind == AlertKind.CHANGED or (
+        AlertKind.CHANGED in alert.also and (alert.previous_start or alert.previous_end)
+    ):
         lines.append(_Line("原时间", format_window(alert.previous_start, alert.previous_end)))
         lines.append(_Line("新时间", format_window(alert.start, alert.end)))
     elif alert.kind == AlertKind.ESTIMATE:
@@ -201,13 +225,46 @@ def _lines(alert: Alert) -> list[_Line]:
 
 
 def _checklist(alert: Alert) -> tuple[str, ...]:
-    if alert.kind not in _CHECKLIST_KINDS:
+    if _CHECKLIST_KINDS.isdisjoint((alert.kind, *alert.also)):
         return ()
     return alert.checklist or DEFAULT_CHECKLIST
 
 
 def _is_web_link(url: str) -> bool:
     return url.lower().startswith(("http://", "https://"))
+
+
+# Which alert's wording leads when one message stands for several alerts about one window: the most
+# urgent thing the applicant must act on first.
+_URGENCY = (
+    AlertKind.CLOSING_SOON,
+    AlertKind.OPENS,
+    AlertKind.CHANGED,
+    AlertKind.ANNOUNCED,
+    AlertKind.MONTH_AHEAD,
+    AlertKind.ESTIMATE,
+)
+
+
+def merge_window(alerts: Sequence[Alert]) -> Alert:
+    """Several alerts about one window due in one run, as one alert: the most urgent one's wording,
+    the old dates of a `changed` among them, and the checklist if any of them carries it.
+
+    A late run would otherwise send "new notice" and "opens" for the same window side by side.
+    """
+    if not alerts:
+        raise ValueError("merge_window needs at least one alert")
+    ordered = sorted(alerts, key=lambda a: _URGENCY.index(AlertKind(a.kind)))
+    lead, rest = ordered[0], ordered[1:]
+    if not rest:
+        return lead
+    changed = next((a for a in rest if a.kind == AlertKind.CHANGED), None)
+    return replace(
+        lead,
+        also=tuple(dict.fromkeys(a.kind for a in rest if a.kind != lead.kind)),
+        previous_start=changed.previous_start if changed else lead.previous_start,
+        previous_end=changed.previous_end if changed else lead.previous_end,
+    )
 
 
 # --- formats ---------------------------------------------------------------------------------------------

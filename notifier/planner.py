@@ -12,7 +12,11 @@ local time:
 - ``announced``: at once when a window is found after its month-ahead moment;
 - ``opens``: on the start day; ``closing_soon``: N days before the end;
 - ``changed``: when a later version of a window that was already alerted appears;
-- ``estimate``: month-ahead on last season's dates moved a year on, until the real notice.
+- ``estimate``: month-ahead on last season's dates moved a year on, until the real notice; still
+  sent (worded as possibly open already) while the estimated window is open.
+
+An alert sent after its day keeps its kind; notifier.messages words it from ``today`` (an ``opens``
+alert days late says when the window opened, never "today").
 
 Coverage (what "already sent" means) is per subscriber and channel: month_ahead/announced once
 per window key; opens once per start date; closing_soon once per end date; changed once per
@@ -123,7 +127,9 @@ def _candidates(
     if w.status == WindowStatus.ESTIMATE:
         if w.start:
             ahead = _at(date.fromisoformat(w.start[:10]) - timedelta(days=c.lead_days), s)
-            yield AlertKind.ESTIMATE, ahead, start_t
+            # Still worth sending while the estimated window is open (the message says it may have
+            # started already); only an estimated window that has closed too is past helping.
+            yield AlertKind.ESTIMATE, ahead, end_t or start_t
         return
     if w.start:
         ahead = _at(date.fromisoformat(w.start[:10]) - timedelta(days=c.lead_days), s)

@@ -14,6 +14,7 @@ from notifier.messages import (
     Alert,
     format_date,
     format_window,
+    merge_window,
     render_alert,
     render_batch,
 )
@@ -137,6 +138,54 @@ def test_opens_today() -> None:
     assert m.title == f"【今日开始】{COMMITTEE}网上申报今天开始"
     assert "今天开始，距截止还剩14天" in m.body
     assert DEFAULT_CHECKLIST[0] not in m.body  # too late for preparation lists
+
+
+# Issue 11, defect 9: after a downtime `opens` went out days late saying 今天开始.
+@pytest.mark.parametrize(
+    ("today", "title"),
+    [
+        (date(2025, 1, 6), f"【今日开始】{COMMITTEE}网上申报今天开始"),
+        (date(2025, 1, 7), f"【正在申报】{COMMITTEE}网上申报已于1月6日开始（1天前）"),
+        (date(2025, 1, 11), f"【正在申报】{COMMITTEE}网上申报已于1月6日开始（5天前）"),
+        (date(2025, 1, 18), f"【正在申报】{COMMITTEE}网上申报已于1月6日开始（12天前）"),
+    ],
+)
+def test_opens_sent_late_says_when_it_opened_never_today(today: date, title: str) -> None:
+    for body_format in ("html", "text", "markdown"):
+        m = render_alert(alert("opens", today=today), body_format)
+        assert m.title == title
+        if today > date(2025, 1, 6):
+            assert "今天" not in m.title + m.body
+    left = (date(2025, 1, 20) - date(2025, 1, 11)).days
+    assert f"倒计时：距截止还剩{left}天" in render_alert(alert("opens", today=date(2025, 1, 11)), "text").body
+
+
+def test_estimate_already_open_says_it_may_have_started() -> None:
+    a = alert("estimate", start="2026-01-05", end="2026-01-29", today=date(2026, 1, 5))
+    assert render_alert(a, "text").title == (
+        f"【预估】{COMMITTEE}预计1月5日前后开始申报（据上年度时间推算，以正式通知为准）"
+    )
+    m = render_alert(replace(a, today=date(2026, 1, 9)), "text")
+    assert m.title == f"【预估】{COMMITTEE}预计已于1月5日前后开始申报（据上年度时间推算，以正式通知为准）"
+    assert "倒计时：距截止还剩20天" in m.body
+
+
+def test_merge_window_leads_with_the_most_urgent_and_keeps_old_dates_and_checklist() -> None:
+    announced = alert("announced", today=date(2025, 1, 11))
+    opens = alert("opens", today=date(2025, 1, 11))
+    merged = merge_window([announced, opens])
+    assert (merged.kind, merged.also) == ("opens", ("announced",))
+    m = render_alert(merged, "text")
+    assert m.title == f"【正在申报】{COMMITTEE}网上申报已于1月6日开始（5天前）"
+    assert DEFAULT_CHECKLIST[0] in m.body  # the announcement's checklist is not lost
+    changed = alert("changed", previous_start="2025-01-02T09:00", previous_end="2025-01-15T17:30")
+    m = render_alert(merge_window([changed, alert("closing_soon")]), "text")
+    assert m.title == f"【即将截止】{COMMITTEE}网上申报还剩3天"
+    assert "原时间：2025年1月2日（周四）9:00 至 2025年1月15日（周三）17:30" in m.body
+    assert "新时间：2025年1月6日（周一）9:00 至 2025年1月20日（周一）17:30" in m.body
+    assert merge_window([opens]) == opens
+    with pytest.raises(ValueError):
+        merge_window([])
 
 
 @pytest.mark.parametrize(

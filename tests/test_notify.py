@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
+from support.cli import run_timed
 from support.notify_fixtures import NotifyEnv, alert_kind_of, committee_of, local, notify_env_fixture
 from support.smtp import SmtpSink, free_port
 from support.webhook import WebhookSink
@@ -25,6 +27,8 @@ pytestmark = pytest.mark.slow
 
 HEALTH = "广州市卫生专业技术人才高级职称评审委员会"
 ENGINEERING = "广州市工程技术人才中级职称评审委员会"
+ACCOUNTING = "广州市会计系列高级职称评审委员会"
+EDUCATION = "广州市教育局中等职业学校教师职称评审委员会"
 APPLY = ("apply", "2025-12-01T09:00", "2025-12-20T17:30")
 
 
@@ -120,7 +124,8 @@ def test_jump_across_moments_catches_up_once(notify_env: NotifyEnv, webhook_sink
     ran = notify_env.notify("2025-12-18T10:00")
     assert ran.returncode == 0, ran.stderr
     assert "2 sent" in ran.stdout and "1 skipped" in ran.stdout
-    assert sorted(kinds(webhook_sink)) == ["closing_soon", "opens"]
+    # Both alerts about the one window go out as one message (issue 11, defect 9), led by the urgent one.
+    assert kinds(webhook_sink) == ["closing_soon"]
     assert notify_env.ledger() == [
         ("alice", "closing_soon", "sent"),
         ("alice", "month_ahead", "skipped"),
@@ -128,7 +133,7 @@ def test_jump_across_moments_catches_up_once(notify_env: NotifyEnv, webhook_sink
     ]
     for now in ("2025-12-18T10:00", "2025-12-19T10:00", "2026-01-10T10:00"):
         assert notify_env.notify(now).stdout.strip() == "notify: nothing due"
-    assert len(webhook_sink.requests) == 2
+    assert len(webhook_sink.requests) == 1
 
 
 def test_after_the_window_closed_everything_is_skipped(
@@ -245,7 +250,9 @@ def test_failed_delivery_is_not_sent_late_once_the_window_closed(
     ran = notify_env.notify("2025-12-21T10:00")
     assert ran.returncode == 1
     assert "0 sent" in ran.stdout and "2 dead" in ran.stdout
-    assert len(webhook_sink.requests) == 2  # the two failed attempts, nothing more
+    assert (
+        len(webhook_sink.requests) == 1
+    )  # the one failed attempt (opens + closing_soon merged), nothing more
     assert {d["status"] for d in notify_env.deliveries() if d["alert_kind"] != "month_ahead"} == {"dead"}
 
 
@@ -521,3 +528,86 @@ def test_alert_held_by_quiet_hours_is_skipped_once_its_window_closed(
     statuses = {r["alert_kind"]: r["status"] for r in notify_env.deliveries()}
     assert statuses["month_ahead"] == "skipped"
     assert set(statuses.values()) == {"skipped"}
+
+
+def test_after_a_downtime_late_alerts_tell_the_truth(
+    notify_env: NotifyEnv, webhook_sink: WebhookSink
+) -> None:
+    """Issue 11, defect 9: after a downtime notify said 今日开始…今天开始 for windows that had opened
+    5, 12 and 19 days earlier, skipped an estimate whose window was open, and sent 新通知 and 今日开始
+    side by side."""
+    notify_env.subscribe("alice", webhook_sink.apprise_url("/alice"))
+    notify_env.add_notice(
+        HEALTH, [("apply", "2025-12-15T09:00", "2026-01-15T17:30")], seen="2025-10-01T10:00"
+    )
+    notify_env.add_notice(
+        ENGINEERING, [("apply", "2025-12-08T09:00", "2026-01-20T17:30")], seen="2025-10-01T10:00"
+    )
+    # found while the machine was down, after its window had opened: announced + opens, one message
+    notify_env.add_notice(
+        ACCOUNTING, [("apply", "2025-12-01T09:00", "2026-01-25T17:30")], seen="2025-12-10T10:00"
+    )
+    # last season's window only: estimated at 2025-12-10 - 2026-01-05, open at --now
+    notify_env.add_notice(
+        EDUCATION,
+        [("apply", "2024-12-10T09:00", "2025-01-05T17:30")],
+        seen="2024-11-20T10:00",
+        review_year=2024,
+    )
+
+    ran = notify_env.notify("2025-12-20T10:00")
+    assert ran.returncode == 0, ran.stderr
+    assert (
+        ran.stdout.strip()
+        == "notify: 5 sent, 0 failed (will retry), 0 dead, 2 skipped (too late to be useful)"
+    )
+    bodies = webhook_sink.bodies("/alice")
+    assert sorted(b["title"] for b in bodies) == sorted(
+        [
+            f"【正在申报】{HEALTH}网上申报已于12月15日开始（5天前）",
+            f"【正在申报】{ENGINEERING}网上申报已于12月8日开始（12天前）",
+            f"【正在申报】{ACCOUNTING}网上申报已于12月1日开始（19天前）",
+            f"【预估】{EDUCATION}预计已于12月10日前后开始申报（据上年度时间推算，以正式通知为准）",
+        ]
+    )
+    assert not any("今天" in b["title"] + b["message"] for b in bodies)
+    by_committee = {committee_of(b["message"]): b["message"] for b in bodies}
+    assert "倒计时：距截止还剩26天" in by_committee[HEALTH]
+    assert "倒计时：距截止还剩16天" in by_committee[EDUCATION]
+    assert "准备事项" in by_committee[ACCOUNTING]  # the merged announcement keeps its checklist
+    assert notify_env.ledger() == [
+        ("alice", "announced", "sent"),
+        ("alice", "estimate", "sent"),
+        ("alice", "month_ahead", "skipped"),
+        ("alice", "month_ahead", "skipped"),
+        ("alice", "opens", "sent"),
+        ("alice", "opens", "sent"),
+        ("alice", "opens", "sent"),
+    ]
+    assert notify_env.notify("2025-12-21T10:00").stdout.strip() == "notify: nothing due"
+    assert len(webhook_sink.requests) == 4
+
+
+def test_wecom_bot_key_never_printed_at_any_verbosity(
+    notify_env: NotifyEnv, webhook_sink: WebhookSink, tmp_path: Path
+) -> None:
+    """Issue 11, defect 6: at -vv Apprise's debug line `…/send?key=<KEY>` printed the WeCom bot key."""
+    key = "BotKey-SecretValue-0123456789"
+    notify_env.subscribe("alice", f"wecombot://{key}")
+    season(notify_env)
+    webhook_sink.respond_json({"errcode": 0, "errmsg": "ok"})
+    notify_env.write_config()
+    env = {**notify_env.env(), **webhook_sink.wecombot_loopback_env(tmp_path)}
+    runs = [(verbosity, ["subscribers", "test", "alice"]) for verbosity in ([], ["-v"], ["-vv"])]
+    runs += [(["-vv"], ["subscribers", "list"]), (["-vv"], ["config"])]
+    runs.append((["-vv"], ["notify", "--now", "2025-11-01T09:05"]))
+    for verbosity, args in runs:
+        ran = run_timed(notify_env.command(*verbosity, *args), cwd=notify_env.dir, env=env, timeout=60)
+        assert ran.returncode == 0, (args, ran.stderr)
+        assert key not in ran.stdout + ran.stderr, (verbosity, args)
+        assert key[7:] not in ran.stdout + ran.stderr, (verbosity, args)
+        if verbosity == ["-vv"] and args[0] != "config" and args[1:] != ["list"]:
+            # the debug line that used to carry the key is there, masked
+            assert "/cgi-bin/webhook/send?key=**** " in ran.stderr, ran.stderr
+    # the sends really went to the loopback bot endpoint, key and all
+    assert [r.query for r in webhook_sink.received("/cgi-bin/webhook/send")] == [f"key={key}"] * 4

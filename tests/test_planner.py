@@ -247,8 +247,11 @@ def test_estimate_month_ahead_of_estimated_start_once() -> None:
     assert run("2025-11-05T09:00", [est], ledger=[sent("estimate", est)]) == []
     # an estimate never yields opens/closing_soon/changed
     assert run("2025-12-17T10:00", [est], ledger=[sent("estimate", est)]) == []
-    # past the estimated start: too late to be useful
-    assert kinds(run("2025-12-02T09:00", [est])) == [("estimate", "skipped")]
+    # Past the estimated start but inside the estimated window: still sent (issue 11, defect 9: it
+    # used to be recorded skipped while the digest showed the window open with weeks left).
+    assert kinds(run("2025-12-02T09:00", [est])) == [("estimate", "pending")]
+    # only once the estimated window has closed too is it too late to be useful
+    assert kinds(run("2025-12-21T09:00", [est])) == [("estimate", "skipped")]
 
 
 def test_real_notice_after_an_estimate_is_announced_not_changed() -> None:

@@ -160,8 +160,12 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
         level = logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if verbose >= 2:
-        # Apprise's own lines can quote keys; notifier.channels keeps them local unless asked like this.
+        # Apprise's own lines can quote keys; notifier.channels keeps them local unless asked like this,
+        # and then masks the secrets in them and in urllib3's request lines.
+        from notifier.channels import guard_log_handlers
+
         logging.getLogger("apprise").setLevel(logging.DEBUG)
+        guard_log_handlers(logging.getLogger().handlers)
 
 
 def run_cli(argv: Sequence[str] | None = None) -> int:

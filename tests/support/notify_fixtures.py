@@ -45,6 +45,7 @@ TITLE_KINDS = {
     "【新通知】": "announced",
     "【预估】": "estimate",
     "【今日开始】": "opens",
+    "【正在申报】": "opens",  # an opens alert sent after its day
     "【即将截止】": "closing_soon",
     "【时间变更】": "changed",
 }
@@ -245,14 +246,15 @@ class NotifyEnv:
     def command(self, *args: str) -> list[str]:
         return [zcwatch_exe(), "--config", str(self.config_path), *args]
 
-    def zcwatch(self, *args: str, timeout: float = 60) -> Ran:
+    def zcwatch(self, *args: str, timeout: float = 60, extra_env: dict[str, str] | None = None) -> Ran:
         self.write_config()
-        return run_timed(self.command(*args), cwd=self.dir, env=self.env(), timeout=timeout)
+        env = {**self.env(), **(extra_env or {})}
+        return run_timed(self.command(*args), cwd=self.dir, env=env, timeout=timeout)
 
     def notify(self, now: str, *args: str) -> Ran:
         return self.zcwatch("notify", "--now", now, *args)
 
-    def popen(self, *args: str) -> subprocess.Popen[bytes]:
+    def popen(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         """Start `zcwatch ARGS` without waiting (for the kill test)."""
         self.write_config()
         return subprocess.Popen(
@@ -260,7 +262,7 @@ class NotifyEnv:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=self.dir,
-            env=self.env(),
+            env={**self.env(), **(extra_env or {})},
         )
 
 

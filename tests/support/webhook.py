@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -113,6 +114,20 @@ class WebhookSink:
         """``json://127.0.0.1:PORT/hook`` (optionally with user:password, sent as HTTP basic auth)."""
         auth = f"{user}:{password}@" if user and password else (f"{user}@" if user else "")
         return f"json://{auth}{self.host}:{self.port}{path}"
+
+    def wecombot_loopback_env(self, directory: Path, path: str = "/cgi-bin/webhook/send") -> dict[str, str]:
+        """Environment for a `zcwatch` subprocess whose wecombot:// URLs post to this sink.
+
+        Apprise's WeCom bot has its endpoint as a class attribute (the in-process tests monkeypatch it);
+        a subprocess gets the same patch from a sitecustomize module on PYTHONPATH, and is otherwise the
+        real command.
+        """
+        (directory / "sitecustomize.py").write_text(
+            "from apprise.plugins.wecombot import NotifyWeComBot\n"
+            f"NotifyWeComBot.notify_url = {self.url(path) + '?key={key}'!r}\n",
+            encoding="utf-8",
+        )
+        return {"PYTHONPATH": str(directory)}
 
     # --- the server ---------------------------------------------------------------------------------
 

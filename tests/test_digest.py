@@ -176,7 +176,7 @@ def site(replica_server: ReplicaServer, tmp_path_factory: pytest.TempPathFactory
     finally:
         replica_server.reset()
         replica_server.clear_log()
-    yield DigestSite(env, {})
+    return DigestSite(env, {})
 
 
 # ---------------------------------------------------------------------------------------------- helpers

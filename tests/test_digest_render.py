@@ -168,7 +168,7 @@ def test_is_empty_and_naive_time_rejected() -> None:
     assert EMPTY.is_empty()
     assert not DIGEST.is_empty()
     assert not Digest(GENERATED, 7, needs_review=[NeedsReview("t", URL_A, None)]).is_empty()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be timezone-aware"):
         Digest(generated_at=datetime(2025, 1, 6, 9, 30), days=7)
 
 

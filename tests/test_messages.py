@@ -62,16 +62,16 @@ def test_format_window_variants() -> None:
 
 
 def test_bad_dates_fail_at_construction() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a YYYY-MM-DD"):
         alert(start="2025/01/06")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a YYYY-MM-DD"):
         alert(end="2025-01-20T5pm")
 
 
 def test_unknown_kind_and_format_are_rejected() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown alert kind"):
         alert(kind="reminder")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown body format"):
         render_alert(alert(), "rtf")
 
 
@@ -184,7 +184,7 @@ def test_merge_window_leads_with_the_most_urgent_and_keeps_old_dates_and_checkli
     assert "原时间：2025年1月2日（周四）9:00 至 2025年1月15日（周三）17:30" in m.body
     assert "新时间：2025年1月6日（周一）9:00 至 2025年1月20日（周一）17:30" in m.body
     assert merge_window([opens]) == opens
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs at least one alert"):
         merge_window([])
 
 
@@ -277,5 +277,5 @@ def test_batch_of_one_is_the_single_message() -> None:
 
 
 def test_empty_batch_is_an_error() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs at least one alert"):
         render_batch([], "text")

@@ -163,7 +163,7 @@ def test_page_url() -> None:
     assert page_url(COLUMN_URL.rstrip("/"), 2).endswith(
         "/pstz/index_2.html"
     )  # no slash: last segment is a file
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="page numbers start at 1"):
         page_url(COLUMN_URL, 0)
 
 

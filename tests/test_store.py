@@ -117,9 +117,13 @@ def test_data_survives_reopening(db_file: Path, engine: Engine, source_id: int) 
 
 
 def test_transaction_rolls_back_on_error(engine: Engine, source_id: int) -> None:
-    with pytest.raises(RuntimeError), transaction(engine) as s:
-        record(s, source_id, page())
-        raise RuntimeError("boom")
+    def store_then_fail() -> None:
+        with transaction(engine) as s:
+            record(s, source_id, page())
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        store_then_fail()
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Notice)) == 0
         assert s.scalar(select(func.count()).select_from(Window)) == 0

@@ -163,4 +163,4 @@ def first_crawl(replica_server: ReplicaServer, tmp_path_factory: pytest.TempPath
 @pytest.fixture
 def crawl_env(replica: ReplicaServer, tmp_path: Path) -> Iterator[CrawlEnv]:
     """A fresh config + empty database in tmp_path, crawling the (reset) replica."""
-    yield CrawlEnv(tmp_path, replica)
+    return CrawlEnv(tmp_path, replica)

@@ -7,13 +7,21 @@ closed after it with the outcome and counts; the listing's validators (ETag, Las
 signature) are only advanced when the crawl was ok, so a failed or partial poll is repeated in full
 next time.
 
+The child never crawls on without its parent, which holds the run lock: SIGTERM, SIGINT and SIGHUP
+end it at once (their default action; Scrapy's graceful shutdown would let queued work go on), and
+with ``--parent PID`` it is sent SIGTERM when that process dies (Linux: prctl PR_SET_PDEATHSIG;
+elsewhere a thread watches ``os.getppid()``). A record left ``running`` by a crawl that was killed
+is closed as ``error`` ("interrupted") by the next crawl of the database, or by the parent.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -28,18 +36,36 @@ from store.db import open_engine, transaction
 from store.models import CrawlRun, Source
 from store.notices import ensure_source, finish_run, known_notices, start_run
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_PARENT_POLL_SECONDS = 0.2
+
 
 def close_interrupted_runs(engine: Engine, reason: str) -> int:
     """Close every crawl record still ``running`` as ``error``; returns how many there were.
 
     Called with the run lock held (one crawl per database at a time), so such a record belongs to a
-    crawl that is gone: it crashed before it could close it.
+    crawl that is gone: killed, or crashed before it could close it.
     """
     with transaction(engine) as s:
         ids = list(s.scalars(select(CrawlRun.id).where(CrawlRun.outcome == CrawlOutcome.RUNNING)))
         for run_id in ids:
             finish_run(s, run_id, CrawlOutcome.ERROR, error=reason[:500])
     return len(ids)
+
+
+def _die_with(parent: int) -> None:
+    """Be sent SIGTERM when ``parent`` exits; exit now if it already has."""
+    libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+    if libc is None or libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(_PARENT_POLL_SECONDS)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # died before the request above was in place
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _set_proxy(proxy: str) -> None:
@@ -87,6 +113,7 @@ def crawl(
 
     source = config.source(source_name)
     engine = open_engine(config.resolved_database_url)
+    close_interrupted_runs(engine, "interrupted: the crawl process was killed before it finished")
     with transaction(engine) as s:
         src = ensure_source(s, source.name, source.url)
         known = known_notices(s)
@@ -112,7 +139,7 @@ def crawl(
         engine=engine,
         source_id=source_id,
     )
-    process.start()
+    process.start(install_signal_handlers=False)  # a signal ends this process at once: see above
     if meter is not None:
         meter.show(end="\n")
     spider: Any = crawler.spider
@@ -158,13 +185,18 @@ def crawl(
 
 
 def main(argv: list[str] | None = None) -> int:
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)  # an ignored SIGHUP (nohup) or Python's SIGINT must not stay
     p = argparse.ArgumentParser(prog="python -m crawler.process")
     p.add_argument("--config", type=Path, required=True)
     p.add_argument("--source", required=True)
     p.add_argument("--full", action="store_true")
     p.add_argument("--since", help="with --full: revalidate only notices listed on or after YYYY-MM-DD")
     p.add_argument("--progress", action="store_true", help="a one-line progress indicator on stderr")
+    p.add_argument("--parent", type=int, help="stop when the process with this pid exits")
     args = p.parse_args(argv)
+    if args.parent:
+        _die_with(args.parent)
     try:
         result = crawl(
             load_config(args.config), args.source, args.full, progress=args.progress, since=args.since

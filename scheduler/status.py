@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from core.config import Config
 from core.timeutil import from_utc_naive, now_local
-from core.vocabulary import DeliveryStatus, WindowStatus
+from core.vocabulary import CrawlOutcome, DeliveryStatus, WindowStatus
 from scheduler.health import open_incidents
 from store.db import reading
+from store.lock import is_locked, lock_path
 from store.models import CrawlRun, Delivery, Notice, Source, Window
 
 
@@ -49,12 +50,18 @@ def next_jobs(config: Config, now: datetime) -> list[dict[str, str]]:
 
 def collect(config: Config, engine: Engine) -> dict[str, Any]:
     now = now_local(config.tz)
+    # A crawl holds the run lock until its child process is gone: a "running" record without it is a
+    # killed crawl, which the next crawl will close as interrupted.
+    crawling = is_locked(lock_path(config, "run"))
     with Session(reading(engine)) as s:
         sources = []
         for src in s.scalars(select(Source).order_by(Source.name)):
             run = s.scalars(
                 select(CrawlRun).where(CrawlRun.source_id == src.id).order_by(CrawlRun.id.desc()).limit(1)
             ).first()
+            outcome, error = (run.outcome, run.error) if run else (None, None)
+            if outcome == CrawlOutcome.RUNNING and not crawling:
+                outcome, error = CrawlOutcome.ERROR, "interrupted: the crawl process is gone"
             ok_run = s.scalar(
                 select(func.max(CrawlRun.finished_at)).where(
                     CrawlRun.source_id == src.id, CrawlRun.outcome == "ok"
@@ -65,8 +72,8 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
                     "name": src.name,
                     "url": src.url,
                     "last_crawl": _local(run.started_at, config) if run else None,
-                    "outcome": run.outcome if run else None,
-                    "error": run.error if run else None,
+                    "outcome": outcome,
+                    "error": error,
                     "last_ok": _local(ok_run, config),
                 }
             )

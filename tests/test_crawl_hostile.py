@@ -7,9 +7,14 @@ redirect rules apply) and writes a real SQLite file. Delay 0 and small pages kee
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +26,7 @@ from support.hostile import (
     listing_html,
     notice_html,
     page,
+    slow,
 )
 
 __all__ = ["hostile_fixture"]  # the `hostile` fixture, registered in this module by importing it
@@ -77,3 +83,139 @@ def test_child_writes_one_result_line(env: HostileEnv, hostile: HostileServer) -
     (line,) = proc.stdout.splitlines()
     result = json.loads(line)
     assert (result["outcome"], result["new"], result["source"]) == ("ok", 1, "hostile")
+
+
+# ------------------------------------------------------------------------------------------ 2. kills
+
+
+def _children(pid: int) -> list[int]:
+    """The pids whose parent is ``pid`` (read from /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting for its parent to reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _locked(path: Path) -> bool:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} within {seconds} s"
+        time.sleep(0.02)
+
+
+def _crawl_mid_way(env: HostileEnv, hostile: HostileServer, *args: str) -> tuple[subprocess.Popen[str], int]:
+    """`zcwatch ARGS` started on a column whose notices each take seconds; returns it and its crawl child
+    once a notice has been asked for."""
+    rows = [notice(n) for n in range(1, 11)]
+    hostile.route(COLUMN, page(listing_html(rows)))
+    for title, url, _ in rows:
+        hostile.route(url, slow(notice_html(title, TEXT), 3))
+    parent = subprocess.Popen(
+        env.command(*args),
+        cwd=env.dir,
+        env=env.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait(lambda: any(u in hostile.urls() for _, u, _ in rows), 60, "a notice asked for")
+    (child,) = _children(parent.pid)
+    return parent, child
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["crawl", "run"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_stop_signal_to_the_parent_stops_its_crawl_child(
+    env: HostileEnv, hostile: HostileServer, command: str, signum: signal.Signals
+) -> None:
+    parent, child = _crawl_mid_way(env, hostile, command)
+    lock = env.dir / "z.sqlite3.run.lock"
+    assert _locked(lock)
+
+    parent.send_signal(signum)
+    freed_early = []
+
+    def child_gone() -> bool:
+        free = not _locked(lock)  # first the lock, then the child: a free lock seen before a live child
+        alive = _alive(child)
+        if free and alive:
+            freed_early.append(time.monotonic())
+        return not alive
+
+    _wait(child_gone, 5, "the crawl child gone")
+    asked = len(hostile.hits)
+    _, stderr = parent.communicate(timeout=30)
+
+    assert not freed_early, "the run lock was free while the crawl child still ran"
+    assert not _locked(lock)
+    assert parent.returncode == 1 and stderr.strip() == "zcwatch: interrupted", stderr
+    time.sleep(1)  # the site has nothing more coming
+    assert len(hostile.hits) == asked
+    ((outcome, error),) = env.runs()
+    assert outcome == "error" and "interrupted" in error
+
+
+@pytest.mark.slow
+def test_a_killed_parent_takes_its_crawl_child_along_and_the_next_crawl_closes_the_record(
+    env: HostileEnv, hostile: HostileServer
+) -> None:
+    parent, child = _crawl_mid_way(env, hostile, "crawl")
+    lock = env.dir / "z.sqlite3.run.lock"
+    status = env.zcwatch("status", "--format", "json")
+    assert json.loads(status.stdout)["sources"][0]["outcome"] == "running"  # a live crawl is shown so
+
+    parent.kill()  # SIGKILL: no handler runs; the child follows by itself
+    parent.wait(timeout=10)
+    freed_early = []
+
+    def child_gone() -> bool:
+        free = not _locked(lock)
+        alive = _alive(child)
+        if free and alive:
+            freed_early.append(time.monotonic())
+        return not alive
+
+    _wait(child_gone, 5, "the crawl child gone")
+    assert not freed_early, "the run lock was free while the crawl child still ran"
+    asked = len(hostile.hits)
+    time.sleep(1)
+    assert len(hostile.hits) == asked
+    assert env.runs() == [("running", None)]  # nobody was left to close it ...
+
+    status = env.zcwatch("status", "--format", "json")
+    assert status.returncode == 0, status
+    (source,) = json.loads(status.stdout)["sources"]
+    assert source["outcome"] == "error" and "interrupted" in source["error"]  # ... but it is not running
+
+    serve_column(hostile, [notice(1)])  # the site answers quickly again
+    assert env.zcwatch("crawl").returncode == 0
+    (first, second) = env.runs()
+    assert first[0] == "error" and "interrupted" in first[1]
+    assert second == ("ok", None)

@@ -192,7 +192,7 @@ def test_a_killed_parent_takes_its_crawl_child_along_and_the_next_crawl_closes_t
     assert json.loads(status.stdout)["sources"][0]["outcome"] == "running"  # a live crawl is shown so
 
     parent.kill()  # SIGKILL: no handler runs; the child follows by itself
-    parent.wait(timeout=10)
+    parent.communicate(timeout=10)  # reaps it and closes its pipes
     freed_early = []
 
     def child_gone() -> bool:

@@ -9,4 +9,11 @@ from .html import html_to_text
 from .model import KINDS, Window
 from .windows import extract_windows
 
-__all__ = ["KINDS", "Window", "extract_committee", "extract_review_year", "extract_windows", "html_to_text"]
+__all__ = [
+    "KINDS",
+    "Window",
+    "extract_committee",
+    "extract_review_year",
+    "extract_windows",
+    "html_to_text",
+]

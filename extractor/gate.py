@@ -83,3 +83,70 @@ def required_chars(*patterns: re.Pattern[str], common: str = "") -> frozenset[st
             raise ValueError(f"no character is certain in every match of {pattern.pattern!r}")
         out |= got
     return frozenset(out)
+
+
+_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_SPACE": r"\s", "CATEGORY_WORD": r"\w"}
+
+
+def _first_class(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    """A class's members as regex class pieces: escaped characters and \\d-style categories."""
+    out: set[str] = set()
+    for op, av in items:
+        if op is _C.LITERAL:
+            out.add(re.escape(chr(av)))
+        elif op is _C.RANGE and av[1] - av[0] < _SMALL_CLASS:
+            out.update(re.escape(chr(c)) for c in range(av[0], av[1] + 1))
+        elif op is _C.CATEGORY and str(av) in _CATEGORIES:
+            out.add(_CATEGORIES[str(av)])
+        else:
+            return None
+    return frozenset(out)
+
+
+def _first(items: Any) -> tuple[frozenset[str], bool] | None:
+    """(class pieces a match of the sequence can start with, whether it can match empty), or None."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _C.LITERAL:
+            return frozenset(chars | {re.escape(chr(av))}), False
+        if op is _C.IN:
+            got = _first_class(av)
+            return (frozenset(chars | got), False) if got is not None else None
+        if op in (_C.ASSERT, _C.ASSERT_NOT, _C.AT):
+            continue  # zero-width: the match starts at what follows
+        if op is _C.BRANCH:
+            parts = [_first(branch) for branch in av[1]]
+            if any(p is None for p in parts):
+                return None
+            chars.update(*(p[0] for p in parts if p is not None))
+            if not any(p[1] for p in parts if p is not None):
+                return frozenset(chars), False
+            continue
+        if op is _C.SUBPATTERN:
+            inner = _first(av[-1])
+        elif op in _REPEATS:
+            low, _high, sub = av
+            inner = _first(sub)
+            if inner is not None and low == 0:
+                inner = (inner[0], True)
+        else:  # ANY, GROUPREF, NOT_LITERAL, ...: any character may start it
+            return None
+        if inner is None:
+            return None
+        chars |= inner[0]
+        if not inner[1]:
+            return frozenset(chars), False
+    return frozenset(chars), True
+
+
+def first_class(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A character class matching every character a match of ``pattern`` can start with.
+
+    Searching for it and trying ``pattern.match`` only there finds what ``pattern.finditer``
+    finds (for a pattern that never matches empty), without trying every alternative at every
+    position. Raises ``ValueError`` when a match may start with any character or be empty.
+    """
+    got = _first(_sre.parse(pattern.pattern, pattern.flags))
+    if got is None or got[1]:
+        raise ValueError(f"a match of {pattern.pattern!r} can start with any character")
+    return re.compile("[" + "".join(sorted(got[0])) + "]")

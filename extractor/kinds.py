@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from .gate import first_class
 
 # (pattern, kind, penalty in characters)
 _KEYWORDS: list[tuple[str, str, int]] = [
     # Actors and objects name no step; matching them keeps their 申报 from counting as "apply".
     (r"申报人员?|申请人|申报单位|申报材料|申报信息|申报表|申报条件|申报对象|"
      r"评审委员会|评委会|评委办|高评委", "", 0),
+    # Closing formulas name no step either: 逾期不予受理 ends a paper or an application line.
+    (r"逾期(?:不予|不再|不|将不|一律不予?)(?:受理|接收|办理|补报|处理)|不予受理|恕不受理", "", 0),
     # Qualifiers of an actor or object name a step that is already over: 通过审核的申报人 pay
     # fees, 各单位报送的材料 are what a committee accepts.
     # So are 受理通过的申报人 (they pay fees) and 评审通过人员 (they collect certificates).
@@ -32,9 +37,9 @@ _KEYWORDS: list[tuple[str, str, int]] = [
     (r"纸质|报送|邮寄|寄送|寄出|递交|送交|送达|提交(?:申报|评审)?材料|材料提交|"
      r"现场提交|呈报|报材料", "paper", 0),
     # The committee receiving (接收) materials is acceptance; 不接收现场报送 is a paper rule.
-    (r"受理|(?<!不)接收|材料接收|收取材料|形式审查", "accept", 0),
-    (r"单位审核|审核推荐|推荐上报|单位推荐|主管部门|用人单位|所在单位|单位初审|"
-     r"资格审查|审核|审查", "unit_review", 2),
+    (r"受理申报(?:材料)?|受理|(?<!不)接收|材料接收|收取材料|形式审查", "accept", 0),
+    (r"单位审核推荐|单位审核|审核推荐|推荐上报|单位推荐|主管部门|用人单位|所在单位|单位初审|"
+     r"资格审查|审核|审查|初审|预审", "unit_review", 2),
     (r"网上申报|网上填报|在线申报|个人申报|网上申请|网上提交|个人提交|申报系统|系统(?:将|会)?(?:自动)?关闭|关闭系统|系统开放|开放系统|"
      r"信息系统|填报|注册|提交申请|申报时间|申报期|网上报名|报名", "apply", 0),
     (r"(?:完成|组织|开展)评审(?!费)|评审会|评审工作|召开|评议|评审(?:时间|阶段)|会议|"
@@ -71,17 +76,76 @@ def is_results_notice(text: str) -> bool:
 REACH = 40
 
 
+# Where a keyword can start. The regex engine tries every alternative at every position of a
+# sentence; jumping between the few characters a keyword can start with is several times faster
+# (and finds the same keywords: the scan resumes after each match, as finditer does).
+_START = first_class(_RE)
+
+
 def keywords(sentence: str) -> list[tuple[int, int, str, int]]:
     """(start, end, kind, penalty) of every keyword in the sentence."""
     found = []
-    for m in _RE.finditer(sentence):
-        i = int(next(k for k, v in m.groupdict().items() if v is not None)[1:])
-        _, kind, penalty = _KEYWORDS[i]
-        found.append((m.start(), m.end(), kind, penalty))
+    end = 0
+    match = _RE.match
+    for c in _START.finditer(sentence):
+        pos = c.start()
+        if pos < end:
+            continue
+        m = match(sentence, pos)
+        if m is None:
+            continue
+        end = m.end()
+        # Each alternative is one top-level group and none has a group inside: lastgroup names it.
+        _, kind, penalty = _KEYWORDS[int(str(m.lastgroup)[1:])]
+        found.append((pos, end, kind, penalty))
     if "登" in sentence:
         found.extend((m.start(), m.end(), "", 0) for m in _MEANS.finditer(sentence))
         found.sort()
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """The keyword a window's kind comes from.
+
+    ``label`` is set when the keyword labels the dates directly (网上申报时间：…, 受理时间为…);
+    ``dist`` is the distance in characters (with penalties) the choice was made on.
+    """
+
+    kind: str
+    keyword: str
+    start: int
+    end: int
+    dist: float
+    label: bool
+    penalty: int
+
+
+# What may stand between a label and its dates: 时间/日期…, 为/是, a colon, 自/从/于.
+_LABEL_GAP = re.compile(
+    r"\s?(?:推荐|上报|工作|环节)?(?:的)?(?:截止|截至|开始|结束|开放|关闭|起止|集中)?"
+    r"(?:时间|日期|期限|时限|期间|时段|安排|日|期)?\s?"
+    r"(?:为|是|定为|安排为|如下)?\s?[:：]?\s?(?:自|从|于|由|在)?\s?"
+)
+_LABEL_GAP_MAX = 16  # the longest gap _LABEL_GAP can match, give or take
+_COLON_OR_TIME = re.compile(r"时间|日期|期限|时限|时段|[:：为]")
+
+
+# From a keyword to the next window: the rest of that window's label (材料报送时间：).
+_NEXT_LABEL = re.compile(r"[^，,。；;:：\s\d]{0,12}?" + _LABEL_GAP.pattern)
+
+
+def _labels_next(gap: str) -> bool:
+    return bool(_NEXT_LABEL.fullmatch(gap)) and bool(_COLON_OR_TIME.search(gap))
+
+
+def is_label_gap(gap: str) -> bool:
+    """Whether ``gap`` between a keyword and the dates makes the keyword their label.
+
+    A bare keyword glued to the dates (缴费2025年…) is a label only with a colon or a
+    时间/日期 word in between; 于/在 alone (用人单位于…) make it the actor of the clause.
+    """
+    return bool(_LABEL_GAP.fullmatch(gap)) and (gap.strip() == "" or bool(_COLON_OR_TIME.search(gap)))
 
 
 def classify(
@@ -91,17 +155,44 @@ def classify(
     found: list[tuple[int, int, str, int]],
     results: bool = False,
 ) -> str | None:
-    """Kind of the keyword nearest to ``span``; keywords behind another window belong to that one.
+    """Kind of the keyword nearest to ``span`` (see ``pick``)."""
+    got = pick(sentence, span, others, found, results)
+    return got.kind if got else None
 
-    ``others`` are all window spans of the sentence (``span`` itself may be among them).
 
-    ``found`` and ``others`` must be sorted by position.
+def pick(
+    sentence: str,
+    span: tuple[int, int],
+    others: list[tuple[int, int]],
+    found: list[tuple[int, int, str, int]],
+    results: bool = False,
+    starts: list[int] | None = None,
+) -> Pick | None:
+    """The keyword that names the step of the window at ``span``.
+
+    A label right before the dates (网上申报时间：…) wins outright. Otherwise the nearest
+    keyword wins; keywords behind another window belong to that one, and a keyword that labels
+    a later window (…至1月23日 纸质材料报送时间:2月16日…) is never this window's.
+
+    ``others`` are all window spans of the sentence (``span`` itself may be among them), and
+    ``starts`` their starts if the caller has them. ``found`` and ``others`` must be sorted.
     """
-    best: tuple[float, str] | None = None
     s, e = span
+    if starts is None:
+        starts = [o[0] for o in others]
     lo = bisect_left(found, (s - REACH,))
     hi = bisect_right(found, (e + REACH,))
+    # The label first: the last keyword before the dates, if only 时间：/为/… stands between.
+    for ks, ke, kind, penalty in reversed(found[lo:hi]):
+        if ke > s or not kind:
+            continue
+        if s - ke <= _LABEL_GAP_MAX and is_label_gap(sentence[ke:s]):
+            return Pick(_publicity(kind, results), sentence[ks:ke], ks, ke, 0.0, True, penalty)
+        break
+    j = bisect_left(starts, e)
+    next_start = others[j][0] if j < len(others) else -1
     neutral = [f for f in found[lo:hi] if not f[2]]
+    best: tuple[float, int, int, str, int] | None = None
     for ks, ke, kind, penalty in found[lo:hi]:
         if not kind:
             continue
@@ -109,29 +200,36 @@ def classify(
             gap = (ke, s)
         elif ks >= e:
             gap = (e, ks)
+            if ke <= next_start <= ke + _LABEL_GAP_MAX and _labels_next(sentence[ke:next_start]):
+                continue  # part of the next window's label (…至1月23日 纸质材料报送时间:2月16日…)
         else:
             gap = (s, s)
         # Actors and objects on the way (将申报人的纸质材料…) do not put the verb further away.
         pieces, pos = [], gap[0]
-        for a, b, _kind, _pen in neutral:
-            if gap[0] <= a and b <= gap[1]:
-                pieces.append(sentence[pos:a])
-                pos = b
+        for na, nb, _kind, _pen in neutral:
+            if gap[0] <= na and nb <= gap[1]:
+                pieces.append(sentence[pos:na])
+                pos = nb
         pieces.append(sentence[pos : gap[1]])
         between = "".join(pieces)
         if "(" in between:
             between = _ASIDE.sub("", between)
         dist: float = len(between) + penalty
-        i = bisect_left(others, gap[0], key=lambda o: o[0])
+        i = bisect_left(starts, gap[0])
         if i < len(others) and others[i][1] <= gap[1]:
             dist += 100
         # Labels usually sit before the date (网上申报时间：…), verbs after it; a clause break in
         # between is a weak sign the keyword belongs elsewhere.
         dist += 2 * len(_BREAK.findall(between))
         if best is None or dist < best[0]:
-            best = (dist, kind)
+            best = (dist, ks, ke, kind, penalty)
     if best is None:
         return None
-    if best[1] == "publicity":
+    dist, ks, ke, kind, penalty = best
+    return Pick(_publicity(kind, results), sentence[ks:ke], ks, ke, dist, False, penalty)
+
+
+def _publicity(kind: str, results: bool) -> str:
+    if kind == "publicity":
         return "other" if results else "unit_review"
-    return best[1]
+    return kind

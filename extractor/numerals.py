@@ -14,6 +14,7 @@ _FULLWIDTH = str.maketrans(
     "０１２３４５６７８９：．／－～（）　",
     "0123456789:./-~() ",
 )
+_FULLWIDTH_CHARS = frozenset(chr(c) for c in _FULLWIDTH)
 _DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
           "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
 _CN_NUM = re.compile(r"([〇零○Ｏ一二两三四五六七八九十]{1,4})(?=[年月日号时点分])")
@@ -30,5 +31,6 @@ def _cn_to_int(s: str) -> str:
 
 def normalise(text: str) -> str:
     """Full-width to ASCII, Chinese numerals before date units to Arabic digits."""
-    text = text.translate(_FULLWIDTH)
+    if not _FULLWIDTH_CHARS.isdisjoint(text):  # translate looks up every character: skip it when idle
+        text = text.translate(_FULLWIDTH)
     return _CN_NUM.sub(lambda m: _cn_to_int(m.group(1)), text)

@@ -1,10 +1,16 @@
-"""From a notice's text to its windows: sentence splitting, pairing points, filters.
+"""From a notice's text to its windows: segments, pairing points, filters, layout.
 
-Per sentence: points are found (dates.py), adjacent points joined by a connector become a
-range, lone points become a deadline, a start or a one-day event depending on the words
-around them, and points in a context that is not an application window (eligibility
-cut-offs, exams, cited documents, superseded dates) are dropped. Missing years come from
-the range's start, an explicit year earlier in the notice, or the publish date.
+Per segment (a sentence or line, see layout.py): points are found (dates.py), adjacent points
+joined by a connector become a range, lone points become a deadline, a start or a one-day event
+depending on the words around them, and points in a context that is not an application window
+(eligibility and evidence cut-offs, exams, cited documents, superseded dates, generic seasons,
+placeholders) are dropped. Missing years come from the range's other end, an explicit year
+earlier in the notice, or the publish date.
+
+Across segments: a label line gives its step to the lines under it; a start line and the
+deadline line after it are one window; a deadline that repeats a range's end refines that
+range instead of being a second window; a committee named by a row, list item or heading is
+the committee of the windows under it when the notice names several.
 """
 
 from __future__ import annotations
@@ -15,11 +21,25 @@ from datetime import date
 
 from .dates import Point, find_points, prepare, render
 from .gate import required_chars
-from .kinds import classify, is_results_notice, keywords
+from .kinds import Pick, classify, is_results_notice, keywords, pick
+from .layout import (
+    Segment,
+    blank_layout_noise,
+    expand_text_tables,
+    heading_committee,
+    inline_label,
+    label_line,
+    ordinal,
+    own_label,
+    row_committee,
+    same_committee,
+    segment_spans,
+    starts_with_date,
+)
 from .model import Window
 from .numerals import normalise
+from .traditional import simplified_sentences, to_simplified
 
-_SPLIT = re.compile(r"[。；;\n]+")
 # A short bracket without digits after a date qualifies it (（含）, （含当天）, （以邮戳为准）).
 _QUALIFIER = r"(?:\([^()\d]{1,8}\)\s?)?"
 _CONNECTOR = re.compile(
@@ -35,12 +55,13 @@ _END_AFTER = re.compile(
     + r"(?:前|之前|以前|止|为止|截止|结束|关闭|后[^，,。]{0,10}关闭|后不再|后停止|后系统)"
 )
 _END_BEFORE = re.compile(
-    r"(?:截止|截至|截止到|截止至|截止于)(?:时间|日期)?\s?(?:为|是|到|至|于|在)?\s?:?\s?$"
+    r"(?:截止|截至|截止到|截止至|截止于)(?:时间|日期|日|期限)?\s?(?:为|是|到|至|于|在)?\s?:?\s?$"
     r"|(?:延长|延|延期|延后|推迟|顺延)(?:至|到)\s?$|(?:不迟于|最迟|最晚)(?:于|在|到)?\s?$"
-    r"|(?:关闭|结束|截止|停止)(?:时间|日期)\s?(?:(?:更正|调整|变更|更改|改)?为|是)?\s?:?\s?$"
+    r"|(?:关闭|结束|截止|停止)(?:时间|日期|日|期限)\s?(?:(?:更正|调整|变更|更改|改)?为|是)?\s?:?\s?$"
+    r"|最后期限\s?(?:为|是)?\s?:?\s?$"
 )
-_START_BEFORE = re.compile(r"(?:开始|开放|启动)(?:时间|日期)\s?(?:为|是)?\s?:?\s?$")
-_START_AFTER = re.compile(r"\s?(?:\)\s?)?" + _QUALIFIER + r"(?:起|开始|以后|开放|启动)")
+_START_BEFORE = re.compile(r"(?:开始|开放|启动|开通)(?:时间|日期)\s?(?:为|是)?\s?:?\s?$")
+_START_AFTER = re.compile(r"\s?(?:\)\s?)?" + _QUALIFIER + r"(?:起|开始|以后|开放|启动|开通|启用)")
 # A lone date is a one-day (or, for a month, one-month) event when announced as one: 定于/预计于/
 # 安排在 before it, a step label and a colon (评审：2026年5月), 经 (经4月11日…评审), or a verb of
 # holding after it (5月8日组织专家评审).
@@ -53,10 +74,18 @@ _SUPERSEDED = re.compile(r"原(?:定|定于|定为|计划|为|来)?的?\s?$")
 # the regexes (gate.py) so that a new alternative can never be gated out by a stale list.
 _BEFORE_MARKERS = (_SUPERSEDED, _END_BEFORE, _START_BEFORE, _SINGLE_BEFORE)
 _BEFORE_CHARS = required_chars(*_BEFORE_MARKERS, common="年月日号时点分至到起止前后为是在于 ")
+# The same for the markers after a date (…前, …起, …组织评审): most points in a long run of dates
+# have none of these characters in the 14 that follow them.
+_AFTER_MARKERS = (_END_AFTER, _START_AFTER, _SINGLE_AFTER)
+_AFTER_CHARS = required_chars(*_AFTER_MARKERS, common="年月日号时点分至到为是在于 ")
 _NEGATIVE = re.compile(
     r"计算|年龄|资历|任职|任现职|业绩|成果|论文|发表|考试|笔试|面试|答辩|每年|通常|一般(?:在|为|于)|历年|往年|"
     r"近\d年|近[一二三四五六七八九十]年|以来|印发|下发|出台|发布的|发布(?:时间|日期)|成文日期|发文(?:时间|日期)|颁布|实施|"
-    r"施行|学时|出生|毕业|取得|生效|测试|《"
+    r"施行|执行|学时|出生|毕业|取得|生效|测试|《|"
+    # Evidence and document cut-offs: 社保缴费记录截至…, 工作年限统计截止到…, 著作须在…前正式出版.
+    r"社保|社会保险|参保|缴费记录|年限|统计(?:截止|截至|时间|到)|出版|出刊|见刊|刊发|刊出|退休|"
+    # Generic seasons (一般集中在8月至9月) and plans for the notice itself (发布通知：3月).
+    r"一般(?:集中|安排|会|是|都)|大多|多集中|往往|发布通知|印发通知|下发通知"
 )
 # A defence or interview on its own is not a window (面试答辩时间定于…); held by the committee as
 # part of the review (评审答辩, 评议及答辩, 组织答辩和评审) it is the review itself.
@@ -76,6 +105,7 @@ class _Raw:
     span: tuple[int, int]
     start: Point | None
     end: Point | None
+    how: str  # why the dates were read so: range, pattern: 前, single: 定于, …
 
 
 def _blank(m: re.Match[str]) -> str:
@@ -105,40 +135,70 @@ def _negative(blanked: str, span: tuple[int, int]) -> bool:
     return bool(hits)
 
 
-def _pair(s: str, points: list[Point]) -> list[_Raw]:
+# A date with a placeholder in it (X月X日, 3月XX日, 2026年X月) is no date.
+_PLACEHOLDER = frozenset("XxＸｘ×*＊某□")
+
+
+def _placeholder(s: str, p: Point) -> bool:
+    a, b = p.span
+    if b < len(s) and s[b] in _PLACEHOLDER:
+        return True
+    # X月3日: the day's month is a placeholder.
+    return p.month is None and a > 1 and s[a - 1] == "月" and s[a - 2] in _PLACEHOLDER
+
+
+def _pair(s: str, points: list[Point], column: int = 0) -> list[_Raw]:
+    """Windows of one segment from its points. ``column``: where a table column's label ends."""
     raws: list[_Raw] = []
+    # Bound methods held locally and cheap character gates before every regex: this loop runs
+    # once per point, thousands of times on adversarial input.
+    connector, n, count = _CONNECTOR.fullmatch, len(s), len(points)
+    gate, after_gate = _BEFORE_CHARS.isdisjoint, _AFTER_CHARS.isdisjoint
+    end_after, start_after, single_after = _END_AFTER.match, _START_AFTER.match, _SINGLE_AFTER.match
     i = 0
-    while i < len(points):
+    while i < count:
         p = points[i]
-        nxt = points[i + 1] if i + 1 < len(points) else None
-        gap_next = s[p.span[1] : nxt.span[0]] if nxt else ""
-        before = s[max(0, p.span[0] - 12) : p.span[0]]
-        # Cheap character test first: the marker regexes below are only worth running
-        # when one of their characters is near (thousands of points in adversarial input).
-        marked = not _BEFORE_CHARS.isdisjoint(before)
+        nxt = points[i + 1] if i + 1 < count else None
+        a, b = p.span
+        # A connector is at least one character: dates glued together (1月1月) are no range.
+        joined = nxt is not None and nxt.span[0] > b and connector(s[b : nxt.span[0]]) is not None
+        before = s[a - 12 if a > 12 else 0 : a]
+        # Only run the marker regexes when one of their characters is near.
+        marked = not gate(before)
         if marked and _SUPERSEDED.search(before):
             # 原定于…的 window: skip it and, if it is a range, its end too.
-            i += 2 if nxt and _CONNECTOR.fullmatch(gap_next) else 1
+            i += 2 if joined else 1
             continue
-        if p.time_only:
+        if p.time_only or (b < n and s[b] in _PLACEHOLDER) or (p.month is None and _placeholder(s, p)):
             i += 1
             continue
-        if nxt and _CONNECTOR.fullmatch(gap_next) and not (nxt.relative):
-            raws.append(_Raw((p.span[0], nxt.span[1]), p, nxt))
+        if joined and nxt is not None and not nxt.relative:
+            if not _placeholder(s, nxt):
+                raws.append(_Raw((a, nxt.span[1]), p, nxt, "range"))
             i += 2
             continue
-        after = s[p.span[1] : p.span[1] + 14]
-        if p.relative:
-            raws.append(_Raw(p.span, p, None))
-        elif (marked and _END_BEFORE.search(before)) or _END_AFTER.match(after):
-            raws.append(_Raw(p.span, None, p))
-        elif p.full and (_START_AFTER.match(after) or (marked and _START_BEFORE.search(before))):
-            raws.append(_Raw(p.span, p, None))
-        elif p.month is not None and (
-            (marked and _SINGLE_BEFORE.search(before)) or _SINGLE_AFTER.match(after)
-        ):
-            raws.append(_Raw(p.span, p, p))
+        after = s[b : b + 14]
+        follows = not after_gate(after)
         i += 1
+        if not (marked or follows or p.relative):
+            continue
+        m: re.Match[str] | None = None
+        if p.relative:
+            raws.append(_Raw(p.span, p, None, "relative start: " + s[a:b].strip()))
+        elif (marked and (m := _END_BEFORE.search(before))) or (follows and (m := end_after(after))):
+            raws.append(_Raw(p.span, None, p, "pattern: " + m.group().strip(" ()")))
+        elif p.full and (
+            (follows and (m := start_after(after))) or (marked and (m := _START_BEFORE.search(before)))
+        ):
+            raws.append(_Raw(p.span, p, None, "pattern: " + m.group().strip(" ()")))
+        elif p.month is not None and (
+            (marked and (m := _SINGLE_BEFORE.search(before))) or (follows and (m := single_after(after)))
+        ):
+            marker = m.group().strip(" ()")
+            # 发布通知：3月 / 评审：6月 in a plan of months, without a year or a day, is tentative;
+            # a table's 评审时间 column saying 5月 is the schedule.
+            if not (marker == ":" and p.day is None and p.year is None and a != column):
+                raws.append(_Raw(p.span, p, p, "single: " + (marker if marker != ":" else "label")))
     return _rewrite(s, raws)
 
 
@@ -152,8 +212,10 @@ def _rewrite(s: str, raws: list[_Raw]) -> list[_Raw]:
             if prev.start is not None and r.start is None and _EXTEND.fullmatch(gap):
                 prev.end = r.end
                 prev.span = (prev.span[0], r.span[1])
+                prev.how = "extended: " + gap.strip()[-3:]
                 continue
             if _REPLACE.fullmatch(gap):
+                r.how += "; replaced: " + gap.strip()[-3:]
                 out[-1] = r
                 continue
         out.append(r)
@@ -196,7 +258,13 @@ def _resolve(r: _Raw, ctx: _Context) -> tuple[str | None, str | None] | None:
                 sy, sm = ctx.published.year, ctx.published.month
                 start_iso = ctx.published.isoformat()
         elif r.start.month is not None:
-            sy, sm = _year_for(r.start, ctx), r.start.month
+            e = r.end
+            if r.start.year is None and e is not None and e.year is not None and e.month is not None:
+                # An explicit year at the end beats inference (5月6日至2026年5月20日).
+                sy = e.year - 1 if r.start.month > e.month else e.year
+            else:
+                sy = _year_for(r.start, ctx)
+            sm = r.start.month
             if sy is None:
                 return None
             start_iso = render(r.start, sy, sm, as_end=False)
@@ -241,74 +309,314 @@ def _resolve(r: _Raw, ctx: _Context) -> tuple[str | None, str | None] | None:
 
 
 def _note_years(points: list[Point], ctx: _Context) -> None:
-    for p in points:
+    """The last explicit year among ``points`` becomes the context year."""
+    for p in reversed(points):
         if p.year is not None and p.month is not None:
             ctx.year, ctx.month, ctx.sentence_year = p.year, p.month, True
+            return
+
+
+# How sure a step is, by where it came from; how sure the dates are, by their shape.
+_KIND_CONFIDENCE = {
+    "label": 0.95,
+    "column": 0.9,
+    "line": 0.9,
+    "keyword": 0.8,
+    "weak keyword": 0.6,
+    "heading": 0.6,
+    "guess": 0.45,
+    "none": 0.3,
+}
+_WEAK_SOURCES = frozenset(("heading", "guess", "none"))
+
+
+def _shape_confidence(how: str) -> float:
+    if how.startswith(("range", "extended", "relative")):
+        return 1.0
+    if how.startswith("pattern"):
+        return 0.95
+    return 0.85  # a one-day or one-month event
+
+
+@dataclass(slots=True)
+class _Found:
+    kind: str
+    start: str | None
+    end: str | None
+    seg: int
+    evidence: str
+    span: tuple[int, int] | None  # of the evidence in the notice text
+    source: str  # where the kind came from: a key of _KIND_CONFIDENCE
+    reason: str
+    confidence: float
+    committee: str | None = None
+    committee_guessed: bool = False
+
+
+@dataclass(slots=True)
+class _Kind:
+    kind: str
+    source: str
+    reason: str
+    label: str = ""  # a label line's text, written in front of date-first lines under it
+
+
+def _label_text(s: str, p: Pick, span: tuple[int, int]) -> str:
+    return s[p.start : span[0]].strip(" :为是自从于由在").strip() or p.keyword
+
+
+def _kind_of(
+    s: str,
+    span: tuple[int, int],
+    spans: list[tuple[int, int]],
+    found: list[tuple[int, int, str, int]],
+    results: bool,
+    seg: Segment,
+    line: _Kind | None,
+    heading: _Kind | None,
+    committee_row: bool,
+    line_prefix: int = 0,
+    starts: list[int] | None = None,
+) -> _Kind:
+    """The step of a window and where it came from, strongest source first.
+
+    A label right before the dates; a table column or step cell; a verb glued to the dates
+    (…至3月6日缴费); the label line above; the nearest keyword; the heading above; a row that
+    names only a committee is read as its application window; else "other".
+    """
+    got = pick(s, span, spans, found, results, starts)
+    if got is not None and got.label:
+        if seg.label is not None and got.start < seg.prefix:
+            return _Kind(got.kind, "column", seg.label[1])  # the header written in front of the cell
+        if line is not None and got.start < line_prefix:
+            return line  # the label line written in front of this line
+        return _Kind(got.kind, "label", "label: " + _label_text(s, got, span))
+    if seg.label is not None:
+        return _Kind(seg.label[0], "column", seg.label[1])
+    if got is not None and got.start >= span[1] and got.dist <= 2 and got.penalty == 0:
+        return _Kind(got.kind, "keyword", "keyword: " + got.keyword)
+    if line is not None:
+        return line
+    if got is not None:
+        source = "keyword" if got.penalty == 0 and got.dist <= 12 else "weak keyword"
+        return _Kind(got.kind, source, "keyword: " + got.keyword)
+    if heading is not None:
+        return heading
+    if committee_row:
+        return _Kind("apply", "guess", "guess: a committee's row names no step")
+    return _Kind("other", "none", "no step named")
+
+
+def _compatible(a: _Found, b: _Found) -> bool:
+    return a.committee == b.committee and (
+        a.kind == b.kind or a.source in _WEAK_SOURCES or b.source in _WEAK_SOURCES
+    )
+
+
+def _joined(a: _Found, b: _Found, text: str) -> tuple[str, tuple[int, int] | None]:
+    if a.seg == b.seg:
+        return a.evidence, a.span
+    if a.span is not None and b.span is not None:
+        return text[a.span[0] : b.span[1]], (a.span[0], b.span[1])
+    return f"{a.evidence}\n{b.evidence}", None
+
+
+def _add(out: list[_Found], f: _Found, text: str) -> None:
+    """Append ``f``, or fold it into the window it completes (start + deadline, refined end)."""
+    last = out[-1] if out else None
+    if (
+        last is not None
+        and last.end is None
+        and last.start is not None
+        and f.start is None
+        and f.end is not None
+        and last.start <= f.end
+        and f.seg - last.seg <= 2
+        and _compatible(last, f)
+    ):
+        # 1月6日开始，1月20日结束 / 系统开放时间：…⏎个人提交截止时间：… is one window.
+        strong = f if last.source in _WEAK_SOURCES and f.source not in _WEAK_SOURCES else last
+        last.kind, last.source = strong.kind, strong.source
+        last.end = f.end
+        last.evidence, last.span = _joined(last, f, text)
+        kind_reason, _, how = f.reason.partition("; ")
+        last.reason = f"{last.reason}; end: {how if last.reason.startswith(kind_reason) else f.reason}"
+        last.confidence = min(last.confidence, f.confidence)
+        last.seg = f.seg
+        return
+    if f.start is None and f.end is not None:
+        for prev in reversed(out[-6:]):
+            if prev.start is None or prev.end is None or prev.end[:10] != f.end[:10]:
+                continue
+            if not _compatible(prev, f):
+                continue
+            # A deadline that repeats a range's end (…至3月27日 ⏎ 须于3月27日17:30前完成) gives that
+            # end its time; it is not a second window.
+            if len(prev.end) == 10 and len(f.end) > 10:
+                prev.end = f.end
+                prev.reason += "; end time from a later deadline"
+                if prev.seg != f.seg:
+                    prev.evidence, prev.span = _joined(prev, f, text)
+            return
+    out.append(f)
+
+
+def _committees(out: list[_Found]) -> None:
+    """Keep per-window committees only in a notice that names several; else the notice's (None)."""
+    names: list[str] = []
+    for f in out:
+        if f.committee and not any(same_committee(f.committee, n) for n in names):
+            names.append(f.committee)
+    if len(names) >= 2:
+        for f in out:
+            if f.committee and f.committee_guessed:
+                f.confidence = round(f.confidence * 0.9, 2)
+        return
+    for f in out:
+        f.committee = None
+
+
+def text_segments(text: str) -> list[Segment]:
+    """The sentences and lines of a notice's text, simplified for matching."""
+    spans = segment_spans(text)
+    simple = simplified_sentences(text, spans)
+    return [Segment(text[a:b], t, (a, b)) for (a, b), t in zip(spans, simple, strict=True)]
 
 
 def extract_windows(text: str, published: date | None = None) -> list[Window]:
     """Windows of a notice in the order they appear."""
+    return extract_segments(text_segments(text), published, text)
+
+
+def extract_segments(segments: list[Segment], published: date | None, text: str = "") -> list[Window]:
+    """Windows of a notice given as segments (text lines and table cells) in document order.
+
+    ``text`` is the notice text the segments' spans point into (for evidence that spans lines).
+    """
+    segments = expand_text_tables(segments)
     ctx = _Context(published)
-    season = _SEASON.search(normalise(text[:3000]))
+    head = normalise(to_simplified(text[:3000]) if text else "\n".join(g.text for g in segments[:40]))
+    season = _SEASON.search(head)
     ctx.review_year = int(season.group(1)) if season else None
-    results = is_results_notice(normalise(text[:400]))
-    windows: list[Window] = []
-    prev_kind: str | None = None
-    for raw_sentence in _SPLIT.split(text):
-        evidence = raw_sentence.strip()
-        if not evidence:
-            continue
-        s = prepare(_NOISE.sub(_blank, normalise(evidence)))
+    results = is_results_notice(head[:400])
+    out: list[_Found] = []
+    heading: _Kind | None = None
+    line: _Kind | None = None
+    committee_ctx: tuple[str, int] | None = None  # a committee heading and its list level
+    titled: tuple[int, _Kind] | None = None  # the last short heading and where it was
+    for index, seg in enumerate(segments):
+        s = prepare(blank_layout_noise(_NOISE.sub(_blank, normalise(seg.text))))
+        inline = inline_label(s) if ":" in s else None
+        if inline is not None and (
+            kind := classify(inline, (len(inline), len(inline)), [], keywords(inline))
+        ):
+            line = _Kind(kind, "line", "label line: " + inline, inline)
+        # Under a label line (个人网上申报截止时间：⏎2026年1月23日17:30) a line that starts with its
+        # dates is read with the label in front: 截止 makes its date a deadline, as on one line.
+        # A short heading right above (四、评审 ⏎ 2026年5月…) labels a date-first line the same way.
+        above = line
+        if above is None and titled is not None and titled[0] == index - 1:
+            above = titled[1]
+        prefix = 0
+        if above is not None and above.label and not seg.prefix and inline is None and starts_with_date(s):
+            s = f"{above.label}:{s}"
+            prefix = len(above.label) + 1
         points = find_points(s)
         found = keywords(s)
         ctx.sentence_year = False
         if not points:
-            prev_kind = classify(s, (len(s), len(s)), [], found, results) or prev_kind
+            kind = classify(s, (len(s), len(s)), [], found, results)
+            named = heading_committee(s)
+            level = ordinal(s)[0]
+            if named is not None:
+                committee_ctx = named
+            elif committee_ctx is not None and level and level <= committee_ctx[1]:
+                committee_ctx = None  # a new section at the committee heading's level or above
+            if kind:
+                label = label_line(s)
+                heading = _Kind(kind, "heading", "heading: " + s.strip(" :")[:20])
+                line = _Kind(kind, "line", "label line: " + label, label) if label else None
+                title = s[ordinal(s)[1] :].strip(" :.")
+                if label is None and 2 <= len(title) <= 16:
+                    titled = (index, _Kind(kind, "line", "heading above: " + title, title))
             continue
-        chars = list(s)
+        pieces, pos = [], 0
         for p in points:
-            chars[p.span[0] : p.span[1]] = " " * (p.span[1] - p.span[0])
-        blanked = "".join(chars)
-        raws = [r for r in _pair(s, points) if not _negative(blanked, r.span)]
+            pieces.append(s[pos : p.span[0]])
+            pieces.append(" " * (p.span[1] - p.span[0]))
+            pos = p.span[1]
+        pieces.append(s[pos:])
+        blanked = "".join(pieces)
+        if prefix and above is not line:
+            # A heading lends its step, not its words: 二、答辩时间 ⏎ 5月16日至17日 is the review,
+            # while a label line's words count (年龄计算截止时间：⏎ … is a cut-off).
+            blanked = " " * prefix + blanked[prefix:]
+        raws = [r for r in _pair(s, points, seg.prefix) if not _negative(blanked, r.span)]
         spans = [r.span for r in raws]
+        starts = [a for a, _ in spans]
+        committee = seg.committee
+        guessed = False
+        if committee is None and raws:
+            committee = row_committee(s[prefix:], raws[0].span[0] - prefix)
+        # A line with a label of its own (（三）单位审核推荐：…) is out of the label line's reach.
+        own = (
+            bool(raws)
+            and prefix == 0
+            and own_label(s[: raws[0].span[0]])
+            and bool(classify(s, (raws[0].span[0], raws[0].span[0]), [], found, results))
+        )
+        if own:
+            line = None
+        if committee is None and committee_ctx is not None:
+            committee, guessed = committee_ctx[0], True
         seen = 0  # points before the current window feed the context year
+        labelled = False
         for r in raws:
             while seen < len(points) and points[seen].span[1] <= r.span[1]:
-                _note_years(points[seen : seen + 1], ctx)
+                q = points[seen]
+                if q.year is not None and q.month is not None:
+                    ctx.year, ctx.month, ctx.sentence_year = q.year, q.month, True
                 seen += 1
             resolved = _resolve(r, ctx)
             if resolved is None:
                 continue
-            kind = classify(s, r.span, spans, found, results) or prev_kind or "other"
-            last = windows[-1] if windows else None
-            if (
-                last is not None
-                and last.evidence == evidence
-                and last.end is None
-                and resolved[0] is None
-                and last.kind == kind
-                and last.start is not None
-                and resolved[1] is not None
-                and last.start <= resolved[1]
-            ):
-                # 1月6日开始，1月20日结束 is one window written as a start and an end.
-                windows[-1] = Window(kind, last.start, resolved[1], evidence)
-                continue
-            if (
-                last is not None
-                and last.evidence == evidence
-                and last.kind == kind
-                and resolved[0] is None
-                and resolved[1] is not None
-                and last.end is not None
-                and len(last.end) == 10
-                and resolved[1][:10] == last.end
-            ):
-                # 1月8日至2月2日，系统于2月2日18:00关闭: the deadline gives the range's end its time.
-                windows[-1] = Window(kind, last.start, resolved[1], evidence)
-                continue
-            windows.append(Window(kind, resolved[0], resolved[1], evidence))
-        _note_years(points, ctx)
+            k = _kind_of(
+                s,
+                r.span,
+                spans,
+                found,
+                results,
+                seg,
+                above if prefix else line,
+                heading,
+                committee is not None,
+                prefix,
+                starts,
+            )
+            labelled = labelled or k.source == "label"
+            confidence = _KIND_CONFIDENCE[k.source] * _shape_confidence(r.how)
+            if (r.start is None or r.start.year is None) and (r.end is None or r.end.year is None):
+                confidence *= 0.95  # the year was inferred
+            f = _Found(
+                k.kind,
+                resolved[0],
+                resolved[1],
+                index,
+                seg.evidence,
+                seg.span,
+                k.source,
+                f"{k.reason}; {r.how}",
+                round(confidence, 2),
+                committee,
+                guessed,
+            )
+            _add(out, f, text)
+        _note_years(points[seen:], ctx)
+        if labelled:
+            line = None  # rows that label themselves end the label line's reach
         if not raws and found:
-            prev_kind = classify(s, (len(s), len(s)), [], found, results) or prev_kind
-    return windows
+            kind = classify(s, (len(s), len(s)), [], found, results)
+            if kind:
+                heading = _Kind(kind, "heading", "heading: " + s.strip(" :")[:20])
+    _committees(out)
+    return [Window(f.kind, f.start, f.end, f.evidence, f.committee, f.reason, f.confidence) for f in out]

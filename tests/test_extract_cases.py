@@ -1,6 +1,8 @@
-"""Table-driven tests of the extractor against hand-written notice sentences.
+"""Table-driven tests of the extractor against hand-written notice sentences and passages.
 
-Cases live in tests/data/window_cases.jsonl so the benchmark scores exactly the same set.
+Cases live in tests/data/window_cases.jsonl (sentences) and tests/data/passage_cases.jsonl
+(layouts, several committees, traditional characters: see tests/data/CASES.md)
+so the benchmark scores exactly the same set.
 """
 
 from __future__ import annotations
@@ -12,17 +14,25 @@ from typing import Any
 
 import pytest
 
-from extractor import extract_committee, extract_review_year, extract_windows, html_to_text
+from extractor import (
+    Window,
+    extract_committee,
+    extract_review_year,
+    extract_windows,
+    html_to_text,
+)
 
 CASES_FILE = Path(__file__).parent / "data" / "window_cases.jsonl"
+PASSAGES_FILE = Path(__file__).parent / "data" / "passage_cases.jsonl"
 
 
-def _load() -> list[dict[str, Any]]:
-    with CASES_FILE.open(encoding="utf-8") as f:
+def _load(path: Path = CASES_FILE) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
 CASES = _load()
+PASSAGES = _load(PASSAGES_FILE)
 
 
 def test_case_file_shape() -> None:
@@ -31,11 +41,28 @@ def test_case_file_shape() -> None:
     assert len({c["id"] for c in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_window_case(case: dict[str, Any]) -> None:
+def test_passage_file_shape() -> None:
+    assert len(PASSAGES) >= 80
+    assert sum(1 for c in PASSAGES if not c["windows"]) >= 25
+    assert len({c["id"] for c in CASES + PASSAGES}) == len(CASES) + len(PASSAGES)
+
+
+def _windows_of(case: dict[str, Any]) -> list[Window]:
     published = date.fromisoformat(case["published"]) if case["published"] else None
-    got = [{"kind": w.kind, "start": w.start, "end": w.end} for w in extract_windows(case["text"], published)]
-    assert got == case["windows"], case["note"]
+    return extract_windows(case["text"], published)
+
+
+@pytest.mark.parametrize("case", CASES + PASSAGES, ids=[c["id"] for c in CASES + PASSAGES])
+def test_window_case(case: dict[str, Any]) -> None:
+    windows = _windows_of(case)
+    got = [{"kind": w.kind, "start": w.start, "end": w.end} for w in windows]
+    expected = [{k: w[k] for k in ("kind", "start", "end")} for w in case["windows"]]
+    assert got == expected, case["note"]
+    # A case that names committees states every window's: the row's or item's, None for the notice's.
+    if any("committee" in w for w in case["windows"]):
+        assert [w.committee for w in windows] == [w.get("committee") for w in case["windows"]], case["note"]
+    for w in windows:
+        assert w.reason and 0.0 <= w.confidence <= 1.0, w
 
 
 def test_evidence_is_the_sentence() -> None:
@@ -47,6 +74,10 @@ def test_evidence_is_the_sentence() -> None:
         "start": "2025-01-06",
         "end": "2025-01-24",
         "evidence": "网上申报：2025年1月6日至1月24日",
+        # Added by issue 12: per-window committee (None: the notice's), why, and how sure.
+        "committee": None,
+        "reason": "label: 网上申报; range",
+        "confidence": 0.95,
     }
 
 

@@ -19,6 +19,9 @@ def test_extract_one_plain_text() -> None:
             "start": "2025-01-06",
             "end": "2025-01-24",
             "evidence": "网上申报时间：2025年1月6日至1月24日",
+            "committee": None,
+            "reason": "label: 网上申报时间; range",
+            "confidence": 0.95,
         }
     ]
     assert "网上申报" in out.getvalue()  # ensure_ascii=False

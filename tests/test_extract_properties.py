@@ -50,6 +50,7 @@ def _check(windows: list) -> None:
             assert value is None or ISO.match(value), value
         if w.start and w.end:
             assert w.start <= w.end
+        assert w.reason and 0.0 <= w.confidence <= 1.0, w
 
 
 CN_DIGITS = "〇一二三四五六七八九"

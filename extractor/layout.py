@@ -1,0 +1,329 @@
+"""How a notice is laid out: segments, label lines, list numbers, committee rows and headings.
+
+A *segment* is what the extractor reads at once: a sentence or line of the notice text, or a
+table cell's line (tables.py). Layout decides what a segment inherits from around it:
+
+- a label line (``材料报送时间：`` on its own, dates on the next line) gives its step to the
+  lines that follow, until another label or heading;
+- a committee named at the start of a row or list item (``一、卫生系列：…``, ``佛山 | 工程系列：…``)
+  or by a heading line (``（二）广州市会计系列高级职称评审委员会``) is the committee of the windows
+  in it, or under it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .kinds import keywords
+from .numerals import normalise
+
+_SEGMENT = re.compile(r"[^。；;\n]+")
+
+
+@dataclass(slots=True)
+class Segment:
+    """One piece of a notice. ``text`` is matched (simplified characters), ``evidence`` shown.
+
+    ``span`` locates ``evidence`` in the notice text (None for table cells); ``label`` is a step
+    given from outside the text (a table column header or step cell) as ``(kind, reason)``, and
+    ``prefix`` the length of that label written in front of ``text`` (``受理时间：``);
+    ``committee`` the committee a table row gives.
+    """
+
+    evidence: str
+    text: str
+    span: tuple[int, int] | None = None
+    label: tuple[str, str] | None = None
+    committee: str | None = None
+    prefix: int = 0
+
+
+def segment_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the notice's sentences and lines, stripped of surrounding blanks."""
+    spans = []
+    for m in _SEGMENT.finditer(text):
+        a, b = m.span()
+        piece = m.group()
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        if b - trail > a + lead:
+            spans.append((a + lead, b - trail))
+    return spans
+
+
+# List numbers: 一、 （一） 1. 1、 （1） ①. Their level orders headings (一、 above （一） above 1.).
+_ORDINAL = re.compile(
+    r"\s?(?:(?P<l1>[一二三四五六七八九十]{1,3}\s?[、.])|(?P<l2>\(\s?[一二三四五六七八九十]{1,3}\s?\))"
+    r"|(?P<l3>\d{1,2}\s?[、.](?!\d))|(?P<l4>\(\s?\d{1,2}\s?\))|(?P<l5>[①-⑳]))\s?"
+)
+
+
+def ordinal(s: str) -> tuple[int, int]:
+    """(level, length) of the list number at the start of ``s``; level 0 if there is none."""
+    m = _ORDINAL.match(s)
+    if not m:
+        return 0, 0
+    level = next(i for i, name in enumerate(("l1", "l2", "l3", "l4", "l5"), 1) if m.group(name))
+    return level, m.end()
+
+
+# A list number glued to a year (3.2025年1月1日…, 2.2019年…) is not part of the year.
+_LIST_NUMBER = re.compile(r"(?:^|(?<=[\s|:]))\d{1,2}\s?[.、](?=\s?(?:19|20)\d{2}\s?[年./-])")
+# Link text in table rows and lists (查看通知>, 评审工作通知>>, 点击查看详情) is not a label.
+_LINK = re.compile(
+    r"(?:查看|点击查看|点击|详见|进入)?[\u4e00-\u9fff]{0,8}?(?:通知|公告|详情|全文|原文|链接|专题|附件)\s?[>＞»→]{1,3}"
+    r"|(?:点击|查看)(?:详情|通知|全文|原文|链接)"
+)
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def blank_layout_noise(s: str) -> str:
+    """List numbers before years and link text, blanked (offsets are kept)."""
+    if "." in s or "、" in s:
+        s = _LIST_NUMBER.sub(_blank, s)
+    if ">" in s or "＞" in s or "»" in s or "→" in s or "点击" in s or "查看" in s:
+        s = _LINK.sub(_blank, s)
+    return s
+
+
+# A line that only labels what follows: 材料报送时间：, 三、缴费：, 各评委会受理时间如下：
+_LABEL_LINE = re.compile(r"(?P<label>[^\d:]{2,24}?)\s?:\s?$")
+
+_SUFFIX = r"(?:系列|评审委员会|评委会|评委办|高评委|中评委|初评委|学科组|评审组)"
+# A name holds no verb or preposition: 请各单位将材料报送市卫生高评委 does not start with one.
+_NAME_CHAR = r"[^\W\d_将把向至请到送交由对经从于在的是为和或]"
+_NAME = _NAME_CHAR + r"{1,30}?" + _SUFFIX + r"(?:" + _NAME_CHAR + r"{0,12}?(?:评审委员会|评委会|评委办))?"
+_ROW_NAME = re.compile(r"(?P<name>" + _NAME + r")")
+# A heading that is only a committee's name (（二）会计系列, 卫生系列高级职称评审安排：).
+_HEADING_TAIL = re.compile(
+    r"(?:(?:正高级|副高级|高级|中级|初级)?(?:职称)?(?:评审|申报)?(?:工作)?(?:时间)?(?:安排|如下)?)?\s?:?\s?$"
+)
+# Not a committee's name: the committees at large (各评委会), a notice's own office (本评委会).
+_NOT_A_NAME = ("各", "本", "我", "该", "其他", "相关", "有关", "上述", "以下", "全市", "所属")
+_GENERIC_NAME = frozenset(("评审委员会", "评委会", "评委办", "高评委", "中评委", "初评委", "系列"))
+
+
+def _clean_name(name: str) -> str | None:
+    name = name.strip(" ()")
+    if len(name) < 3 or name in _GENERIC_NAME or name.startswith(_NOT_A_NAME):
+        return None
+    return name
+
+
+_CELLS = re.compile(r"\s*\|\s*|\s+")
+_ITEM_START = re.compile(r"[:，,；;]\s?")
+
+
+def _names_something(cell: str) -> bool:
+    """Whether a cell holds a step or an actor (网上申报, 申报人) rather than a name."""
+    return bool(keywords(cell)) and not _ROW_NAME.fullmatch(cell)
+
+
+def row_committee(s: str, first_point: int) -> str | None:
+    """The committee a row or list item starts with, before its first date (or None).
+
+    ``s`` is the normalised segment and ``first_point`` where its first date starts. In a row
+    with cells (``佛山 | 工程系列：3月2日-3月20日``) the cells before the date's cell name it
+    too; a cell that names a step (网上申报) does not.
+    """
+    head = s[:first_point].strip()
+    *before, own = _CELLS.split(head) if head else [""]
+    if not before:
+        # The item nearest the date names it: 各评委会受理时间如下：一、卫生系列：… is 卫生系列's.
+        for pos in reversed([0, *(m.end() for m in _ITEM_START.finditer(own))]):
+            m = _ROW_NAME.match(own, pos + ordinal(own[pos:])[1])
+            name = _clean_name(m.group("name")) if m else None
+            if name:
+                return name
+        return None
+    m = _ROW_NAME.match(own, ordinal(own)[1])
+    name = _clean_name(m.group("name")) if m else None
+    # Cells before the date's cell that name no step and no actor (佛山, 广州市卫生高评委).
+    cells = [c[ordinal(c)[1] :].strip() for c in before]
+    cells = [c for c in cells if c and len(c) <= 24 and not re.search(r"\d", c) and not _names_something(c)]
+    prefix = "".join(cells)
+    if name:
+        return name if not prefix or name.startswith(prefix) else prefix + name
+    if "|" in head:  # a table row: its first cells are the row's name even without 系列/评委会
+        return prefix or None
+    named = [c for c in cells if _ROW_NAME.fullmatch(c) and _clean_name(c)]
+    return named[-1] if named else None
+
+
+def heading_committee(s: str) -> tuple[str, int] | None:
+    """The committee a heading line names, with the heading's list level (0 without a number)."""
+    level, n = ordinal(s)
+    m = _ROW_NAME.match(s, n)
+    if not m or not _HEADING_TAIL.fullmatch(s, m.end()):
+        return None
+    name = _clean_name(m.group("name"))
+    return (name, level) if name else None
+
+
+# A label that a list follows in the same sentence: 各评委会受理时间如下：一、卫生系列：…
+_INLINE_LABEL = re.compile(r"(?P<label>[^\d:]{2,24}?)\s?:\s?(?=" + _ORDINAL.pattern + ")")
+# A segment that starts with its dates (after a list number): the label line above is its label.
+_DATE_FIRST = re.compile(r"(?:" + _ORDINAL.pattern + r")?\s?(?:自|从|于)?\s?[\d即本]")
+# A segment whose dates follow a label of its own (（三）单位审核推荐：1月26日…).
+_OWN_LABEL = re.compile(r"[^\d:]{1,24}?:\s?$")
+
+
+def inline_label(s: str) -> str | None:
+    """The label in front of a list in the same segment, or None."""
+    m = _INLINE_LABEL.match(s)
+    return m.group("label").strip() if m else None
+
+
+def starts_with_date(s: str) -> bool:
+    return bool(_DATE_FIRST.match(s))
+
+
+def own_label(head: str) -> bool:
+    """Whether the text before a segment's first date ends in a label and colon."""
+    return bool(_OWN_LABEL.fullmatch(head, ordinal(head)[1]))
+
+
+def label_line(s: str) -> str | None:
+    """The label of a line that only labels the lines after it (``材料报送时间：``), or None."""
+    if not s.endswith(":") and not s.rstrip().endswith(":"):
+        return None
+    _, n = ordinal(s)
+    m = _LABEL_LINE.fullmatch(s, n)
+    return m.group("label").strip() if m else None
+
+
+def same_committee(a: str, b: str) -> bool:
+    """Whether two names are one committee written twice (市卫生高评委 / 广州市卫生…评审委员会).
+
+    Only an abbreviation (…高评委, …评委会) stands for a longer name whose characters it keeps in
+    order; two full names (卫生系列 / 基层卫生系列, …卫生…委员会 / …基层卫生…委员会) are two committees.
+    """
+    short, long = sorted((a.removeprefix("广州市"), b.removeprefix("广州市")), key=len)
+    if short == long:
+        return True
+    if not short.endswith(_ABBREVIATED) or len(short) >= len(long):
+        return False
+    it = iter(long)
+    return all(c in it for c in short)
+
+
+_ABBREVIATED = ("高评委", "中评委", "初评委", "评委会", "评委办")
+
+
+# Tables: header words, and which columns name the row, the step, the time, or nothing of ours.
+DATE = re.compile(r"\d{1,2}\s?月|\d{4}\s?[-./]\s?\d{1,2}|即日|发布之日")
+HEADER_WORD = re.compile(
+    r"名称|评委会|评审委员会|系列|专业|时间|日期|期限|电话|地址|备注|序号|环节|事项|安排|受理|评审|申报|"
+    r"单位|地市|地区|城市|联系|内容|项目|阶段|截止|级别|层级|类别"
+)
+COMMITTEE_HEADER = re.compile(
+    r"评委会|评审委员会|名称|系列|专业|评委|学科|地市|城市|地区|单位|部门|机构|类别"
+)
+STEP_HEADER = re.compile(r"环节|事项|步骤|工作内容|项目|阶段|内容|程序|流程")
+TIME_HEADER = re.compile(r"时间|日期|期限|截止|安排")
+SKIP_HEADER = re.compile(r"电话|地址|邮编|网址|联系人|邮箱|咨询")
+_CONNECTOR_END = re.compile(r"(?:至|到|—|-|~|－|～)$")
+_CONTINUES = re.compile(r"^(?:至|到|—|-|~|－|～|[年月日号]|\()")
+
+
+def _step_kind(text: str) -> str | None:
+    hits = [kind for _, _, kind, _ in keywords(normalise(text)) if kind and kind != "publicity"]
+    return hits[-1] if hits else None
+
+
+def text_cells(line: str) -> list[str]:
+    """A text table row's cells: split on | or blanks, a date range split by blanks made whole again."""
+    if "|" in line:
+        return [c.strip() for c in line.split("|") if c.strip()]
+    cells: list[str] = []
+    for token in line.split():
+        if cells and (_CONNECTOR_END.search(cells[-1]) or _CONTINUES.match(token)):
+            cells[-1] += token
+        else:
+            cells.append(token)
+    return cells
+
+
+def _header_cells(cells: list[str]) -> bool:
+    named = sum(1 for c in cells if len(c) <= 12 and HEADER_WORD.search(c))
+    return len(cells) >= 2 and named >= 2 and any(TIME_HEADER.search(c) or _step_kind(c) for c in cells)
+
+
+def expand_text_tables(segments: list[Segment]) -> list[Segment]:
+    """Rows under a text table header (序号 评委会名称 受理时间 评审时间) become one segment per date cell.
+
+    Page text flattens a table into lines of cells; the header line gives each date cell its
+    column (受理时间 → acceptance, 评审时间 → review) and the row's name cells its committee,
+    exactly as an HTML table would (tables.py). Each cell's segment keeps the row as evidence.
+    """
+    out: list[Segment] = []
+    header: list[str] | None = None
+    pending: Segment | None = None  # the header line, kept only if no row follows it
+    for seg in segments:
+        cells = text_cells(seg.text) if seg.span is not None else []
+        if header is None and pending is None and len(cells) < 2:
+            out.append(seg)  # one cell and no table open: plain text (most lines)
+            continue
+        dated = [bool(DATE.search(normalise(c))) for c in cells]
+        row = header is not None and len(cells) >= 2 and any(dated)
+        if pending is not None and not row:
+            out.append(pending)  # not a table after all: the line reads as text
+        pending = None
+        if seg.span is None:  # a cell of an HTML table, already read as one
+            header = None
+            out.append(seg)
+            continue
+        if not any(dated):
+            if _header_cells(cells):
+                header, pending = cells, seg
+                continue
+            if header is None or len(cells) != len(header):
+                header = None
+            out.append(seg)
+            continue
+        if header is None or len(cells) < 2:
+            header = None
+            out.append(seg)
+            continue
+        if len(cells) == len(header):
+            columns = list(zip(header, cells, strict=True))
+        else:  # merged or missing cells: the dated cells take the time columns in order
+            times = [h for h in header if TIME_HEADER.search(h) and not SKIP_HEADER.search(h)]
+            if sum(dated) > len(times):
+                header = None
+                out.append(seg)
+                continue
+            dated_cells = iter(c for c, d in zip(cells, dated, strict=True) if d)
+            names = [c for c, d in zip(cells, dated, strict=True) if not d]
+            columns = [(h, next(dated_cells, "")) for h in times]
+            columns += [("名称", c) for c in names]
+        name = "".join(
+            c
+            for h, c in columns
+            if c
+            and COMMITTEE_HEADER.search(h)
+            and not TIME_HEADER.search(h)
+            and not DATE.search(normalise(c))
+        )
+        step = next((c for h, c in columns if STEP_HEADER.search(h) and _step_kind(c)), "")
+        committee = normalise(name) if name else None
+        for h, c in columns:
+            if (
+                not c
+                or not DATE.search(normalise(c))
+                or SKIP_HEADER.search(h)
+                or (COMMITTEE_HEADER.search(h) and not TIME_HEADER.search(h))
+            ):
+                continue
+            label = step or h
+            kind = _step_kind(label)
+            hint = (kind, ("row: " if step else "column: ") + label) if kind else None
+            prefix = f"{label}:"
+            out.append(Segment(seg.evidence, prefix + c, seg.span, hint, committee, len(prefix)))
+    if pending is not None:
+        out.append(pending)
+    return out

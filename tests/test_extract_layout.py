@@ -1,0 +1,93 @@
+"""Issue 12: whole passages. Evidence, confidence and per-window committee.
+
+The case table (test_extract_cases.py, tests/data/passage_cases.jsonl) pins the windows; these
+tests pin the parts of a window the table does not: evidence as written, why and how sure.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from extractor import extract_windows, traditional
+from extractor.layout import segment_spans
+
+PUB = date(2025, 12, 20)
+
+
+def test_traditional_evidence_is_the_original_text() -> None:
+    text = "一、時間安排\n網上申報時間：2026年1月5日至1月23日。紙質材料請於2月27日前郵寄。"
+    windows = extract_windows(text, PUB)
+    assert [(w.kind, w.start, w.end) for w in windows] == [
+        ("apply", "2026-01-05", "2026-01-23"),
+        ("paper", None, "2026-02-27"),
+    ]
+    assert [w.evidence for w in windows] == [
+        "網上申報時間：2026年1月5日至1月23日",
+        "紙質材料請於2月27日前郵寄",
+    ]
+
+
+def test_conversion_that_changes_length_maps_back_per_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stretching:
+        """A converter whose phrase rule makes the text longer (OpenCC's can, rarely)."""
+
+        def convert(self, text: str) -> str:
+            return text.replace("網上申報", "网上申报申报").replace("紙質", "纸质")
+
+    monkeypatch.setattr(traditional, "_converter", lambda: Stretching())
+    text = "網上申報時間：2026年1月5日至1月23日。紙質材料請於2026年2月27日前報送。"
+    spans = segment_spans(text)
+    assert [text[a:b] for a, b in spans] == [
+        "網上申報時間：2026年1月5日至1月23日",
+        "紙質材料請於2026年2月27日前報送",
+    ]
+    assert traditional.simplified_sentences(text, spans) == [
+        "网上申报申报時間：2026年1月5日至1月23日",
+        "纸质材料請於2026年2月27日前報送",
+    ]
+    windows = extract_windows(text, PUB)
+    assert [w.evidence for w in windows] == [text[a:b] for a, b in spans]
+    assert [(w.kind, w.end) for w in windows] == [("apply", "2026-01-23"), ("paper", "2026-02-27")]
+
+
+def test_simplified_text_skips_the_converter(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom() -> object:
+        raise AssertionError("OpenCC called for simplified text")
+
+    traditional._traditional()  # built before the converter is replaced
+    monkeypatch.setattr(traditional, "_converter", boom)
+    assert traditional.to_simplified("网上申报时间：2026年1月5日") == "网上申报时间：2026年1月5日"
+
+
+def test_reason_and_confidence_follow_the_evidence() -> None:
+    text = "网上申报时间：2026年1月5日至1月23日。\n2026年2月2日至2月13日。\n佛山 | 工程系列：3月2日-3月20日"
+    labelled, bare, row = extract_windows(text, PUB)
+    assert labelled.reason == "label: 网上申报时间; range"
+    assert bare.kind == "other" and bare.reason.startswith("no step named")
+    assert row.kind == "apply" and row.reason.startswith("guess:")
+    assert labelled.confidence > row.confidence > bare.confidence
+    deadline = extract_windows("申报人须于2026年1月23日前完成网上申报。", PUB)[0]
+    assert deadline.reason == "keyword: 网上申报; pattern: 前"
+
+
+def test_year_inferred_lowers_confidence() -> None:
+    explicit = extract_windows("网上申报时间：2026年1月5日至1月23日", PUB)[0]
+    inferred = extract_windows("网上申报时间：1月5日至1月23日", PUB)[0]
+    assert (explicit.start, explicit.end) == (inferred.start, inferred.end)
+    assert inferred.confidence < explicit.confidence
+
+
+def test_merged_lines_keep_both_lines_as_evidence() -> None:
+    text = "系统开放时间：1月13日9:00。\n个人提交截止时间：2月7日17:30。"
+    (w,) = extract_windows(text, PUB)
+    assert w.evidence == "系统开放时间：1月13日9:00。\n个人提交截止时间：2月7日17:30"
+    assert "end: " in w.reason
+
+
+def test_committee_from_heading_is_less_sure_than_from_the_row() -> None:
+    text = "（一）卫生系列\n网上申报：2026年1月5日至1月23日\n二、会计系列：2026年1月12日至2月6日"
+    under_heading, in_row = extract_windows(text, PUB)
+    assert (under_heading.committee, in_row.committee) == ("卫生系列", "会计系列")
+    assert under_heading.confidence < 0.95

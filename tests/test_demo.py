@@ -21,8 +21,9 @@ def test_demo_runs_the_pipeline_end_to_end(tmp_path: Path) -> None:
     # 1. the real crawl of the replica (its withdrawn notice makes the first crawl partial)
     assert "replica: partial: 1 notice(s) failed" in out
     # 2. alerts delivered through Apprise to the local webhook, printed on the console
-    assert "【新通知】广州市卫生专业技术人才高级职称评审委员会" in out
-    assert "【今日开始】" in out and "准备事项" in out
+    assert "【新通知】广州市卫生研究人才职称评审委员会" in out
+    # the health committee's announcement and opening day, both due, go out as one message (defect 9)
+    assert "【今日开始】广州市卫生专业技术人才高级职称评审委员会网上申报今天开始" in out and "准备事项" in out
     assert "notify: 4 sent, 0 failed" in out
     # 3. the staff digest
     assert "【正在申报】" in out and "【需人工核对】" in out

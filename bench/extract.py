@@ -4,6 +4,9 @@ Scores (start, end) date pairs (date part only) with precision/recall/F1, kind a
 for zcwatch, and speed in sentences per second on one core. Four sets:
 
 - cases: the hand-written sentences (tests/data/window_cases.jsonl);
+- passages: the hand-written passages of issue 12 (tests/data/passage_cases.jsonl: label lines,
+  several committees, traditional characters, HTML schedule tables; zcwatch reads the HTML ones
+  with extract_notice_html, the baselines their text), with per-window committee accuracy;
 - dev (replica site): the replica's notice pages (tests/site/<host>/<path>), read exactly as the
   crawler reads them (decode_html + parse_notice, title + "\n\n" + body, the page's publish
   date) and scored against tests/site/expected.json, with committee and review-year accuracy;
@@ -36,9 +39,16 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor import extract_committee, extract_review_year, extract_windows  # noqa: E402
+from extractor import (  # noqa: E402
+    extract_committee,
+    extract_notice_html,
+    extract_review_year,
+    extract_windows,
+    html_to_text,
+)
 
 CASES = ROOT / "tests" / "data" / "window_cases.jsonl"
+PASSAGES = ROOT / "tests" / "data" / "passage_cases.jsonl"
 SITE = ROOT / "tests" / "site"
 DEV = SITE / "expected.json"
 DEV2 = ROOT / "tests" / "dev" / "dev2_notices.jsonl"
@@ -58,6 +68,7 @@ class Doc:
     committee: str | None = None  # expected committee / review year, when the set gives them
     review_year: int | None = None
     full_gold: list[dict[str, Any]] = field(default_factory=list)  # windows as written, for diffs
+    html: str = ""  # the page, when the notice is given as HTML (zcwatch reads it; baselines get .text)
 
 
 @dataclass
@@ -88,12 +99,23 @@ def _gold(windows: list[dict[str, Any]]) -> list[tuple[str, Pair]]:
     return [(w.get("kind", "other"), (_day(w.get("start")), _day(w.get("end")))) for w in windows]
 
 
-def _docs_from_cases() -> list[Doc]:
+def _docs_from_cases(path: Path = CASES) -> list[Doc]:
     docs = []
-    for line in CASES.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             c = json.loads(line)
-            docs.append(Doc(c["text"], _date(c.get("published")), _gold(c["windows"]), ident=c["id"]))
+            html = c["text"] if c.get("html") else ""
+            text = html_to_text(html) if html else c["text"]
+            docs.append(
+                Doc(
+                    text,
+                    _date(c.get("published")),
+                    _gold(c["windows"]),
+                    ident=c["id"],
+                    full_gold=c["windows"],
+                    html=html,
+                )
+            )
     return docs
 
 
@@ -165,8 +187,31 @@ def _docs_from_jsonl(path: Path, keep_windows: bool) -> list[Doc]:
 # --- the three extractors: each returns [(kind or None, (start, end))] ---------------------------
 
 
+def _extract(doc: Doc) -> list[Any]:
+    return (
+        extract_notice_html(doc.html, doc.published) if doc.html else extract_windows(doc.text, doc.published)
+    )
+
+
 def zcwatch(doc: Doc) -> list[tuple[str | None, Pair]]:
-    return [(w.kind, (_day(w.start), _day(w.end))) for w in extract_windows(doc.text, doc.published)]
+    return [(w.kind, (_day(w.start), _day(w.end))) for w in _extract(doc)]
+
+
+def window_committees(docs: list[Doc]) -> str:
+    """Per-window committee accuracy over the gold windows whose dates were found (cases that name them)."""
+    right = total = 0
+    for doc in docs:
+        if not any("committee" in w for w in doc.full_gold):
+            continue
+        found = [(_day(w.start), _day(w.end), w.committee) for w in _extract(doc)]
+        for w in doc.full_gold:
+            pair = (_day(w.get("start")), _day(w.get("end")))
+            hit = next((f for f in found if f[:2] == pair), None)
+            if hit is not None:
+                total += 1
+                right += hit[2] == w.get("committee")
+                found.remove(hit)
+    return f"per-window committee acc {right / total:.3f} ({right}/{total})" if total else ""
 
 
 def _jionlp() -> Callable[[Doc], list[tuple[str | None, Pair]]] | None:
@@ -304,7 +349,7 @@ def diff(name: str, docs: list[Doc]) -> None:
     """Per-notice misses of a dev set: expected windows not found, found windows not expected."""
     print(f"\n{name} misses (- expected, not found; + found, not expected; ~ dates right, kind wrong)")
     for doc in docs:
-        found = extract_windows(doc.text, doc.published)
+        found = _extract(doc)
         exp = [(w["kind"], w["start"], w["end"]) for w in doc.full_gold]
         got = [(w.kind, w.start, w.end) for w in found]
         lines = []
@@ -337,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
     sets: list[tuple[str, list[Doc], bool]] = [
         ("cases (tests/data/window_cases.jsonl)", _docs_from_cases(), True)
     ]
+    if PASSAGES.is_file():
+        sets.append(("passages (tests/data/passage_cases.jsonl)", _docs_from_cases(PASSAGES), True))
     dev: list[Doc] = []
     if DEV.is_file():
         try:
@@ -379,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
             for name, fn in baselines.items():
                 rows.append((name, evaluate(fn, docs, repeat=1) if fn else None))
         table(f"{title}: {sum(len(d.gold) for d in docs)} gold windows", rows, with_kind=True)
-        meta = metadata(docs)
+        meta = "; ".join(m for m in (metadata(docs), window_committees(docs)) if m)
         if meta:
             print(f"zcwatch {meta}")
         for name, s in rows:

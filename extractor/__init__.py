@@ -7,6 +7,14 @@ spider, the ``zcwatch extract`` command and the benchmark.
 from .committee import extract_committee, extract_review_year
 from .html import html_to_text
 from .model import Window
+from .tables import extract_notice_html
 from .windows import extract_windows
 
-__all__ = ["Window", "extract_committee", "extract_review_year", "extract_windows", "html_to_text"]
+__all__ = [
+    "Window",
+    "extract_committee",
+    "extract_notice_html",
+    "extract_review_year",
+    "extract_windows",
+    "html_to_text",
+]

@@ -11,19 +11,23 @@ import re
 from datetime import date
 from typing import Any, TextIO
 
-from .html import html_to_text
+from .model import Window
+from .tables import extract_notice_html
 from .windows import extract_windows
 
 _LOOKS_HTML = re.compile(r"<\s*(?:html|body|div|p|br|span|table|!doctype)\b", re.IGNORECASE)
 
 
-def _text_of(raw: str) -> str:
-    return html_to_text(raw) if _LOOKS_HTML.search(raw[:4096]) else raw
+def _windows_of(raw: str, published: date | None) -> list[Window]:
+    """HTML is read with its tables (one window per schedule row and column); text as text."""
+    if _LOOKS_HTML.search(raw[:4096]):
+        return extract_notice_html(raw, published)
+    return extract_windows(raw, published)
 
 
 def extract_one(source: TextIO, published: date | None, out: TextIO) -> int:
     """Print the windows of one notice (HTML or plain text) as a JSON array."""
-    windows = extract_windows(_text_of(source.read()), published)
+    windows = _windows_of(source.read(), published)
     json.dump([w.to_dict() for w in windows], out, ensure_ascii=False, indent=2)
     out.write("\n")
     return 0
@@ -41,7 +45,7 @@ def _one_line(line: str) -> tuple[Any, dict[str, Any]]:
     if pub is not None and not isinstance(pub, str):
         raise ValueError('"published" must be a YYYY-MM-DD string or null')
     published = date.fromisoformat(pub[:10]) if pub else None
-    windows = extract_windows(_text_of(text), published)
+    windows = _windows_of(text, published)
     return ident, {"id": ident, "windows": [w.to_dict() for w in windows]}
 
 

@@ -14,13 +14,23 @@ _BLOCKS = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "pre", "blockquo
 _SPACE = re.compile(r"[ \t\u00a0\u3000]+")
 
 
-def html_to_text(html: str) -> str:
-    """Paragraph texts joined by blank lines; the whole text if the page has no block elements."""
+def parse_html(html: str) -> BeautifulSoup:
+    """The page with scripts and styles dropped and <br> turned into line breaks."""
     soup = BeautifulSoup(html, "lxml")
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
     for br in soup.find_all("br"):
         br.replace_with("\n")
+    return soup
+
+
+def html_to_text(html: str) -> str:
+    """Paragraph texts joined by blank lines; the whole text if the page has no block elements."""
+    return soup_to_text(parse_html(html))
+
+
+def soup_to_text(soup: BeautifulSoup) -> str:
+    """``html_to_text`` for a page already parsed with ``parse_html``."""
     for cell in soup.find_all(["td", "th"]):  # table rows become "label date" lines
         cell.append(" ")
     paragraphs: list[str] = []

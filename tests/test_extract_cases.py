@@ -1,7 +1,7 @@
 """Table-driven tests of the extractor against hand-written notice sentences and passages.
 
 Cases live in tests/data/window_cases.jsonl (sentences) and tests/data/passage_cases.jsonl
-(layouts, several committees, traditional characters: see tests/data/CASES.md)
+(layouts, several committees, traditional characters, HTML tables: see tests/data/CASES.md)
 so the benchmark scores exactly the same set.
 """
 
@@ -17,6 +17,7 @@ import pytest
 from extractor import (
     Window,
     extract_committee,
+    extract_notice_html,
     extract_review_year,
     extract_windows,
     html_to_text,
@@ -49,6 +50,8 @@ def test_passage_file_shape() -> None:
 
 def _windows_of(case: dict[str, Any]) -> list[Window]:
     published = date.fromisoformat(case["published"]) if case["published"] else None
+    if case.get("html"):
+        return extract_notice_html(case["text"], published)
     return extract_windows(case["text"], published)
 
 

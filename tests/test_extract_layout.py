@@ -1,4 +1,4 @@
-"""Issue 12: whole passages. Evidence, confidence and per-window committee.
+"""Issue 12: whole passages. Evidence, confidence, per-window committee and HTML tables.
 
 The case table (test_extract_cases.py, tests/data/passage_cases.jsonl) pins the windows; these
 tests pin the parts of a window the table does not: evidence as written, why and how sure.
@@ -6,11 +6,16 @@ tests pin the parts of a window the table does not: evidence as written, why and
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from extractor import extract_windows, traditional
+from extractor import extract_notice_html, extract_windows, html_to_text, traditional
+from extractor.cli import extract_batch, extract_one
 from extractor.layout import segment_spans
 
 PUB = date(2025, 12, 20)
@@ -91,3 +96,60 @@ def test_committee_from_heading_is_less_sure_than_from_the_row() -> None:
     under_heading, in_row = extract_windows(text, PUB)
     assert (under_heading.committee, in_row.committee) == ("卫生系列", "会计系列")
     assert under_heading.confidence < 0.95
+
+
+def test_notice_html_without_tables_reads_like_its_text() -> None:
+    html = (
+        "<html><body><div class='content'><p>一、申报时间</p><p>网上申报：2025年1月6日至<br>1月24日</p>"
+        "<p>纸质材料请于2月28日前报送。</p></div></body></html>"
+    )
+    assert extract_notice_html(html, PUB) == extract_windows(html_to_text(html), PUB)
+
+
+SCHEDULE = (
+    "<html><body><table><tr><th>评委会名称</th><th>受理时间</th><th>联系电话</th></tr>"
+    "<tr><td>卫生系列</td><td>2026年3月2日至3月13日</td><td>020-83123456</td></tr>"
+    "<tr><td>会计系列</td><td>2026年3月16日至3月27日</td><td>020-83654321</td></tr></table></body></html>"
+)
+
+
+def test_extract_one_reads_schedule_tables_with_committees() -> None:
+    out = io.StringIO()
+    assert extract_one(io.StringIO(SCHEDULE), date(2026, 2, 20), out) == 0
+    rows = json.loads(out.getvalue())
+    assert [(r["kind"], r["start"], r["end"], r["committee"]) for r in rows] == [
+        ("accept", "2026-03-02", "2026-03-13", "卫生系列"),
+        ("accept", "2026-03-16", "2026-03-27", "会计系列"),
+    ]
+    assert rows[0]["evidence"] == "卫生系列 | 受理时间：2026年3月2日至3月13日"
+    assert rows[0]["reason"] == "column: 受理时间; range"
+    assert set(rows[0]) == {"kind", "start", "end", "evidence", "committee", "reason", "confidence"}
+
+
+def test_extract_batch_reads_html_text_as_html() -> None:
+    line = json.dumps({"id": "t", "text": SCHEDULE, "published": "2026-02-20"})
+    out = io.StringIO()
+    assert extract_batch(io.StringIO(line + "\n"), out) == 0
+    result = json.loads(out.getvalue())
+    assert [w["committee"] for w in result["windows"]] == ["卫生系列", "会计系列"]
+
+
+CELL = st.sampled_from(
+    ["评委会名称", "受理时间", "评审时间", "联系电话", "卫生系列", "2026年3月2日至3月13日", "5月", "",
+     "查看通知>", "網上申報：1月5日至1月23日", "020-83123456", "年龄计算截止至2025年12月31日", "X月X日",
+     "環節"]
+)  # fmt: skip
+SPAN = st.sampled_from(["", ' rowspan="2"', ' colspan="3"', ' rowspan="0"', ' colspan="x"', ' rowspan="999"'])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.tuples(CELL, SPAN), min_size=1, max_size=5), min_size=1, max_size=6), st.booleans()
+)
+def test_any_table_reads_without_error(rows: list[list[tuple[str, str]]], th: bool) -> None:
+    tag = "th" if th else "td"
+    body = "".join("<tr>" + "".join(f"<{tag}{a}>{t}</{tag}>" for t, a in row) + "</tr>" for row in rows)
+    for w in extract_notice_html(f"<html><body><p>前言</p><table>{body}</table></body></html>", PUB):
+        assert w.start is not None or w.end is not None
+        assert not (w.start and w.end) or w.start <= w.end
+        assert w.reason and 0.0 <= w.confidence <= 1.0

@@ -1,0 +1,177 @@
+"""Schedule tables in notice HTML: one window per row and date column.
+
+The city's season notice and some committee offices list committees in a table
+(``评委会名称 | 受理时间 | 评审时间 | 联系电话``, sometimes with merged cells and two header rows).
+Flattened to text, a row loses which column a date sat in, so ``extract_notice_html`` reads
+such tables from the HTML: merged cells (rowspan/colspan) are spread over the grid, header rows
+give each column its label, and every date cell becomes a segment whose step comes from its
+column header (or the row's step cell) and whose committee comes from the row. Everything else
+on the page, and tables that are not schedules (label/value pairs), is read as text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bs4 import BeautifulSoup, Tag
+
+from .html import parse_html, soup_to_text
+from .kinds import classify, keywords
+from .layout import (
+    COMMITTEE_HEADER,
+    DATE,
+    HEADER_WORD,
+    SKIP_HEADER,
+    STEP_HEADER,
+    TIME_HEADER,
+    Segment,
+    segment_spans,
+)
+from .model import Window
+from .numerals import normalise
+from .traditional import simplified_sentences, to_simplified
+from .windows import extract_segments
+
+_MAX_SPAN = 50  # rowspan/colspan beyond this is a broken page, not a layout
+_MARK = "⟦表{}⟧"
+_MARKED = re.compile(r"⟦表(\d+)⟧")
+_BLOCK_IN_CELL = ["p", "div", "li"]
+
+
+def _cell_text(cell: Tag) -> str:
+    for block in cell.find_all(_BLOCK_IN_CELL):
+        block.append("\n")
+    lines = (" ".join(line.split()) for line in cell.get_text().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _span(cell: Tag, name: str) -> int:
+    try:
+        return max(1, min(_MAX_SPAN, int(str(cell.get(name) or 1))))
+    except ValueError:
+        return 1
+
+
+def _grid(table: Tag) -> list[list[str]]:
+    """The table's cell texts with merged cells repeated in every row and column they cover."""
+    grid: list[list[str]] = []
+    carry: dict[int, tuple[str, int]] = {}  # column -> (text, rows still covered)
+    for tr in table.find_all("tr"):
+        row: dict[int, str] = {}
+        for col, (text, left) in list(carry.items()):
+            row[col] = text
+            if left <= 1:
+                del carry[col]
+            else:
+                carry[col] = (text, left - 1)
+        col = 0
+        for cell in tr.find_all(["td", "th"]):
+            while col in row:
+                col += 1
+            text = _cell_text(cell)
+            rows, cols = _span(cell, "rowspan"), _span(cell, "colspan")
+            for k in range(cols):
+                row[col + k] = text
+                if rows > 1:
+                    carry[col + k] = (text, rows - 1)
+            col += cols
+        if row:
+            grid.append([row.get(i, "") for i in range(max(row) + 1)])
+    return grid
+
+
+def _is_header(row: list[str]) -> bool:
+    return not any(DATE.search(normalise(c)) for c in row) and any(HEADER_WORD.search(c) for c in row)
+
+
+def _kind(text: str) -> str | None:
+    s = normalise(to_simplified(text))
+    return classify(s, (len(s), len(s)), [], keywords(s))
+
+
+def schedule_segments(table: Tag) -> list[Segment] | None:
+    """Segments of a schedule table, or None when the table is not one (no header row, no dates).
+
+    Headers and cells are matched in simplified characters; evidence keeps the page's own text.
+    """
+    shown = _grid(table)
+    grid = [[to_simplified(text) for text in row] for row in shown]
+    n_head = 0
+    while n_head < min(3, len(grid)) and _is_header(grid[n_head]):
+        n_head += 1
+    if not n_head or n_head == len(grid):
+        return None
+    width = max(len(r) for r in grid)
+    shown = [r + [""] * (width - len(r)) for r in shown]
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    headers = [" ".join(dict.fromkeys(r[c] for r in grid[:n_head] if r[c])) for c in range(width)]
+    body = range(n_head, len(grid))
+    dated = {c for i in body for c in range(width) if grid[i][c] and DATE.search(normalise(grid[i][c]))}
+    if not dated:
+        return None
+    plain = [c for c in range(width) if c not in dated]
+    step_col = next((c for c in plain if STEP_HEADER.search(headers[c])), None)
+    # Every column that names the row (地市, 系列, 评委会名称) makes up its committee: 佛山 + 工程系列.
+    committee_cols = [
+        c
+        for c in plain
+        if c != step_col and COMMITTEE_HEADER.search(headers[c]) and not TIME_HEADER.search(headers[c])
+    ]
+    segments: list[Segment] = []
+    section: str | None = None
+    for i in body:
+        cells, originals = grid[i], shown[i]
+        if len(set(cells)) == 1 and not DATE.search(normalise(cells[0])):
+            section = cells[0] or section  # a full-width row: the section's committee
+            continue
+        committee = "".join(cells[c] for c in committee_cols) or section
+        step = cells[step_col] if step_col is not None else ""
+        label_text = step if step and _kind(step) else ""
+        for c in sorted(dated):
+            if c == step_col or c in committee_cols or not cells[c] or SKIP_HEADER.search(headers[c]):
+                continue
+            label = label_text or headers[c]
+            kind = _kind(label) if label else None
+            hint = (kind, ("row: " if label == step else "column: ") + label) if kind else None
+            prefix = f"{label}：" if label else ""
+            row_name = " | ".join(originals[c] for c in committee_cols if originals[c])
+            step_shown = originals[step_col] if step_col is not None else ""
+            header = shown[n_head - 1][c]
+            name = normalise(committee) if committee else None
+            for line, original in zip(cells[c].splitlines(), originals[c].splitlines(), strict=False):
+                evidence = " | ".join(x for x in (row_name, step_shown, f"{header}：{original}") if x)
+                segments.append(Segment(evidence, prefix + line, None, hint, name, len(prefix)))
+    return segments or None
+
+
+def notice_segments(soup: BeautifulSoup) -> tuple[list[Segment], str]:
+    """The page's segments in document order (schedule tables read as tables) and its text."""
+    tables: list[list[Segment]] = []
+    for table in soup.find_all("table"):
+        if table.find("table") is not None:
+            continue  # only the innermost tables carry cells
+        segs = schedule_segments(table)
+        if segs is None:
+            continue
+        mark = soup.new_tag("p")
+        mark.string = _MARK.format(len(tables))
+        table.replace_with(mark)
+        tables.append(segs)
+    text = soup_to_text(soup)
+    spans = segment_spans(text)
+    simple = simplified_sentences(text, spans)
+    out: list[Segment] = []
+    for (a, b), t in zip(spans, simple, strict=True):
+        m = _MARKED.fullmatch(text[a:b])
+        if m:
+            out.extend(tables[int(m.group(1))])
+        else:
+            out.append(Segment(text[a:b], t, (a, b)))
+    return out, text
+
+
+def extract_notice_html(html: str, published: date | None = None) -> list[Window]:
+    """Windows of a notice page given as HTML: its text, and its schedule tables row by row."""
+    segments, text = notice_segments(parse_html(html))
+    return extract_segments(segments, published, text)

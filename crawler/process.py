@@ -135,6 +135,7 @@ def crawl(
         known=known,
         validators=validators,
         follow_domains=config.crawl.follow_domains,
+        max_pages=config.crawl.max_pages,
         since=since,
         engine=engine,
         source_id=source_id,

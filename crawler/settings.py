@@ -14,6 +14,8 @@ from typing import Any
 
 from core.config import CrawlSettings
 
+URL_LENGTH_LIMIT = 2083  # Scrapy's default, the longest URL old browsers (and some servers) take
+
 
 def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
     return {
@@ -39,6 +41,9 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "ITEM_PIPELINES": {"crawler.pipeline.StorePipeline": 100},
         # After RobotsTxtMiddleware (100), so a challenged robots.txt also stops the listing request.
         "DOWNLOADER_MIDDLEWARES": {"crawler.middleware.ChallengeGuard": 120},
+        # Scrapy's UrlLengthMiddleware drops a longer request without a word; the spider checks first
+        # and records the item as failed.
+        "URLLENGTH_LIMIT": URL_LENGTH_LIMIT,
         "DEFAULT_REQUEST_HEADERS": {
             "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
             "Accept-Language": "zh-CN,zh;q=0.9",

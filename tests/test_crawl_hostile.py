@@ -22,11 +22,14 @@ from support.hostile import (
     COLUMN,
     HostileEnv,
     HostileServer,
+    chunked,
+    gzip_bomb,
     hostile_fixture,
     listing_html,
     notice_html,
     page,
     slow,
+    trap,
 )
 
 __all__ = ["hostile_fixture"]  # the `hostile` fixture, registered in this module by importing it
@@ -63,6 +66,90 @@ def one_line(ran: object) -> str:
     assert len(lines) == 1, lines
     assert "Traceback" not in lines[0]
     return str(lines[0])
+
+
+# ------------------------------------------------------------------------------------------ 8. silent drops
+
+
+def test_truncated_notice_is_a_failed_notice_not_a_stored_text(
+    env: HostileEnv, hostile: HostileServer
+) -> None:
+    rows = [notice(1), notice(2)]
+    serve_column(hostile, rows)
+    whole = notice_html(rows[1][0], TEXT)
+    cut = whole[: whole.index(TEXT[1][20])]  # ends inside the second paragraph: no </body>, no </html>
+    hostile.route(rows[1][1], page(cut))  # with a Content-Length that matches what is sent
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: partial: 1 notice(s) failed: ") and "cut short" in line, line
+    stored = dict(env.query("SELECT url, fetch_status FROM notices"))
+    assert stored == {rows[0][1]: "fetched", rows[1][1]: "failed"}
+    ((body, error),) = env.query("SELECT body, fetch_error FROM notices WHERE url = ?", rows[1][1])
+    assert body is None and "cut short" in error
+    assert env.runs()[-1][0] == "partial"
+
+
+def test_listing_item_with_a_too_long_url_is_a_failed_item(env: HostileEnv, hostile: HostileServer) -> None:
+    long_url = "http://rsj.gz.gov.cn/zc/content/post_9.html?" + "x=1&" * 600  # 2,400+ characters
+    rows = [notice(1), ("关于2026年度职称评审工作的补充通知", long_url, "2026-11-21")]
+    serve_column(hostile, rows)
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: partial: 1 notice(s) failed: ") and "URL too long" in line, line
+    assert long_url not in line  # the reason names the URL, it does not print all of it
+    stored = dict(env.query("SELECT url, fetch_status FROM notices"))
+    assert stored == {rows[0][1]: "fetched", long_url: "failed"}
+    assert not [u for u in hostile.urls() if "post_9" in u]  # never asked for
+    (run,) = env.query("SELECT outcome, items_seen, notices_new, notices_failed FROM crawl_runs")
+    assert run == ("partial", 2, 1, 1)
+
+
+def test_too_large_page_without_content_length_is_too_large(env: HostileEnv, hostile: HostileServer) -> None:
+    env.crawl["max_bytes"] = 100_000
+    hostile.route(COLUMN, chunked(3_000_000))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: too_large: page too large: "), line
+    assert env.runs()[-1][0] == "too_large"
+
+
+def test_gzip_bomb_listing_is_too_large(env: HostileEnv, hostile: HostileServer) -> None:
+    env.crawl["max_bytes"] = 100_000
+    hostile.route(COLUMN, gzip_bomb(5_000_000))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: too_large: page too large: "), line
+    assert env.runs()[-1][0] == "too_large"
+
+
+# ------------------------------------------------------------------------------------------ 7. page traps
+
+
+def test_page_trap_stops_at_max_pages_as_layout_suspect(env: HostileEnv, hostile: HostileServer) -> None:
+    env.crawl["max_pages"] = 4
+    # Every page has a new item (on a site we do not fetch, so only listing pages are asked for).
+    hostile.route(COLUMN + "*", trap(COLUMN, "www.gzhmu.edu.cn"))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: layout_suspect: ") and "crawl.max_pages" in line and "4" in line, line
+    assert hostile.urls() == [COLUMN] + [f"{COLUMN}index_{n}.html" for n in (2, 3, 4)]
+    assert env.runs()[-1][0] == "layout_suspect"
+    assert env.query("SELECT count(*) FROM notices") == [(4,)]  # what the pages listed is kept
 
 
 # ------------------------------------------------------------------------------------------ result line

@@ -1,4 +1,4 @@
-"""The crawler's pure parts, from tables: the child's result line.
+"""The crawler's pure parts, from tables: failure outcomes, the child's result line, crawl.max_pages.
 
 The end-to-end behaviour they serve is tested against a live server in test_crawl_hostile.py; these pin
 the rules themselves.
@@ -9,12 +9,38 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict
+from pathlib import Path
 
 import pytest
+from support.cli import one_line, run_zcwatch
 
 from core.errors import ZcwatchError
 from core.vocabulary import CrawlOutcome
-from crawler.outcome import CrawlResult, clip
+from crawler.outcome import CrawlResult, clip, failure_outcome
+
+
+def _caused(exc: BaseException, cause: BaseException) -> BaseException:
+    """``exc`` as ``raise exc from cause`` leaves it (HttpCompressionMiddleware raises so)."""
+    exc.__cause__ = cause
+    return exc
+
+
+class _DecompressionMaxSizeExceeded(ValueError):
+    """Named as Scrapy's private class is: outcomes are judged by class name, never by import."""
+
+
+@pytest.mark.parametrize(
+    ("exc", "outcome"),
+    [
+        (type("DownloadCancelledError", (Exception,), {})(), CrawlOutcome.TOO_LARGE),  # mid-stream, no text
+        (_caused(Exception("Ignored response"), _DecompressionMaxSizeExceeded()), CrawlOutcome.TOO_LARGE),
+        (type("DownloadTimeoutError", (Exception,), {})("took too long"), CrawlOutcome.TIMEOUT),
+        (type("DNSLookupError", (Exception,), {})("no such host"), CrawlOutcome.UNREACHABLE),
+        (Exception("Forbidden by robots.txt"), CrawlOutcome.HTTP_ERROR),
+    ],
+)
+def test_failure_outcome(exc: BaseException, outcome: CrawlOutcome) -> None:
+    assert failure_outcome(exc) == outcome
 
 
 def test_clip_keeps_both_ends() -> None:
@@ -54,3 +80,14 @@ def test_result_line_refuses_what_it_does_not_know(change: object, problem: str)
 def test_result_line_that_is_no_result(line: str) -> None:
     with pytest.raises(ZcwatchError, match="crawl result"):
         CrawlResult.from_json(line)
+
+
+@pytest.mark.parametrize(("value", "ok"), [(1, True), (500, True), (0, False), (501, False), ("30", False)])
+def test_max_pages_is_validated(tmp_path: Path, value: object, ok: bool) -> None:
+    (tmp_path / "config.toml").write_text(f"[crawl]\nmax_pages = {json.dumps(value)}\n", encoding="utf-8")
+    proc = run_zcwatch(["config"], cwd=tmp_path)
+    if ok:
+        assert proc.returncode == 0 and f"max_pages = {value}" in proc.stdout, proc.stderr
+    else:
+        assert proc.returncode == 2
+        assert "crawl.max_pages: " in one_line(proc.stderr)

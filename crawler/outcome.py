@@ -95,6 +95,7 @@ class CrawlTally:
     notices_changed: int = 0
     notice_failures: list[str] = field(default_factory=list)
     repeat_failures: int = 0  # notices that had failed before this crawl too (not reported again)
+    moved_to: str | None = None  # the source URL answered a permanent redirect to this URL
 
     def outcome(self, last_item_count: int | None, drop_ratio: float) -> CrawlOutcome:
         if self.blocked_reason:
@@ -124,6 +125,11 @@ class CrawlTally:
         return self.failure_reason
 
 
+def moved_key(source_name: str) -> str:
+    """The ``meta`` row where a crawl records the URL its source permanently redirects to (for the admins)."""
+    return f"source.{source_name}.moved_to"
+
+
 # The JSON types each CrawlResult field may carry on the pipe (bool is an int in Python: checked apart).
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "str": (str,),
@@ -132,6 +138,7 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "float": (int, float),
     "bool": (bool,),
     "int | None": (int, type(None)),
+    "str | None": (str, type(None)),
 }
 
 
@@ -152,12 +159,14 @@ class CrawlResult:
     not_modified: bool = False
     seconds: float = 0.0
     run_id: int | None = None
+    moved_to: str | None = None  # the source URL answered a permanent redirect to this URL
 
     @property
     def ok(self) -> bool:
         return self.outcome == CrawlOutcome.OK
 
     def summary(self) -> str:
+        moved = f"; source moved to {self.moved_to}: update the config" if self.moved_to else ""
         if self.ok:
             what = (
                 "nothing changed"
@@ -171,9 +180,9 @@ class CrawlResult:
             )
             return (
                 f"{self.source}: ok, {what}{still}; {self.requests} requests, "
-                f"{self.bytes / 1024:.0f} KiB in {self.seconds:.1f} s"
+                f"{self.bytes / 1024:.0f} KiB in {self.seconds:.1f} s{moved}"
             )
-        return f"{self.source}: {self.outcome}: {self.reason or 'no details'}"
+        return f"{self.source}: {self.outcome}: {self.reason or 'no details'}{moved}"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

@@ -13,7 +13,9 @@ listed since that date and stops paging at the first page that has none of them.
 Nothing is dropped without a word: a crawl reads at most ``crawl.max_pages`` listing pages (a
 page trap that always links one more is reported ``layout_suspect``), an item whose URL Scrapy
 would drop for its length is a failed item, and so is a notice page cut short. Each item becomes
-a ``crawler.items`` dataclass for the pipeline.
+a ``crawler.items`` dataclass for the pipeline. Redirects are followed within the site only
+(``crawler.middleware.RedirectPolicy``); a permanent one of the column itself is recorded so the
+admins hear that the config names an old URL.
 
 Anti-bot challenges end the crawl at once (outcome blocked); we never try to pass one.
 """
@@ -32,7 +34,8 @@ from scrapy.http import Response
 
 from core.errors import NoticeParseError
 from core.vocabulary import CrawlOutcome, FetchStatus
-from crawler.items import CrawlItem, ExternalItem, FailedItem, FetchedItem
+from crawler.items import CrawlItem, ExternalItem, FailedItem, FetchedItem, host_of
+from crawler.middleware import PERMANENT_REDIRECTS, RedirectRefused, under
 from crawler.outcome import CrawlTally, clip, describe, failure_outcome, status_outcome
 from crawler.pages import ListingItem, decode_html, parse_listing, parse_notice
 from store.notices import KnownNotice
@@ -41,13 +44,6 @@ from store.notices import KnownNotice
 def listing_signature(items: list[ListingItem]) -> str:
     payload = json.dumps([[i.title, i.url, i.date] for i in items], ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def domain_allowed(url: str, column_url: str, follow_domains: tuple[str, ...]) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == (urlsplit(column_url).hostname or "").lower():
-        return True
-    return any(host == d or host.endswith("." + d) for d in follow_domains)
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
@@ -76,6 +72,8 @@ class ColumnSpider(scrapy.Spider):
     ) -> None:
         super().__init__(**kwargs)
         self.column_url = column_url
+        # The column's own host, and the one it redirected to: notices there are always fetched.
+        self.column_hosts = {host_of(column_url)}
         self.known = known
         self.etag, self.last_modified, self.listing_hash = validators
         self.follow_domains = follow_domains
@@ -103,6 +101,8 @@ class ColumnSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request | CrawlItem]:
         page_no = response.meta["page"]
+        if page_no == 1:
+            self._note_moved(response)  # a 304 or an error at the new place still says the column moved
         text = self._readable(response, listing=page_no == 1)
         if text is None:
             return
@@ -135,7 +135,7 @@ class ColumnSpider(scrapy.Spider):
             self._queued.add(item.url)
             known = self.known.get(item.url)
             new_here += known is None
-            if not domain_allowed(item.url, self.column_url, self.follow_domains):
+            if not self._fetches(item.url):
                 if known is None:
                     yield ExternalItem(item)
                 continue
@@ -163,6 +163,8 @@ class ColumnSpider(scrapy.Spider):
                 f"listing page {page_no} still links a next page ({clip(url)}); stopped at "
                 f"crawl.max_pages = {self.max_pages}: a page trap, or a column that outgrew the cap?"
             )
+        elif not self._fetches(url):
+            problem = f"listing page {page_no} links its next page on another site: {clip(url)}"
         elif too_long:
             problem = f"listing page {page_no} links its next page by a {too_long}"
         if problem:
@@ -174,6 +176,22 @@ class ColumnSpider(scrapy.Spider):
             errback=self.listing_failed,
             meta=self._meta(page=page_no + 1),
         )
+
+    def _note_moved(self, response: Response) -> None:
+        """Record where the column is now if it answered a redirect (permanent: the config is out of date)."""
+        chain = [*response.meta.get("redirect_urls", []), response.url]
+        if len(chain) == 1:
+            return
+        self.column_hosts.add(host_of(response.url))
+        if response.meta["redirect_reasons"][0] in PERMANENT_REDIRECTS:
+            self.tally.moved_to = chain[1]
+
+    def _fetches(self, url: str) -> bool:
+        """Whether a URL is on the column's site or under ``crawl.follow_domains`` (else: listed only)."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            return False
+        host = host_of(url)
+        return host in self.column_hosts or under(host, self.follow_domains)
 
     def _too_long(self, url: str) -> str:
         """Why Scrapy's UrlLengthMiddleware would drop a request for ``url`` unseen; empty if it would not."""
@@ -232,6 +250,8 @@ class ColumnSpider(scrapy.Spider):
     def _failure(self, exc: BaseException, url: str | None) -> tuple[CrawlOutcome, str]:
         """A download failure's outcome and what to say about it, naming ``url`` if given."""
         outcome = failure_outcome(exc)
+        if isinstance(exc, RedirectRefused):  # its message names both ends of the redirect
+            return outcome, f"redirect refused: {exc}"
         if outcome == CrawlOutcome.TOO_LARGE:
             # Scrapy's message, when there is one, repeats the request; the limit is what matters.
             detail = f"over crawl.max_bytes = {self.settings.getint('DOWNLOAD_MAXSIZE'):,} bytes"

@@ -28,9 +28,11 @@ from support.hostile import (
     listing_html,
     notice_html,
     page,
+    redirect,
     slow,
     trap,
 )
+from support.webhook import WebhookSink
 
 __all__ = ["hostile_fixture"]  # the `hostile` fixture, registered in this module by importing it
 
@@ -150,6 +152,112 @@ def test_page_trap_stops_at_max_pages_as_layout_suspect(env: HostileEnv, hostile
     assert hostile.urls() == [COLUMN] + [f"{COLUMN}index_{n}.html" for n in (2, 3, 4)]
     assert env.runs()[-1][0] == "layout_suspect"
     assert env.query("SELECT count(*) FROM notices") == [(4,)]  # what the pages listed is kept
+
+
+# ------------------------------------------------------------------------------------------ 4. redirects
+
+
+def test_redirect_within_the_domain_is_followed_with_robots_checked_again(
+    env: HostileEnv, hostile: HostileServer
+) -> None:
+    # The column moved to another host of the same registrable domain (gz.gov.cn), temporarily; one notice
+    # moved to a host whose robots.txt closes that path.
+    moved = "http://www.gz.gov.cn/rsj/pstz/"
+    rows = [notice(1, "www.gz.gov.cn"), notice(2, "rsj.gz.gov.cn")]
+    hostile.route(COLUMN, redirect(moved, 302))
+    serve_column(hostile, rows, at=moved)
+    hostile.route(rows[1][1], redirect("http://hrss.gz.gov.cn/private/post_2.html", 307))
+    hostile.route("http://hrss.gz.gov.cn/robots.txt", page("User-agent: *\nDisallow: /private/\n"))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: partial: 1 notice(s) failed: ") and "robots.txt" in line, line
+    asked = hostile.urls(robots=True)
+    assert moved in asked and rows[0][1] in asked
+    assert "http://hrss.gz.gov.cn/robots.txt" in asked  # the new host's robots.txt was read ...
+    assert "http://hrss.gz.gov.cn/private/post_2.html" not in asked  # ... and obeyed
+    stored = dict(env.query("SELECT url, fetch_status FROM notices"))
+    assert stored == {rows[0][1]: "fetched", rows[1][1]: "failed"}
+
+
+@pytest.mark.parametrize(
+    ("location", "why"),
+    [
+        ("http://evil.example.com/pstz/", "another site"),
+        ("http://gz.gov.cn.evil.example.com/pstz/", "another site"),
+        ("file:///etc/passwd", "not http"),
+        ("data:text/html,<html></html>", "not http"),
+    ],
+)
+def test_redirect_off_the_domain_is_refused(
+    env: HostileEnv, hostile: HostileServer, location: str, why: str
+) -> None:
+    hostile.route(COLUMN, redirect(location, 302))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: http_error: redirect refused: ") and why in line, line
+    assert hostile.urls() == [COLUMN]  # the target was never asked for
+    outcome, error = env.runs()[-1]
+    assert outcome == "http_error" and "redirect refused" in error
+
+
+def test_redirect_loop_is_refused_after_five(env: HostileEnv, hostile: HostileServer) -> None:
+    hostile.route(COLUMN, redirect(COLUMN + "a/", 302))
+    for hop in "abcdef":
+        hostile.route(COLUMN + f"{hop}/", redirect(COLUMN + f"{chr(ord(hop) + 1)}/", 302))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    assert "more than 5 redirects" in one_line(ran)
+    assert len(hostile.urls()) == 6  # the column and 5 redirects followed, the 6th refused
+
+
+def test_redirect_to_a_too_large_page_is_too_large(env: HostileEnv, hostile: HostileServer) -> None:
+    env.crawl["max_bytes"] = 100_000
+    hostile.route(COLUMN, redirect("http://www.gz.gov.cn/pstz/", 302))
+    hostile.route("http://www.gz.gov.cn/pstz/", chunked(1_000_000))
+
+    ran = env.zcwatch("crawl")
+
+    assert one_line(ran).startswith("hostile: too_large: "), ran
+
+
+def test_pager_link_to_another_site_is_not_followed(env: HostileEnv, hostile: HostileServer) -> None:
+    rows = [notice(1)]
+    hostile.route(COLUMN, page(listing_html(rows, next_url="http://evil.example.com/index_2.html")))
+    hostile.route(rows[0][1], page(notice_html(rows[0][0], TEXT)))
+
+    ran = env.zcwatch("crawl")
+
+    line = one_line(ran)
+    assert line.startswith("hostile: layout_suspect: ") and "next page on another site" in line, line
+    assert not [u for u in hostile.urls(robots=True) if "evil.example.com" in u]
+
+
+def test_permanent_move_of_the_source_is_reported_to_the_admins_once(
+    env: HostileEnv, hostile: HostileServer, webhook_sink: WebhookSink
+) -> None:
+    moved = "http://www.gz.gov.cn/rsj/pstz/"
+    hostile.route(COLUMN, redirect(moved, 301))
+    serve_column(hostile, [notice(1, "www.gz.gov.cn")], at=moved)
+    env.extra = f'[admin]\nrecipients = ["{webhook_sink.apprise_url("/admin")}"]\n'
+
+    ran = env.zcwatch("crawl")
+    assert ran.returncode == 0, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: ok, 1 listed, 1 new") and f"source moved to {moved}" in line, line
+
+    for _ in range(2):
+        ran = env.zcwatch("run")
+        assert ran.returncode == 0, ran
+    (alert,) = webhook_sink.bodies("/admin")
+    assert moved in alert["message"] and "update the config" in alert["message"]
 
 
 # ------------------------------------------------------------------------------------------ result line

@@ -1,7 +1,7 @@
-"""The crawler's pure parts, from tables: failure outcomes, the child's result line, crawl.max_pages.
+"""The crawler's pure parts, from tables: redirect rules, failure outcomes, the child's result line.
 
 The end-to-end behaviour they serve is tested against a live server in test_crawl_hostile.py; these pin
-the rules themselves.
+the rules themselves, including the cases a local server cannot show (https, IP hosts, foreign suffixes).
 """
 
 from __future__ import annotations
@@ -16,7 +16,51 @@ from support.cli import one_line, run_zcwatch
 
 from core.errors import ZcwatchError
 from core.vocabulary import CrawlOutcome
+from crawler.middleware import RedirectRefused, redirect_refusal, registrable_domain
 from crawler.outcome import CrawlResult, clip, failure_outcome
+
+
+@pytest.mark.parametrize(
+    ("host", "domain"),
+    [
+        ("rsj.gz.gov.cn", "gz.gov.cn"),
+        ("www.gz.gov.cn", "gz.gov.cn"),
+        ("gz.gov.cn", "gz.gov.cn"),
+        ("www.gov.cn", "www.gov.cn"),
+        ("www.gzhmu.edu.cn", "gzhmu.edu.cn"),
+        ("news.sina.com.cn", "sina.com.cn"),
+        ("WWW.Example.COM.", "example.com"),
+        ("a.b.example.org", "example.org"),
+        ("www.bbc.co.uk", "bbc.co.uk"),
+        ("127.0.0.1", "127.0.0.1"),
+    ],
+)
+def test_registrable_domain(host: str, domain: str) -> None:
+    assert registrable_domain(host) == domain
+
+
+COLUMN = "http://rsj.gz.gov.cn/ywzt/pstz/"
+
+
+@pytest.mark.parametrize(
+    ("target", "follow", "refused"),
+    [
+        ("https://rsj.gz.gov.cn/ywzt/pstz/", (), None),  # http -> https on the same host
+        ("http://www.gz.gov.cn/pstz/", (), None),  # another host of the same registrable domain
+        ("http://www.gzhmu.edu.cn/rsc/", ("gzhmu.edu.cn",), None),  # configured in crawl.follow_domains
+        ("http://www.gzhmu.edu.cn/rsc/", ("gz.gov.cn",), "another site"),
+        ("http://www.gov.cn/", (), "another site"),  # gov.cn itself is not gz.gov.cn
+        ("http://gz.gov.cn.evil.example.com/", ("gz.gov.cn",), "another site"),
+        ("http://127.0.0.1:8080/", (), "another site"),
+        ("file:///etc/passwd", (), "not http(s) but file"),
+        ("data:text/html,x", (), "not http(s) but data"),
+        ("ftp://rsj.gz.gov.cn/x", (), "not http(s) but ftp"),
+        ("http:///nohost", (), "no host"),
+    ],
+)
+def test_redirect_refusal(target: str, follow: tuple[str, ...], refused: str | None) -> None:
+    why = redirect_refusal(COLUMN, target, follow)
+    assert why == refused if refused is None else why is not None and why.startswith(refused)
 
 
 def _caused(exc: BaseException, cause: BaseException) -> BaseException:
@@ -36,6 +80,7 @@ class _DecompressionMaxSizeExceeded(ValueError):
         (_caused(Exception("Ignored response"), _DecompressionMaxSizeExceeded()), CrawlOutcome.TOO_LARGE),
         (type("DownloadTimeoutError", (Exception,), {})("took too long"), CrawlOutcome.TIMEOUT),
         (type("DNSLookupError", (Exception,), {})("no such host"), CrawlOutcome.UNREACHABLE),
+        (RedirectRefused("a -> b: another site"), CrawlOutcome.HTTP_ERROR),
         (Exception("Forbidden by robots.txt"), CrawlOutcome.HTTP_ERROR),
     ],
 )

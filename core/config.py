@@ -44,6 +44,7 @@ class CrawlSettings:
     follow_domains: tuple[str, ...] = ("gz.gov.cn",)
     proxy: str = ""
     layout_drop_ratio: float = 0.5
+    max_pages: int = 30
 
     @property
     def effective_user_agent(self) -> str:
@@ -296,6 +297,8 @@ def _crawl(r: _Reader) -> CrawlSettings:
         _http_url(r, "proxy", proxy)
     ratio = float(r.get("layout_drop_ratio", (int, float), d.layout_drop_ratio))
     _check(r, "layout_drop_ratio", 0 < ratio < 1, "must be between 0 and 1")
+    max_pages = r.get("max_pages", int, d.max_pages)
+    _check(r, "max_pages", 1 <= max_pages <= 500, "must be between 1 and 500")
     out = CrawlSettings(
         delay=delay,
         contact=contact,
@@ -305,6 +308,7 @@ def _crawl(r: _Reader) -> CrawlSettings:
         follow_domains=tuple(x.lower().lstrip(".") for x in r.strings("follow_domains", d.follow_domains)),
         proxy=proxy,
         layout_drop_ratio=ratio,
+        max_pages=max_pages,
     )
     r.finish()
     return out

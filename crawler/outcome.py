@@ -2,8 +2,8 @@
 
 Outcomes, worst first when several apply: blocked (an anti-bot challenge: never bypassed),
 unreachable (DNS or connection refused), timeout, too_large, http_error, layout_suspect (the
-listing yields no items, or far fewer than last time), partial (some notices failed), ok.
-Zero items is never ok.
+listing yields no items, far fewer than last time, or pages beyond ``crawl.max_pages``), partial
+(some notices failed), ok. Zero items is never ok.
 
 ``CrawlResult`` is the one result of one crawl: the child (``crawler.process``) writes it as its
 one JSON line on stdout and the parent (``scheduler.crawljob``) reads it back with
@@ -18,6 +18,9 @@ from dataclasses import asdict, dataclass, field, fields
 from core.errors import ZcwatchError
 from core.vocabulary import CrawlOutcome
 
+# By exception class name, so this module needs no Scrapy import. A failure is judged by the first
+# name of its cause chain found here: HttpCompressionMiddleware raises a plain IgnoreRequest whose
+# cause says the decompressed body passed DOWNLOAD_MAXSIZE.
 _BY_EXCEPTION = {
     "CannotResolveHostError": CrawlOutcome.UNREACHABLE,
     "DNSLookupError": CrawlOutcome.UNREACHABLE,
@@ -30,16 +33,35 @@ _BY_EXCEPTION = {
     "TimeoutError": CrawlOutcome.TIMEOUT,
     "TCPTimedOutError": CrawlOutcome.TIMEOUT,
     "UserTimeoutError": CrawlOutcome.TIMEOUT,
+    # Scrapy cancels a download only at DOWNLOAD_MAXSIZE (zcwatch stops none itself): up front when the
+    # Content-Length is over it (with a message), or mid-stream when a body without one passes it (none).
     "DownloadCancelledError": CrawlOutcome.TOO_LARGE,
+    "_DecompressionMaxSizeExceeded": CrawlOutcome.TOO_LARGE,
 }
+_DESCRIPTIONS = {
+    CrawlOutcome.UNREACHABLE: "site could not be reached",
+    CrawlOutcome.TIMEOUT: "timed out",
+    CrawlOutcome.TOO_LARGE: "page too large",
+}
+# A reason goes into one CLI line and the crawl record: a 2,000-character URL must not fill either.
+REASON_PART_CHARS = 300
 
 
-def failure_outcome(exception_name: str, message: str = "") -> CrawlOutcome:
-    """Map a download failure (by exception class name) to an outcome."""
-    outcome = _BY_EXCEPTION.get(exception_name)
-    if outcome == CrawlOutcome.TOO_LARGE and "size" not in message.lower():
-        return CrawlOutcome.HTTP_ERROR
-    return outcome or CrawlOutcome.HTTP_ERROR
+def failure_outcome(exc: BaseException) -> CrawlOutcome:
+    """The outcome a download failure stands for, from the class names of the exception and its causes."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # a cause chain is short; never loop on a cyclic one
+        if seen is None:
+            break
+        outcome = _BY_EXCEPTION.get(type(seen).__name__)
+        if outcome is not None:
+            return outcome
+        seen = seen.__cause__
+    return CrawlOutcome.HTTP_ERROR
+
+
+def describe(outcome: CrawlOutcome) -> str:
+    return _DESCRIPTIONS.get(outcome, "download failed")
 
 
 def status_outcome(status: int) -> CrawlOutcome | None:
@@ -47,10 +69,6 @@ def status_outcome(status: int) -> CrawlOutcome | None:
     if 200 <= status < 300 or status == 304:
         return None
     return CrawlOutcome.BLOCKED if status in (412, 521) else CrawlOutcome.HTTP_ERROR
-
-
-# A reason goes into one CLI line and the crawl record: a 2,000-character URL must not fill either.
-REASON_PART_CHARS = 300
 
 
 def clip(text: str, limit: int = REASON_PART_CHARS) -> str:
@@ -77,6 +95,7 @@ class CrawlTally:
     notices_changed: int = 0
     notice_failures: list[str] = field(default_factory=list)
     repeat_failures: int = 0  # notices that had failed before this crawl too (not reported again)
+    moved_to: str | None = None  # the source URL answered a permanent redirect to this URL
 
     def outcome(self, last_item_count: int | None, drop_ratio: float) -> CrawlOutcome:
         if self.blocked_reason:
@@ -98,12 +117,17 @@ class CrawlTally:
         if outcome == CrawlOutcome.LAYOUT_SUSPECT:
             return self.layout_problem or "the listing yields no items: has the page layout changed?"
         if outcome == CrawlOutcome.PARTIAL:
-            first = self.notice_failures[0]
+            first = clip(self.notice_failures[0])
             more = len(self.notice_failures) - 1
             return f"{len(self.notice_failures)} notice(s) failed: {first}" + (
                 f" (+{more} more)" if more else ""
             )
         return self.failure_reason
+
+
+def moved_key(source_name: str) -> str:
+    """The ``meta`` row where a crawl records the URL its source permanently redirects to (for the admins)."""
+    return f"source.{source_name}.moved_to"
 
 
 # The JSON types each CrawlResult field may carry on the pipe (bool is an int in Python: checked apart).
@@ -114,6 +138,7 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "float": (int, float),
     "bool": (bool,),
     "int | None": (int, type(None)),
+    "str | None": (str, type(None)),
 }
 
 
@@ -134,12 +159,14 @@ class CrawlResult:
     not_modified: bool = False
     seconds: float = 0.0
     run_id: int | None = None
+    moved_to: str | None = None  # the source URL answered a permanent redirect to this URL
 
     @property
     def ok(self) -> bool:
         return self.outcome == CrawlOutcome.OK
 
     def summary(self) -> str:
+        moved = f"; source moved to {self.moved_to}: update the config" if self.moved_to else ""
         if self.ok:
             what = (
                 "nothing changed"
@@ -153,9 +180,9 @@ class CrawlResult:
             )
             return (
                 f"{self.source}: ok, {what}{still}; {self.requests} requests, "
-                f"{self.bytes / 1024:.0f} KiB in {self.seconds:.1f} s"
+                f"{self.bytes / 1024:.0f} KiB in {self.seconds:.1f} s{moved}"
             )
-        return f"{self.source}: {self.outcome}: {self.reason or 'no details'}"
+        return f"{self.source}: {self.outcome}: {self.reason or 'no details'}{moved}"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

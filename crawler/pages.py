@@ -6,7 +6,7 @@ government CMS the site's other columns run on (listing items ``div.pageList ul.
 ``#page_div a.next``; notice text in ``div.content ucapcontent`` or ``div.article-content``). The column
 itself may differ, so each parser tries the known selectors first and then a generic fallback, and says
 which one it used, so the caller can report "the page no longer looks as expected" instead of silently
-finding nothing.
+finding nothing. A notice page cut short in transfer is refused rather than read as a short notice.
 """
 
 from __future__ import annotations
@@ -412,6 +412,32 @@ def _attachments(soup: BeautifulSoup, container: Tag | None, url: str) -> list[A
     return found
 
 
+_DOCUMENT_START = re.compile(r"<(?:html|body)\b", re.I)
+_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.I)
+_UCAP_END = re.compile(r"</ucapcontent\s*>", re.I)
+# A complete notice can be short (the replica has a 61-character extension notice), so length alone never
+# condemns a page: only together with its closing tags missing.
+MIN_NOTICE_TEXT = 100
+
+
+def _cut_short(html: str, template: str, body: str) -> str | None:
+    """Why a notice page looks cut off in transfer (with a Content-Length that matched), or None.
+
+    Only a document can be cut short: one that opens <html> or <body> and closes neither. It is judged
+    cut short when its content block is missing (the fallback had to be used) or has no end, or when
+    it holds less text than a notice needs. A fragment without <html> or <body> is read as it is.
+    """
+    if not _DOCUMENT_START.search(html) or _DOCUMENT_END.search(html):
+        return None
+    if template == "fallback":
+        return "no known content block"
+    if template == "ucap" and not _UCAP_END.search(html):
+        return "its content block has no end"
+    if len(body) < MIN_NOTICE_TEXT:
+        return f"only {len(body)} characters of text"
+    return None
+
+
 def parse_notice(html: str, url: str) -> NoticePage:
     """Title, publish time, source, body text and attachments of one notice page.
 
@@ -433,12 +459,16 @@ def parse_notice(html: str, url: str) -> NoticePage:
     paras = _paragraphs(container) if container is not None else []
     if not paras:
         raise NoticeParseError("no text on the page")
+    body = "\n\n".join(paras)
+    why = _cut_short(html, template, body)
+    if why:
+        raise NoticeParseError(f"the page is cut short: no </body> or </html>, and {why}")
     published, source = _published_and_source(soup, template)
     return NoticePage(
         title=_title(soup, container),
         published=published,
         source=source,
-        body="\n\n".join(paras),
+        body=body,
         attachments=_attachments(soup, container, url),
         template=template,
     )

@@ -31,9 +31,9 @@ from sqlalchemy import Engine, select
 from core.config import Config, load_config
 from core.errors import UserError
 from core.vocabulary import CrawlOutcome
-from crawler.outcome import CrawlResult, CrawlTally
+from crawler.outcome import CrawlResult, CrawlTally, moved_key
 from store.db import open_engine, transaction
-from store.models import CrawlRun, Source
+from store.models import CrawlRun, Meta, Source
 from store.notices import ensure_source, finish_run, known_notices, start_run
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -135,6 +135,7 @@ def crawl(
         known=known,
         validators=validators,
         follow_domains=config.crawl.follow_domains,
+        max_pages=config.crawl.max_pages,
         since=since,
         engine=engine,
         source_id=source_id,
@@ -160,6 +161,7 @@ def crawl(
         still_failing=tally.repeat_failures,
         not_modified=tally.not_modified,
         seconds=round(time.monotonic() - started, 2),
+        moved_to=tally.moved_to,
     )
     with transaction(engine) as s:
         finish_run(
@@ -174,6 +176,12 @@ def crawl(
             notices_failed=result.failed,
             error=result.reason or None,
         )
+        if tally.moved_to:
+            s.merge(Meta(key=moved_key(source.name), value=tally.moved_to))
+        elif tally.page1_items is not None or tally.not_modified:  # the source URL answered in place
+            moved = s.get(Meta, moved_key(source.name))
+            if moved is not None:
+                s.delete(moved)
         if outcome == CrawlOutcome.OK:
             src2 = s.get(Source, source_id)
             etag, last_modified, signature = spider.new_validators

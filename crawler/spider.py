@@ -10,6 +10,13 @@ failed notice and revalidates every known one with a conditional request (a 304 
 The weekly pass of `zcwatch run` is a full pass limited by ``since``: it revalidates notices
 listed since that date and stops paging at the first page that has none of them.
 
+Nothing is dropped without a word: a crawl reads at most ``crawl.max_pages`` listing pages (a
+page trap that always links one more is reported ``layout_suspect``), an item whose URL Scrapy
+would drop for its length is a failed item, and so is a notice page cut short. Each item becomes
+a ``crawler.items`` dataclass for the pipeline. Redirects are followed within the site only
+(``crawler.middleware.RedirectPolicy``); a permanent one of the column itself is recorded so the
+admins hear that the config names an old URL.
+
 Anti-bot challenges end the crawl at once (outcome blocked); we never try to pass one.
 """
 
@@ -27,8 +34,9 @@ from scrapy.http import Response
 
 from core.errors import NoticeParseError
 from core.vocabulary import CrawlOutcome, FetchStatus
-from crawler.items import CrawlItem, ExternalItem, FailedItem, FetchedItem
-from crawler.outcome import CrawlTally, failure_outcome, status_outcome
+from crawler.items import CrawlItem, ExternalItem, FailedItem, FetchedItem, host_of
+from crawler.middleware import PERMANENT_REDIRECTS, RedirectRefused, under
+from crawler.outcome import CrawlTally, clip, describe, failure_outcome, status_outcome
 from crawler.pages import ListingItem, decode_html, parse_listing, parse_notice
 from store.notices import KnownNotice
 
@@ -36,13 +44,6 @@ from store.notices import KnownNotice
 def listing_signature(items: list[ListingItem]) -> str:
     payload = json.dumps([[i.title, i.url, i.date] for i in items], ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def domain_allowed(url: str, column_url: str, follow_domains: tuple[str, ...]) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == (urlsplit(column_url).hostname or "").lower():
-        return True
-    return any(host == d or host.endswith("." + d) for d in follow_domains)
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
@@ -65,14 +66,18 @@ class ColumnSpider(scrapy.Spider):
         known: dict[str, KnownNotice],
         validators: tuple[str | None, str | None, str | None],
         follow_domains: tuple[str, ...],
+        max_pages: int,
         since: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.column_url = column_url
+        # The column's own host, and the one it redirected to: notices there are always fetched.
+        self.column_hosts = {host_of(column_url)}
         self.known = known
         self.etag, self.last_modified, self.listing_hash = validators
         self.follow_domains = follow_domains
+        self.max_pages = max_pages
         self.since = since
         self.tally = CrawlTally(full=full)
         self.new_validators: tuple[str | None, str | None, str | None] = (None, None, None)
@@ -96,6 +101,8 @@ class ColumnSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request | CrawlItem]:
         page_no = response.meta["page"]
+        if page_no == 1:
+            self._note_moved(response)  # a 304 or an error at the new place still says the column moved
         text = self._readable(response, listing=page_no == 1)
         if text is None:
             return
@@ -128,12 +135,16 @@ class ColumnSpider(scrapy.Spider):
             self._queued.add(item.url)
             known = self.known.get(item.url)
             new_here += known is None
-            if not domain_allowed(item.url, self.column_url, self.follow_domains):
+            if not self._fetches(item.url):
                 if known is None:
                     yield ExternalItem(item)
                 continue
             fetched = known is not None and known.fetch_status == FetchStatus.FETCHED
             if fetched and not self._revalidates(item):
+                continue
+            too_long = self._too_long(item.url)
+            if too_long:
+                yield FailedItem(item, too_long)
                 continue
             yield scrapy.Request(
                 item.url,
@@ -143,12 +154,51 @@ class ColumnSpider(scrapy.Spider):
                 meta=self._meta(item=item),
             )
         if page.next_url and (new_here or any(self._revalidates(i) for i in page.items)):
-            yield scrapy.Request(
-                page.next_url,
-                callback=self.parse_listing,
-                errback=self.listing_failed,
-                meta=self._meta(page=page_no + 1),
+            yield from self._next_page(page_no, page.next_url)
+
+    def _next_page(self, page_no: int, url: str) -> Iterator[scrapy.Request]:
+        problem, too_long = "", self._too_long(url)
+        if page_no >= self.max_pages:
+            problem = (
+                f"listing page {page_no} still links a next page ({clip(url)}); stopped at "
+                f"crawl.max_pages = {self.max_pages}: a page trap, or a column that outgrew the cap?"
             )
+        elif not self._fetches(url):
+            problem = f"listing page {page_no} links its next page on another site: {clip(url)}"
+        elif too_long:
+            problem = f"listing page {page_no} links its next page by a {too_long}"
+        if problem:
+            self.tally.layout_problem = self.tally.layout_problem or problem
+            return
+        yield scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            meta=self._meta(page=page_no + 1),
+        )
+
+    def _note_moved(self, response: Response) -> None:
+        """Record where the column is now if it answered a redirect (permanent: the config is out of date)."""
+        chain = [*response.meta.get("redirect_urls", []), response.url]
+        if len(chain) == 1:
+            return
+        self.column_hosts.add(host_of(response.url))
+        if response.meta["redirect_reasons"][0] in PERMANENT_REDIRECTS:
+            self.tally.moved_to = chain[1]
+
+    def _fetches(self, url: str) -> bool:
+        """Whether a URL is on the column's site or under ``crawl.follow_domains`` (else: listed only)."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            return False
+        host = host_of(url)
+        return host in self.column_hosts or under(host, self.follow_domains)
+
+    def _too_long(self, url: str) -> str:
+        """Why Scrapy's UrlLengthMiddleware would drop a request for ``url`` unseen; empty if it would not."""
+        limit = self.settings.getint("URLLENGTH_LIMIT")
+        if limit and len(url) > limit:
+            return f"URL too long ({len(url):,} characters; the limit is {limit:,})"
+        return ""
 
     def _revalidates(self, item: ListingItem) -> bool:
         """Whether a full pass asks for this known notice again (undated items are always asked)."""
@@ -159,8 +209,7 @@ class ColumnSpider(scrapy.Spider):
     def listing_failed(self, failure: Any) -> None:
         if self.tally.blocked_reason:  # dropped by ChallengeGuard: the outcome is blocked already
             return
-        outcome = failure_outcome(type(failure.value).__name__, str(failure.value))
-        reason = f"{_describe(outcome)}: {failure.request.url} ({_exc_line(failure.value)})"
+        outcome, reason = self._failure(failure.value, failure.request.url)
         if failure.request.meta.get("page", 1) == 1:
             self.tally.listing_failure = outcome
             self.tally.failure_reason = reason
@@ -193,11 +242,22 @@ class ColumnSpider(scrapy.Spider):
     def notice_failed(self, failure: Any) -> Iterator[CrawlItem]:
         if self.tally.blocked_reason:  # dropped by ChallengeGuard, not a failure of this notice
             return
-        item: ListingItem = failure.request.meta["item"]
-        outcome = failure_outcome(type(failure.value).__name__, str(failure.value))
-        yield FailedItem(item, f"{_describe(outcome)} ({_exc_line(failure.value)})")
+        # No URL in the text: the pipeline puts the notice's URL in front of it.
+        yield FailedItem(failure.request.meta["item"], self._failure(failure.value, None)[1])
 
     # --- shared ----------------------------------------------------------------------------------
+
+    def _failure(self, exc: BaseException, url: str | None) -> tuple[CrawlOutcome, str]:
+        """A download failure's outcome and what to say about it, naming ``url`` if given."""
+        outcome = failure_outcome(exc)
+        if isinstance(exc, RedirectRefused):  # its message names both ends of the redirect
+            return outcome, f"redirect refused: {exc}"
+        if outcome == CrawlOutcome.TOO_LARGE:
+            # Scrapy's message, when there is one, repeats the request; the limit is what matters.
+            detail = f"over crawl.max_bytes = {self.settings.getint('DOWNLOAD_MAXSIZE'):,} bytes"
+        else:
+            detail = _exc_line(exc)
+        return outcome, f"{describe(outcome)}: {url} ({detail})" if url else f"{describe(outcome)} ({detail})"
 
     def _readable(self, response: Response, *, listing: bool) -> str | None:
         """Decoded text of a usable response, or None after recording why it is not usable."""
@@ -226,11 +286,3 @@ def _header(response: Response, name: str) -> str | None:
 def _exc_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
-
-
-def _describe(outcome: CrawlOutcome) -> str:
-    return {
-        CrawlOutcome.UNREACHABLE: "site could not be reached",
-        CrawlOutcome.TIMEOUT: "timed out",
-        CrawlOutcome.TOO_LARGE: "page too large",
-    }.get(outcome, "download failed")

@@ -6,7 +6,9 @@ reported):
   too_large, error) and they span at least ``admin.hours`` hours;
 - ``blocked``: the last crawl met an anti-bot challenge (reported at once: retrying harder is
   exactly what we must not do);
-- ``layout_suspect``: the last crawl found no items, or far fewer than before.
+- ``layout_suspect``: the last crawl found no items, or far fewer than before;
+- ``moved``: the source URL answers a permanent redirect (recorded by the crawl): the config should
+  name the new URL. Reported once per new URL, like ``dead``.
 And ``dead``: deliveries given up after their window closed.
 
 An incident sends one alert when it starts, at most one reminder a day while it lasts, and
@@ -25,11 +27,15 @@ from sqlalchemy.orm import Session
 from core.config import Config
 from core.timeutil import from_utc_naive, to_utc_naive
 from core.vocabulary import DeliveryStatus
+from crawler.outcome import moved_key
 from store.db import transaction
 from store.models import CrawlRun, Delivery, Incident, Meta, Source
 
 FAILED = ("http_error", "timeout", "unreachable", "too_large", "error")
 REMINDER_EVERY = timedelta(days=1)
+# Judged from the crawl runs (opened and resolved by _sync); the others are reported once, then closed.
+SOURCE_PROBLEMS = ("down", "blocked", "layout_suspect")
+ONCE = ("dead", "moved")
 
 
 def source_problems(
@@ -66,12 +72,15 @@ _LABEL = {
     "blocked": "被反爬虫验证拦截",
     "layout_suspect": "页面结构可能已变化",
     "dead": "提醒发送失败（已放弃）",
+    "moved": "栏目地址已变更",
 }
 
 
 def _sync(session: Session, scope: str, problems: dict[str, str], now: datetime) -> None:
     open_rows = session.scalars(
-        select(Incident).where(Incident.scope == scope, Incident.resolved_at.is_(None))
+        select(Incident).where(
+            Incident.scope == scope, Incident.resolved_at.is_(None), Incident.problem.in_(SOURCE_PROBLEMS)
+        )
     ).all()
     open_by_problem = {i.problem: i for i in open_rows}
     for problem, detail in problems.items():
@@ -101,6 +110,22 @@ def _dead_deliveries(session: Session, now: datetime) -> None:
     # A dead delivery does not "recover": the incident is closed as soon as it is reported.
 
 
+def _moved(session: Session, source: Source, now: datetime) -> None:
+    """Open a `moved` incident for a permanent redirect of the source URL not reported before."""
+    moved = session.get(Meta, moved_key(source.name))
+    if moved is None:
+        return
+    detail = f"source moved to {moved.value}; update the config (sources: {source.name}, url = {source.url})"
+    scope = f"source:{source.name}"
+    reported = session.scalar(
+        select(Incident.id).where(
+            Incident.scope == scope, Incident.problem == "moved", Incident.detail == detail
+        )
+    )
+    if reported is None:
+        session.add(Incident(scope=scope, problem="moved", detail=detail, started_at=to_utc_naive(now)))
+
+
 def evaluate(config: Config, engine: Engine, now: datetime) -> None:
     with transaction(engine) as s:
         for src in s.scalars(select(Source)):
@@ -117,6 +142,7 @@ def evaluate(config: Config, engine: Engine, now: datetime) -> None:
                 now,
             )
             _sync(s, f"source:{src.name}", problems, now)
+            _moved(s, src, now)
         _dead_deliveries(s, now)
 
 
@@ -126,10 +152,10 @@ def pending_messages(session: Session, now: datetime) -> list[AdminMessage]:
     for i in session.scalars(select(Incident).order_by(Incident.id)):
         label = _LABEL.get(i.problem, i.problem)
         where = i.scope.removeprefix("source:")
-        if i.resolved_at is None or i.problem == "dead":
+        if i.resolved_at is None or i.problem in ONCE:
             if i.alerts_sent == 0:
                 out.append(AdminMessage(i.id, "start", f"【zcwatch】{where}：{label}", i.detail))
-            elif i.problem != "dead" and i.last_alert_at and now_utc - i.last_alert_at >= REMINDER_EVERY:
+            elif i.problem not in ONCE and i.last_alert_at and now_utc - i.last_alert_at >= REMINDER_EVERY:
                 out.append(AdminMessage(i.id, "reminder", f"【zcwatch】仍未恢复：{where}：{label}", i.detail))
         elif i.alerts_sent > 0 and not i.recovery_sent:
             out.append(
@@ -147,7 +173,7 @@ def mark_sent(session: Session, message: AdminMessage, now: datetime) -> None:
     else:
         i.alerts_sent += 1
         i.last_alert_at = to_utc_naive(now)
-        if i.problem == "dead":
+        if i.problem in ONCE:
             i.resolved_at, i.recovery_sent = to_utc_naive(now), True
 
 

@@ -22,12 +22,17 @@ from support.hostile import (
     COLUMN,
     HostileEnv,
     HostileServer,
+    chunked,
+    gzip_bomb,
     hostile_fixture,
     listing_html,
     notice_html,
     page,
+    redirect,
     slow,
+    trap,
 )
+from support.webhook import WebhookSink
 
 __all__ = ["hostile_fixture"]  # the `hostile` fixture, registered in this module by importing it
 
@@ -63,6 +68,196 @@ def one_line(ran: object) -> str:
     assert len(lines) == 1, lines
     assert "Traceback" not in lines[0]
     return str(lines[0])
+
+
+# ------------------------------------------------------------------------------------------ 8. silent drops
+
+
+def test_truncated_notice_is_a_failed_notice_not_a_stored_text(
+    env: HostileEnv, hostile: HostileServer
+) -> None:
+    rows = [notice(1), notice(2)]
+    serve_column(hostile, rows)
+    whole = notice_html(rows[1][0], TEXT)
+    cut = whole[: whole.index(TEXT[1][20])]  # ends inside the second paragraph: no </body>, no </html>
+    hostile.route(rows[1][1], page(cut))  # with a Content-Length that matches what is sent
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: partial: 1 notice(s) failed: ") and "cut short" in line, line
+    stored = dict(env.query("SELECT url, fetch_status FROM notices"))
+    assert stored == {rows[0][1]: "fetched", rows[1][1]: "failed"}
+    ((body, error),) = env.query("SELECT body, fetch_error FROM notices WHERE url = ?", rows[1][1])
+    assert body is None and "cut short" in error
+    assert env.runs()[-1][0] == "partial"
+
+
+def test_listing_item_with_a_too_long_url_is_a_failed_item(env: HostileEnv, hostile: HostileServer) -> None:
+    long_url = "http://rsj.gz.gov.cn/zc/content/post_9.html?" + "x=1&" * 600  # 2,400+ characters
+    rows = [notice(1), ("关于2026年度职称评审工作的补充通知", long_url, "2026-11-21")]
+    serve_column(hostile, rows)
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: partial: 1 notice(s) failed: ") and "URL too long" in line, line
+    assert long_url not in line  # the reason names the URL, it does not print all of it
+    stored = dict(env.query("SELECT url, fetch_status FROM notices"))
+    assert stored == {rows[0][1]: "fetched", long_url: "failed"}
+    assert not [u for u in hostile.urls() if "post_9" in u]  # never asked for
+    (run,) = env.query("SELECT outcome, items_seen, notices_new, notices_failed FROM crawl_runs")
+    assert run == ("partial", 2, 1, 1)
+
+
+def test_too_large_page_without_content_length_is_too_large(env: HostileEnv, hostile: HostileServer) -> None:
+    env.crawl["max_bytes"] = 100_000
+    hostile.route(COLUMN, chunked(3_000_000))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: too_large: page too large: "), line
+    assert env.runs()[-1][0] == "too_large"
+
+
+def test_gzip_bomb_listing_is_too_large(env: HostileEnv, hostile: HostileServer) -> None:
+    env.crawl["max_bytes"] = 100_000
+    hostile.route(COLUMN, gzip_bomb(5_000_000))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: too_large: page too large: "), line
+    assert env.runs()[-1][0] == "too_large"
+
+
+# ------------------------------------------------------------------------------------------ 7. page traps
+
+
+def test_page_trap_stops_at_max_pages_as_layout_suspect(env: HostileEnv, hostile: HostileServer) -> None:
+    env.crawl["max_pages"] = 4
+    # Every page has a new item (on a site we do not fetch, so only listing pages are asked for).
+    hostile.route(COLUMN + "*", trap(COLUMN, "www.gzhmu.edu.cn"))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: layout_suspect: ") and "crawl.max_pages" in line and "4" in line, line
+    assert hostile.urls() == [COLUMN] + [f"{COLUMN}index_{n}.html" for n in (2, 3, 4)]
+    assert env.runs()[-1][0] == "layout_suspect"
+    assert env.query("SELECT count(*) FROM notices") == [(4,)]  # what the pages listed is kept
+
+
+# ------------------------------------------------------------------------------------------ 4. redirects
+
+
+def test_redirect_within_the_domain_is_followed_with_robots_checked_again(
+    env: HostileEnv, hostile: HostileServer
+) -> None:
+    # The column moved to another host of the same registrable domain (gz.gov.cn), temporarily; one notice
+    # moved to a host whose robots.txt closes that path.
+    moved = "http://www.gz.gov.cn/rsj/pstz/"
+    rows = [notice(1, "www.gz.gov.cn"), notice(2, "rsj.gz.gov.cn")]
+    hostile.route(COLUMN, redirect(moved, 302))
+    serve_column(hostile, rows, at=moved)
+    hostile.route(rows[1][1], redirect("http://hrss.gz.gov.cn/private/post_2.html", 307))
+    hostile.route("http://hrss.gz.gov.cn/robots.txt", page("User-agent: *\nDisallow: /private/\n"))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: partial: 1 notice(s) failed: ") and "robots.txt" in line, line
+    asked = hostile.urls(robots=True)
+    assert moved in asked and rows[0][1] in asked
+    assert "http://hrss.gz.gov.cn/robots.txt" in asked  # the new host's robots.txt was read ...
+    assert "http://hrss.gz.gov.cn/private/post_2.html" not in asked  # ... and obeyed
+    stored = dict(env.query("SELECT url, fetch_status FROM notices"))
+    assert stored == {rows[0][1]: "fetched", rows[1][1]: "failed"}
+
+
+@pytest.mark.parametrize(
+    ("location", "why"),
+    [
+        ("http://evil.example.com/pstz/", "another site"),
+        ("http://gz.gov.cn.evil.example.com/pstz/", "another site"),
+        ("file:///etc/passwd", "not http"),
+        ("data:text/html,<html></html>", "not http"),
+    ],
+)
+def test_redirect_off_the_domain_is_refused(
+    env: HostileEnv, hostile: HostileServer, location: str, why: str
+) -> None:
+    hostile.route(COLUMN, redirect(location, 302))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: http_error: redirect refused: ") and why in line, line
+    assert hostile.urls() == [COLUMN]  # the target was never asked for
+    outcome, error = env.runs()[-1]
+    assert outcome == "http_error" and "redirect refused" in error
+
+
+def test_redirect_loop_is_refused_after_five(env: HostileEnv, hostile: HostileServer) -> None:
+    hostile.route(COLUMN, redirect(COLUMN + "a/", 302))
+    for hop in "abcdef":
+        hostile.route(COLUMN + f"{hop}/", redirect(COLUMN + f"{chr(ord(hop) + 1)}/", 302))
+
+    ran = env.zcwatch("crawl")
+
+    assert ran.returncode == 1, ran
+    assert "more than 5 redirects" in one_line(ran)
+    assert len(hostile.urls()) == 6  # the column and 5 redirects followed, the 6th refused
+
+
+def test_redirect_to_a_too_large_page_is_too_large(env: HostileEnv, hostile: HostileServer) -> None:
+    env.crawl["max_bytes"] = 100_000
+    hostile.route(COLUMN, redirect("http://www.gz.gov.cn/pstz/", 302))
+    hostile.route("http://www.gz.gov.cn/pstz/", chunked(1_000_000))
+
+    ran = env.zcwatch("crawl")
+
+    assert one_line(ran).startswith("hostile: too_large: "), ran
+
+
+def test_pager_link_to_another_site_is_not_followed(env: HostileEnv, hostile: HostileServer) -> None:
+    rows = [notice(1)]
+    hostile.route(COLUMN, page(listing_html(rows, next_url="http://evil.example.com/index_2.html")))
+    hostile.route(rows[0][1], page(notice_html(rows[0][0], TEXT)))
+
+    ran = env.zcwatch("crawl")
+
+    line = one_line(ran)
+    assert line.startswith("hostile: layout_suspect: ") and "next page on another site" in line, line
+    assert not [u for u in hostile.urls(robots=True) if "evil.example.com" in u]
+
+
+def test_permanent_move_of_the_source_is_reported_to_the_admins_once(
+    env: HostileEnv, hostile: HostileServer, webhook_sink: WebhookSink
+) -> None:
+    moved = "http://www.gz.gov.cn/rsj/pstz/"
+    hostile.route(COLUMN, redirect(moved, 301))
+    serve_column(hostile, [notice(1, "www.gz.gov.cn")], at=moved)
+    env.extra = f'[admin]\nrecipients = ["{webhook_sink.apprise_url("/admin")}"]\n'
+
+    ran = env.zcwatch("crawl")
+    assert ran.returncode == 0, ran
+    line = one_line(ran)
+    assert line.startswith("hostile: ok, 1 listed, 1 new") and f"source moved to {moved}" in line, line
+
+    for _ in range(2):
+        ran = env.zcwatch("run")
+        assert ran.returncode == 0, ran
+    (alert,) = webhook_sink.bodies("/admin")
+    assert moved in alert["message"] and "update the config" in alert["message"]
 
 
 # ------------------------------------------------------------------------------------------ result line

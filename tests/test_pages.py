@@ -229,6 +229,34 @@ def test_parse_notice_raises_only_without_text() -> None:
     assert page.template == "fallback"
 
 
+UCAP = next(n["url"] for n in NOTICES if n["url"].endswith("post_10999952.html"))
+ARTICLE = next(n["url"] for n in NOTICES if n["url"].endswith("post_11702345.html"))
+
+
+@pytest.mark.parametrize(
+    ("url", "marker", "offset", "why"),
+    [
+        (UCAP, "</ucapcontent>", 0, "its content block has no end"),  # most of the text came, not its end
+        (UCAP, '<div class="content">', 0, "no known content block"),  # cut before the text began
+        (ARTICLE, '<div class="article-content">', 120, "characters of text"),  # a line or so of text
+    ],
+)
+def test_notice_cut_short_in_transfer_is_refused(url: str, marker: str, offset: int, why: str) -> None:
+    """A page that stops early (with a Content-Length matching what came) is not a short notice."""
+    html = load(url)[0]
+    with pytest.raises(NoticeParseError, match="cut short") as e:
+        parse_notice(html[: html.index(marker) + offset], url)
+    assert why in str(e.value)
+
+
+def test_notice_cut_after_its_text_is_read() -> None:
+    """Cut in the footer, after the content block ended: everything a notice needs is there."""
+    html = load(UCAP)[0]
+    whole = parse_notice(html, UCAP)
+    cut = html[: html.index("</ucapcontent>") + len("</ucapcontent></div>") + 1]
+    assert "</body>" not in cut and parse_notice(cut, UCAP).body == whole.body
+
+
 def test_published_variants() -> None:
     html = (
         '<div class="article-info">发布日期：2025年3月5日</div><div class="article-content"><p>正文</p></div>'

@@ -87,6 +87,7 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
             select(Window.key, func.max(Window.version)).where(Window.key.in_(seen_keys)).group_by(Window.key)
         )
     }
+    replaced_kinds: set[str] = set()
     for key, w in keyed:
         current = currents.get(key)
         # An extension notice gives only the new deadline ("延长至…"): the window still opened
@@ -112,7 +113,7 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
             changes.changed += 1
         else:
             changes.added += 1
-        _supersede_estimates(session, notice, w.kind, now)
+        replaced_kinds.add(w.kind)
         session.add(
             Window(
                 key=key,
@@ -128,6 +129,8 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
                 created_at=now,
             )
         )
+    # One query for the notice's estimates, not one per window.
+    _supersede_estimates(session, notice, replaced_kinds, now)
     for old in session.scalars(
         select(Window).where(Window.notice_id == notice.id, Window.status == WindowStatus.CURRENT)
     ).all():
@@ -143,15 +146,15 @@ def _supersede(window: Window, now: datetime) -> None:
     window.superseded_at = now
 
 
-def _supersede_estimates(session: Session, notice: Notice, kind: str, now: datetime) -> None:
-    """The real notice replaces an estimate made from last season for the same committee and kind."""
-    if not notice.committee:
+def _supersede_estimates(session: Session, notice: Notice, kinds: set[str], now: datetime) -> None:
+    """The real notice replaces the estimates made from last season for its committee and these kinds."""
+    if not notice.committee or not kinds:
         return
     for est in session.scalars(
         select(Window).where(
             Window.status == WindowStatus.ESTIMATE,
             Window.committee == notice.committee,
-            Window.kind == kind,
+            Window.kind.in_(kinds),
             Window.review_year == notice.review_year,
         )
     ):

@@ -22,6 +22,7 @@ from support.hostile import (
     COLUMN,
     HostileEnv,
     HostileServer,
+    Route,
     chunked,
     gzip_bomb,
     hostile_fixture,
@@ -112,21 +113,14 @@ def test_listing_item_with_a_too_long_url_is_a_failed_item(env: HostileEnv, host
     assert run == ("partial", 2, 1, 1)
 
 
-def test_too_large_page_without_content_length_is_too_large(env: HostileEnv, hostile: HostileServer) -> None:
+@pytest.mark.parametrize(
+    "listing",
+    [chunked(3_000_000), gzip_bomb(5_000_000)],
+    ids=["too_large_page_without_content_length", "gzip_bomb_listing"],
+)
+def test_an_oversized_listing_is_too_large(env: HostileEnv, hostile: HostileServer, listing: Route) -> None:
     env.crawl["max_bytes"] = 100_000
-    hostile.route(COLUMN, chunked(3_000_000))
-
-    ran = env.zcwatch("crawl")
-
-    assert ran.returncode == 1, ran
-    line = one_line(ran)
-    assert line.startswith("hostile: too_large: page too large: "), line
-    assert env.runs()[-1][0] == "too_large"
-
-
-def test_gzip_bomb_listing_is_too_large(env: HostileEnv, hostile: HostileServer) -> None:
-    env.crawl["max_bytes"] = 100_000
-    hostile.route(COLUMN, gzip_bomb(5_000_000))
+    hostile.route(COLUMN, listing)
 
     ran = env.zcwatch("crawl")
 

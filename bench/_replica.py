@@ -6,7 +6,9 @@ import os
 import sys
 from pathlib import Path
 
-from zcwatch.replica import ReplicaServer
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from support.replica import ReplicaServer
 
 
 def zcwatch_cmd() -> list[str]:

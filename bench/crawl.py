@@ -1,6 +1,7 @@
 """What a crawl costs the site: a full backfill, then no-change polls, against the local replica.
 
-Run: ``.venv/bin/python bench/crawl.py``. Starts ``zcwatch.replica`` on 127.0.0.1, writes a config with
+Run: ``.venv/bin/python bench/crawl.py``. Starts the test replica (``tests/support/replica.py``) on 127.0.0.1,
+writes a config with
 ``delay = 0`` into a temporary directory, and runs the real ``zcwatch crawl --full`` and ``zcwatch crawl``
 (Scrapy in a child process, as in production). Requests and bytes are counted by the replica, i.e. what
 the site would see; seconds are wall time of the CLI, child start-up included. With the default
@@ -16,8 +17,7 @@ import time
 from pathlib import Path
 
 from _replica import write_config, zcwatch_cmd
-
-from zcwatch.replica import LoggedRequest, ReplicaServer
+from support.replica import LoggedRequest, ReplicaServer
 
 
 def _run(config: Path, replica: ReplicaServer, *args: str) -> tuple[list[LoggedRequest], float, str]:

@@ -1,6 +1,7 @@
 """What a `zcwatch run` costs when nothing changed, and how much memory the idle daemon holds.
 
-Run: ``.venv/bin/python bench/cycle.py``. Starts ``zcwatch.replica`` on 127.0.0.1, writes a config with
+Run: ``.venv/bin/python bench/cycle.py``. Starts the test replica (``tests/support/replica.py``) on 127.0.0.1,
+writes a config with
 ``delay = 0`` into a temporary directory, runs the real ``zcwatch run`` once to backfill (a full pass:
 none ran yet), then twice more with nothing changed on the site, and reports wall time (CLI start-up and
 the crawl child included) and the requests the site saw. Then it starts ``zcwatch daemon`` on the same
@@ -19,8 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from _replica import clean_env, write_config, zcwatch_cmd
-
-from zcwatch.replica import LoggedRequest, ReplicaServer
+from support.replica import LoggedRequest, ReplicaServer
 
 IDLE_SECONDS = 10.0
 DAEMON = (

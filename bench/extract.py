@@ -7,9 +7,9 @@ for zcwatch, and speed in sentences per second on one core. Four sets:
 - passages: the hand-written passages of issue 12 (tests/data/passage_cases.jsonl: label lines,
   several committees, traditional characters, HTML schedule tables; zcwatch reads the HTML ones
   with extract_notice_html, the baselines their text), with per-window committee accuracy;
-- dev (replica site): the replica's notice pages (tests/site/<host>/<path>), read exactly as the
+- dev (replica site): the replica's notice pages (zcwatch/demo/site/<host>/<path>), read exactly as the
   crawler reads them (decode_html + parse_notice, title + "\n\n" + body, the page's publish
-  date) and scored against tests/site/expected.json, with committee and review-year accuracy;
+  date) and scored against tests/data/site_expected.json, with committee and review-year accuracy;
 - dev2: tests/dev/dev2_notices.jsonl, a second development set written blind (notice text with
   title and publish date), read like the held-out set, with committee and review-year accuracy;
 - held-out (blind): tests/data/heldout_notices.jsonl if present. Only aggregate figures are
@@ -49,8 +49,8 @@ from extractor import (  # noqa: E402
 
 CASES = ROOT / "tests" / "data" / "window_cases.jsonl"
 PASSAGES = ROOT / "tests" / "data" / "passage_cases.jsonl"
-SITE = ROOT / "tests" / "site"
-DEV = SITE / "expected.json"
+SITE = ROOT / "zcwatch" / "demo" / "site"
+DEV = ROOT / "tests" / "data" / "site_expected.json"
 DEV2 = ROOT / "tests" / "dev" / "dev2_notices.jsonl"
 HELD_OUT = ROOT / "tests" / "data" / "heldout_notices.jsonl"
 SENTENCE = re.compile(r"[^。；;\n]+")
@@ -122,7 +122,7 @@ def _docs_from_cases(path: Path = CASES) -> list[Doc]:
 def _docs_from_site() -> tuple[list[Doc], list[str]]:
     """The replica's notices as the crawler sees them; also the URLs that have no page (withdrawn)."""
     from crawler.pages import decode_html, parse_notice
-    from zcwatch.replica import HOST_CHARSET
+    from zcwatch.demo.replica import HOST_CHARSET
 
     data = json.loads(DEV.read_text(encoding="utf-8"))
     docs, missing = [], []
@@ -393,9 +393,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
             missing = []
         if dev:
             note = f", {len(missing)} listed without a page" if missing else ""
-            sets.append((f"dev (replica site, tests/site, {len(dev)} notices{note})", dev, True))
+            sets.append((f"dev (replica site, zcwatch/demo/site, {len(dev)} notices{note})", dev, True))
     else:
-        print("dev: tests/site/expected.json not present")
+        print("dev: tests/data/site_expected.json not present")
     dev2: list[Doc] = []
     if DEV2.is_file():
         try:

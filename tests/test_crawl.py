@@ -1,6 +1,7 @@
 """End-to-end tests: the real `zcwatch crawl` (Scrapy in a child process) against the replica.
 
-Nothing is mocked: each crawl is a subprocess talking HTTP to ``zcwatch.replica`` through its proxy port and
+Nothing is mocked: each crawl is a subprocess talking HTTP to the test replica
+(``tests/support/replica.py``) through its proxy port and
 writing a real SQLite file. What the replica serves matters for exact counts: its listing links one withdrawn
 notice (``post_10985530``, a 404), so a crawl that reaches page 3 ends ``partial`` and, by design, does not
 advance the listing's validators; the next poll then reads page 1 in full (200) and the poll after that is a
@@ -14,16 +15,15 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from support.crawl_fixtures import CONTACT, EXPECTED, CrawlEnv, FirstCrawl, site_requests
+from support.replica import LoggedRequest, ReplicaServer, default_root
 
 from core.config import load_config
 from scheduler.crawljob import crawl_source
-from zcwatch.replica import LoggedRequest, ReplicaServer
 
 COLUMN_URL: str = EXPECTED["column_url"]
 COLUMN_PATH = urlsplit(COLUMN_URL).path
@@ -36,7 +36,7 @@ FETCHABLE = [u for u in LISTED if u not in (WITHDRAWN, EXTERNAL)]
 # one, is superseded by the extension post_11734567).
 EDITED = f"{COLUMN_URL}content/post_11660001.html"
 NEW_FROM = f"{COLUMN_URL}content/post_11578901.html"
-SITE = Path(__file__).resolve().parent / "site"
+SITE = default_root()
 
 
 def _path(url: str) -> str:

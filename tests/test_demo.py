@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
+import sys
+import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
-from support.cli import run_zcwatch
+from support.cli import REPO, clean_env, run_zcwatch
 
 pytestmark = pytest.mark.slow
 
 
-def test_demo_runs_the_pipeline_end_to_end(tmp_path: Path) -> None:
-    db = tmp_path / "demo.sqlite3"
-    ran = run_zcwatch(["demo", "--keep", str(db)], cwd=tmp_path, timeout=180)
-
-    assert ran.returncode == 0, ran.stderr
+def _check_demo_output(ran: subprocess.CompletedProcess[str], db: Path) -> None:
+    assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "Traceback" not in ran.stdout + ran.stderr
     out = ran.stdout
     # 1. the real crawl of the replica (its withdrawn notice makes the first crawl partial)
@@ -31,3 +33,66 @@ def test_demo_runs_the_pipeline_end_to_end(tmp_path: Path) -> None:
         notices = conn.execute("SELECT count(*) FROM notices").fetchone()[0]
         sent = conn.execute("SELECT count(*) FROM deliveries WHERE status = 'sent'").fetchone()[0]
     assert notices == 25 and sent == 4
+
+
+def test_demo_runs_the_pipeline_end_to_end(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite3"
+    ran = run_zcwatch(["demo", "--keep", str(db)], cwd=tmp_path, timeout=180)
+    _check_demo_output(ran, db)
+
+
+def _run(cmd: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    ran = subprocess.run(cmd, cwd=cwd, env=clean_env(), capture_output=True, text=True, timeout=timeout)
+    assert ran.returncode == 0, f"{cmd}: {ran.stdout}{ran.stderr}"
+    return ran
+
+
+def test_demo_runs_from_the_built_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
+    """`pip wheel --no-deps .`, installed into a new venv, then `zcwatch demo` in an empty folder.
+
+    The machine has no index to install the dependencies from, so the fresh venv borrows the test venv's
+    third-party packages through a .pth line; zcwatch itself (every one of its packages and the replica
+    pages) comes from the wheel alone, which the test checks before running it.
+    """
+    wheels = tmp_path / "wheels"
+    pip = [sys.executable, "-m", "pip"]
+    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels)]
+    # Built from a copy of the checkout, so setuptools' build/ and egg-info never land in the working tree.
+    source = tmp_path / "source"
+    junk = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache")
+    shutil.copytree(REPO, source, ignore=junk)
+    _run([*build, "."], cwd=source)
+    (wheel,) = wheels.glob("zcwatch-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "zcwatch/demo/site/rsj.gz.gov.cn/ywzt/rcgz/gzzc/zcsb/pstz/gzsggzjpwhndpsgztz/index.html" in names
+    assert "zcwatch/demo/replica.py" in names and "core/config_template.toml" in names
+    assert not [n for n in names if n.startswith(("tests/", "bench/", "support/"))]
+    with zipfile.ZipFile(wheel) as zf:  # the fault-injecting replica stays in tests/support/
+        faults = [n for n in names if n.endswith(".py") and b"def set_fault" in zf.read(n)]
+    assert not faults
+
+    venv = tmp_path / "fresh"
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
+    python = venv / "bin" / "python"
+    _run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], cwd=tmp_path)
+    purelib = Path(
+        _run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], cwd=tmp_path
+        ).stdout.strip()
+    )
+    (purelib / "_zcwatch_test_deps.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
+    where = _run([str(python), "-c", "import zcwatch.demo; print(zcwatch.demo.__file__)"], cwd=tmp_path)
+    assert where.stdout.strip().startswith(str(purelib)), where.stdout  # the wheel's copy, not the checkout
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    db = empty / "demo.sqlite3"
+    ran = subprocess.run(
+        [str(venv / "bin" / "zcwatch"), "demo", "--keep", str(db)],
+        cwd=empty,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    _check_demo_output(ran, db)

@@ -32,6 +32,7 @@ from bs4 import BeautifulSoup
 from icalendar import Calendar
 from support.cli import one_line, zcwatch_exe
 from support.crawl_fixtures import CrawlEnv
+from support.replica import ReplicaServer
 from support.smtp import SmtpSink
 from support.webhook import WebhookSink
 
@@ -39,7 +40,6 @@ from core.config import load_config
 from notifier.digest.build import digest_due, send_digest
 from notifier.digest.textwidth import display_width
 from store.db import open_engine
-from zcwatch.replica import ReplicaServer
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""crawler.pages against the replica site (tests/site) and its ground truth, expected.json.
+"""crawler.pages against the replica site (zcwatch/demo/site) and its truth, tests/data/site_expected.json.
 
 Every replica page is parsed from its bytes exactly as the spider would receive them (the Content-Type
 the replica sends for that host), so encodings, templates, titles, dates and attachments are checked
@@ -15,17 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from core.errors import NoticeParseError
-from crawler.pages import (
-    Attachment,
-    decode_html,
-    detect_challenge,
-    page_url,
-    parse_listing,
-    parse_notice,
-)
-from zcwatch.replica import (
+from support.replica import (
     CHALLENGE_200,
     CHALLENGE_412,
     CHALLENGE_521,
@@ -37,8 +27,20 @@ from zcwatch.replica import (
     render_layout_variant,
 )
 
+from core.errors import NoticeParseError
+from crawler.pages import (
+    Attachment,
+    decode_html,
+    detect_challenge,
+    page_url,
+    parse_listing,
+    parse_notice,
+)
+
 SITE = default_root()
-EXPECTED: dict[str, Any] = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))
+EXPECTED: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parent / "data" / "site_expected.json").read_text(encoding="utf-8")
+)
 NOTICES: list[dict[str, Any]] = EXPECTED["notices"]
 FETCHED = [n for n in NOTICES if n["template"] is not None]
 

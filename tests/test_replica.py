@@ -1,4 +1,6 @@
-"""zcwatch.replica over real HTTP: urllib with a ProxyHandler, exactly how a crawler reaches it.
+"""The replica (zcwatch.demo.replica and its test subclass) over real HTTP.
+
+urllib with a ProxyHandler, exactly how a crawler reaches it.
 
 Covers proxy-form dispatch on the real host names, conditional requests (ETag / Last-Modified / 304),
 every fault, edits in place, new listing items, and the request log. The "hang" fault is tested with a
@@ -15,10 +17,10 @@ from email.utils import formatdate
 from http.client import HTTPResponse
 
 import pytest
+from support.replica import COLUMN_URL, TOO_LARGE_BYTES, ReplicaServer
 from support.replica_fixtures import proxy_opener, replica_fixture, replica_server_fixture  # noqa: F401
 
 from crawler.pages import decode_html, detect_challenge, parse_listing, parse_notice
-from zcwatch.replica import COLUMN_URL, TOO_LARGE_BYTES, ReplicaServer
 
 NOTICE = COLUMN_URL + "content/post_10999952.html"
 GBK_BARE = "http://wjw.gz.gov.cn/ztzl/zcps/tzgg/content/post_10012345.html"
@@ -147,7 +149,7 @@ def test_add_listing_item(replica: ReplicaServer) -> None:
     assert fetch(replica, replica.column_url, {"If-Modified-Since": headers["Last-Modified"]})[0] == 200
     replica.reset()
     assert fetch(replica, url)[0] == 404
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
         replica.add_listing_item(title, url, "20 Nov 2026", html)
 
 
@@ -166,7 +168,7 @@ def test_fault_on_one_path_only(replica: ReplicaServer) -> None:
     assert fetch(replica, COLUMN_URL + "index.html")[0] == 200
     replica.set_fault("http503", urlpath())  # the directory means its index.html
     assert fetch(replica, COLUMN_URL + "index.html")[0] == 503
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown fault"):
         replica.set_fault("explode")
 
 

@@ -30,14 +30,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from support.cli import Ran, copy_db, run_timed, zcwatch_exe
 from support.crawl_fixtures import CONTACT, site_requests
+from support.replica import ReplicaServer, default_root
 from support.webhook import WebhookSink
 
 from core.moments import day_set, previous_moment
 from scheduler.health import source_problems
-from zcwatch.replica import ReplicaServer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-SITE = Path(__file__).resolve().parent / "site"
+SITE = default_root()
 COLUMN_URL = ReplicaServer.column_url
 COLUMN_PATH = urlsplit(COLUMN_URL).path
 TEMPLATE = SITE / "rsj.gz.gov.cn" / COLUMN_PATH.lstrip("/") / "content" / "post_11578901.html"

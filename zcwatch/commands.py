@@ -273,4 +273,10 @@ def _json(data: Any) -> None:
 def demo(args: argparse.Namespace) -> int:
     from zcwatch.demo import run_demo
 
-    return run_demo(keep=args.keep, quiet=args.quiet)
+    ran = run_demo(keep=args.keep, emit=print)
+    print(
+        f"\nDone. Try: zcwatch --config {ran.config_path} notices | head\n"
+        f"           zcwatch --config {ran.config_path} digest --format html --now {ran.now}"
+        " --out digest.html"
+    )
+    return EXIT_OK

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from support.cli import Ran, copy_db, run_timed, zcwatch_exe
-from zcwatch.replica import LoggedRequest, ReplicaServer
+from support.replica import LoggedRequest, ReplicaServer
 
 __all__ = [
     "CONTACT",
@@ -34,7 +34,7 @@ __all__ = [
 
 CONTACT = "zc-ops@example.org"
 EXPECTED: dict[str, Any] = json.loads(
-    (Path(__file__).resolve().parent.parent / "site" / "expected.json").read_text(encoding="utf-8")
+    (Path(__file__).resolve().parent.parent / "data" / "site_expected.json").read_text(encoding="utf-8")
 )
 
 

@@ -1,6 +1,6 @@
 """A small hostile web site on 127.0.0.1 for crawl tests: the pages that broke real polls.
 
-Used as an HTTP proxy, like the replica (``zcwatch.replica``): requests arrive as
+Used as an HTTP proxy, like the replica (the test replica (``tests/support/replica.py``)): requests arrive as
 ``GET http://rsj.gz.gov.cn/path`` and are answered from the routes a test registered for that
 URL, so the crawler runs with real host names (redirect rules depend on them) and only its proxy
 setting points here. Every request is logged with the moment it arrived.
@@ -11,7 +11,7 @@ large), ``gzip_bomb`` (a few KB that inflate to megabytes) and ``trap`` (listing
 always link one more page with one more item). ``listing_html`` and ``notice_html`` write pages
 in the column's CMS template. robots.txt allows everything unless a test routes it.
 
-Standard library only: ``http.server.ThreadingHTTPServer``.
+Built on the one loopback server base, ``zcwatch.demo.loopback``.
 """
 
 from __future__ import annotations
@@ -25,15 +25,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from support.cli import Ran, run_timed, zcwatch_exe
+from zcwatch.demo.loopback import LoopbackServer, QuietHandler
 
 __all__ = [
     "COLUMN",
@@ -72,26 +71,16 @@ class Hit:
 Route = Callable[["_Handler"], None]
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # stop() must not wait for a handler pausing in a slow route
-    site: HostileServer
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(QuietHandler):
     protocol_version = "HTTP/1.1"
     server_version = "nginx"
     sys_version = ""
-
-    def log_message(self, format: str, *args: object) -> None:
-        """No access log on stderr: HostileServer.hits records every request."""
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         host = (parts.hostname or self.headers.get("Host", "").split(":", 1)[0]).lower()
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        site = self.server.site
+        site: HostileServer = self.server.owner
         site._log(Hit(host, path, dict(self.headers.items()), time.monotonic()))
         self.url = f"http://{host}{path}"
         route = site._route_for(self.url)
@@ -112,54 +101,25 @@ class _Handler(BaseHTTPRequestHandler):
         content_type: str = "text/html; charset=utf-8",
         headers: dict[str, str] | None = None,
     ) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        self.reply(status, body, content_type, headers)
 
 
-class HostileServer:
+class HostileServer(LoopbackServer):
     """Context manager: the proxy on a free 127.0.0.1 port, answering from registered routes."""
 
+    handler = _Handler
+    thread_name = "hostile-site"
+
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._routes: dict[str, Route] = {}
         self._prefixes: dict[str, Route] = {}
         self._hits: list[Hit] = []
-        self.stopping = threading.Event()  # wakes slow routes when the server stops
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> HostileServer:
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.site = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     @property
     def proxy_url(self) -> str:
-        assert self._server is not None, "the server is not running"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.base_url
 
     def route(self, url: str, answer: Route) -> None:
         """Answer requests for ``url``; a URL ending in ``*`` answers every URL that starts with it."""
@@ -202,7 +162,7 @@ def slow(body: str, seconds: float) -> Route:
     """The page after a pause (cut short, unanswered, when the server stops)."""
 
     def answer(h: _Handler) -> None:
-        if not h.server.site.stopping.wait(seconds):
+        if not h.server.owner.stopping.wait(seconds):
             h.send(200, body.encode("utf-8"))
 
     return answer

@@ -1,4 +1,4 @@
-"""Pytest fixtures for the replica of the committee-notice column (zcwatch.replica).
+"""Pytest fixtures for the replica of the committee-notice column (tests/support/replica.py).
 
 One server per test session (starting it costs a thread and a socket, nothing more); the function-scoped
 ``replica`` fixture hands it out with faults, edits, added items and the request log cleared, so tests stay
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from zcwatch.replica import ReplicaServer
+from support.replica import ReplicaServer
 
 __all__ = ["proxy_opener", "replica_fixture", "replica_server_fixture"]
 

@@ -11,10 +11,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
+
+from zcwatch.demo.loopback import LoopbackServer, QuietHandler
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,22 @@ class ReceivedRequest:
     json: Any = field(default=None)
 
 
-class WebhookSink:
-    """Context manager: a ThreadingHTTPServer on 127.0.0.1 (free port) recording requests per path."""
+class _SinkHandler(QuietHandler):
+    def do_POST(self) -> None:
+        self.server.owner._handle(self)
+
+    do_PUT = do_POST
+    do_GET = do_POST
+
+
+class WebhookSink(LoopbackServer):
+    """Context manager: a server on 127.0.0.1 (free port) recording requests per path."""
+
+    handler = _SinkHandler
+    thread_name = "webhook-sink"
 
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._requests: list[ReceivedRequest] = []
@@ -42,10 +54,6 @@ class WebhookSink:
         self._reply_status = 200
         self._reply_body: bytes = b"{}"
         self._delay = 0.0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.host = "127.0.0.1"
-        self.port = 0
 
     # --- scripting the responses --------------------------------------------------------------------
 
@@ -131,7 +139,7 @@ class WebhookSink:
 
     # --- the server ---------------------------------------------------------------------------------
 
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+    def _handle(self, request: QuietHandler) -> None:
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
         try:
@@ -159,49 +167,6 @@ class WebhookSink:
             else:
                 status, reply = self._reply_status, self._reply_body
         if delay:
-            time.sleep(delay)
-        try:
-            request.send_response(status)
-            request.send_header("Content-Type", "application/json; charset=utf-8")
-            request.send_header("Content-Length", str(len(reply)))
-            request.end_headers()
-            request.wfile.write(reply)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout test); nothing to tell it
-
-    def start(self) -> WebhookSink:
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                sink._handle(self)
-
-            do_PUT = do_POST
-            do_GET = do_POST
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # keep pytest output clean
-
-        self._server = ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-sink", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> WebhookSink:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+            self.stopping.wait(delay)
+        # A client that gave up (timeout test) gets nothing: reply() ignores the broken pipe.
+        request.reply(status, reply, "application/json; charset=utf-8")

@@ -1,40 +1,47 @@
-"""A local replica of the Guangzhou HR bureau's committee-notice column, served as an HTTP proxy.
+"""The test suite's replica of the column: the demo's static replica, plus what a real site does to a crawler.
 
-The tests and ``zcwatch demo`` cannot reach rsj.gz.gov.cn (the machine may have no internet, and a
-test must never depend on a government site's uptime), so this server answers for the real host names
-from static files under ``tests/site/<host>/…``. Clients use it as an HTTP proxy: requests arrive as
-``GET http://rsj.gz.gov.cn/path HTTP/1.1`` and are dispatched on the URI's host, so the crawler runs with
-its real URLs and only a proxy setting differs.
-
-Besides plain files it reproduces what the real site does to a crawler: conditional requests (ETag,
-Last-Modified, 304), edits in place, new notices appearing on page 1, and faults (5xx, hangs, WAF
-cookie challenges, a changed layout, oversized bodies, robots.txt closing the site).
-
-Standard library only, so it ships in the package without adding dependencies.
+``zcwatch.demo.replica.StaticReplica`` serves the pages shipped with the package (``zcwatch/demo/site/``) as
+an HTTP proxy, with conditional requests. This subclass adds what tests need and users never do: a log of
+every request, edits in place, new notices appearing on page 1, and faults (5xx, hangs, WAF cookie
+challenges, a changed layout, oversized bodies, robots.txt closing the site). It lives in tests/ so none of
+it ships in the wheel.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import html as htmllib
-import mimetypes
 import re
 import threading
 import time
 from dataclasses import dataclass, field
-from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-__all__ = ["FAULTS", "LoggedRequest", "ReplicaServer", "default_root", "render_layout_variant"]
+from zcwatch.demo.replica import (
+    COLUMN_PATH,
+    COLUMN_URL,
+    DEFAULT_HOST,
+    HOST_CHARSET,
+    NOT_FOUND,
+    Page,
+    SiteHandler,
+    StaticReplica,
+    etag_of,
+    site_root,
+)
 
-DEFAULT_HOST = "rsj.gz.gov.cn"
-COLUMN_PATH = "/ywzt/rcgz/gzzc/zcsb/pstz/gzsggzjpwhndpsgztz/"
-COLUMN_URL = f"http://{DEFAULT_HOST}{COLUMN_PATH}"
+__all__ = [
+    "COLUMN_URL",
+    "FAULTS",
+    "HOST_CHARSET",
+    "NOT_FOUND",
+    "LoggedRequest",
+    "ReplicaServer",
+    "default_root",
+    "render_layout_variant",
+]
 
 FAULTS = frozenset(
     {
@@ -51,14 +58,6 @@ FAULTS = frozenset(
 )
 HANG_SECONDS = 30.0
 TOO_LARGE_BYTES = 12 * 1024 * 1024
-
-# The charset each host puts in Content-Type for its HTML. wjw.gz.gov.cn sends bare "text/html" and
-# leaves the charset to the page (a <meta> on one page, nothing at all on the other), as GBK sites do.
-HOST_CHARSET: dict[str, str | None] = {
-    "rsj.gz.gov.cn": "UTF-8",
-    "wjw.gz.gov.cn": None,
-    "www.gzhmu.edu.cn": "utf-8",
-}
 
 # Ruishu-style (412) and Jiasule-style (521) WAF answers: a script computes a cookie and reloads.
 CHALLENGE_412 = (
@@ -85,11 +84,6 @@ ERROR_5XX = (
     '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{code} 服务暂不可用</title></head>'
     "<body><h1>{code}</h1><p>服务器繁忙，请稍后再试。</p><hr><address>nginx</address></body></html>"
 )
-NOT_FOUND = (
-    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>404 页面不存在</title></head>'
-    '<body><div class="error"><h1>404</h1><p>抱歉，您访问的页面不存在或已被删除。</p>'
-    '<p><a href="http://rsj.gz.gov.cn/">返回首页</a></p></div></body></html>'
-)
 ROBOTS_DISALLOW_ALL = "User-agent: *\nDisallow: /\n"
 
 _LISTING_NAME = re.compile(r"^index(?:_\d+)?\.html$")
@@ -100,8 +94,8 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def default_root() -> Path:
-    """<repo>/tests/site, found relative to this file (the package is installed in editable mode)."""
-    return Path(__file__).resolve().parent.parent / "tests" / "site"
+    """The pages the replica serves: zcwatch/demo/site (package data)."""
+    return site_root()
 
 
 @dataclass(frozen=True)
@@ -129,10 +123,6 @@ class _State:
     added_items: list[tuple[str, str, str]] = field(default_factory=list)
     faults: dict[str | None, str] = field(default_factory=dict)
     last_stamp: float = 0.0
-
-
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def _listing_items(page: str) -> list[tuple[str, str, str]]:
@@ -202,94 +192,32 @@ def _insert_items(page: str, items: list[tuple[str, str, str]]) -> str:
     return page[:at] + rows + page[at:]
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # stop() must not wait for a handler that is mid-"hang"; the stopping event wakes those anyway.
-    block_on_close = False
-    replica: ReplicaServer
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-    server_version = "nginx"
-    sys_version = ""
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Silence the default stderr access log; requests are recorded in ReplicaServer.requests."""
-
-    def do_GET(self) -> None:
-        self._serve(head=False)
-
-    def do_HEAD(self) -> None:
-        self._serve(head=True)
-
-    def do_CONNECT(self) -> None:
-        # HTTPS tunnelling is not replicated: the listing links use http:// (see tests/site/README.md).
-        self._send(501, b"CONNECT not supported by the replica\n", "text/plain; charset=utf-8", head=False)
-
-    # -- dispatch
-
-    def _target(self) -> tuple[str, str]:
-        raw = self.path
-        if raw.startswith(("http://", "https://")):
-            parts = urlsplit(raw)
-            host = parts.hostname or DEFAULT_HOST
-            path = parts.path or "/"
-            if parts.query:
-                path += "?" + parts.query
-            return host.lower(), path
-        host_header = (self.headers.get("Host") or "").split(":", 1)[0].lower()
-        if not host_header or host_header in ("127.0.0.1", "localhost"):
-            host_header = DEFAULT_HOST
-        return host_header, raw or "/"
-
-    def _serve(self, head: bool) -> None:
-        replica = self.server.replica
-        host, path = self._target()
+class _Handler(SiteHandler):
+    def serve(self, head: bool) -> None:
+        replica: ReplicaServer = self.server.owner
+        host, path = self.target()
         self._host, self._logpath = host, path
         fault = replica._fault_for(path)
-        if fault is not None and self._apply_fault(fault, host, path, head):
+        if fault is not None and self._apply_fault(fault, head):
             return
-        found = replica._lookup(host, path)
-        if found is None:
-            self._send(404, NOT_FOUND.encode(), "text/html; charset=utf-8", head)
-            return
-        if isinstance(found, str):  # a directory without its trailing slash
-            self._send(301, b"", "text/html", head, extra={"Location": f"http://{host}{found}"})
-            return
-        body, ctype, etag, mtime = found
-        if fault == "layout" and _LISTING_NAME.match(path.rsplit("/", 1)[-1] or "index.html"):
-            body = render_layout_variant(body.decode("utf-8")).encode("utf-8")
-            etag = _etag(body)
-        last_modified = formatdate(mtime, usegmt=True)
-        if self._not_modified(etag, mtime):
-            self._send(304, b"", None, head=True, extra={"ETag": etag, "Last-Modified": last_modified})
-            return
-        self._send(200, body, ctype, head, extra={"ETag": etag, "Last-Modified": last_modified})
+        found = replica.lookup(host, path)
+        if (
+            fault == "layout"
+            and isinstance(found, tuple)
+            and _LISTING_NAME.match(path.rsplit("/", 1)[-1] or "index.html")
+        ):
+            body = render_layout_variant(found[0].decode("utf-8")).encode("utf-8")
+            found = (body, found[1], etag_of(body), found[3])
+        self.answer_page(host, path, found, head)
 
-    def _not_modified(self, etag: str, mtime: float) -> bool:
-        inm = self.headers.get("If-None-Match")
-        if inm is not None:  # RFC 9110: If-None-Match wins over If-Modified-Since
-            tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
-            return "*" in tags or etag in tags
-        ims = self.headers.get("If-Modified-Since")
-        if ims:
-            try:
-                since = parsedate_to_datetime(ims).timestamp()
-            except (TypeError, ValueError, IndexError):
-                return False
-            return int(mtime) <= int(since)
-        return False
-
-    def _apply_fault(self, fault: str, host: str, path: str, head: bool) -> bool:
+    def _apply_fault(self, fault: str, head: bool) -> bool:
         """Answer with the fault if it applies to this request; False lets the normal answer through."""
-        replica = self.server.replica
-        is_robots = path.split("?", 1)[0] == "/robots.txt"
+        replica: ReplicaServer = self.server.owner
+        is_robots = self._logpath.split("?", 1)[0] == "/robots.txt"
         if fault == "robots_disallow_all":
             if not is_robots:
                 return False
-            self._send(200, ROBOTS_DISALLOW_ALL.encode(), "text/plain", head)
+            self.send_page(200, ROBOTS_DISALLOW_ALL.encode(), "text/plain", head)
             return True
         if fault == "layout":
             return False  # handled after lookup, listing pages only
@@ -305,53 +233,40 @@ class _Handler(BaseHTTPRequestHandler):
         if fault in ("http500", "http503"):
             code = 500 if fault == "http500" else 503
             extra = {"Retry-After": "120"} if code == 503 else None
-            self._send(
-                code, ERROR_5XX.format(code=code).encode(), "text/html; charset=utf-8", head, extra=extra
-            )
+            page = ERROR_5XX.format(code=code).encode()
+            self.send_page(code, page, "text/html; charset=utf-8", head, extra)
             return True
         if fault == "challenge412":
             extra = {"Set-Cookie": "FSSBBIl1UgzbN7N80O=fake; Path=/; HttpOnly"}
-            self._send(412, CHALLENGE_412.encode(), "text/html; charset=utf-8", head, extra=extra)
+            self.send_page(412, CHALLENGE_412.encode(), "text/html; charset=utf-8", head, extra)
             return True
         if fault == "challenge521":
             extra = {"Set-Cookie": "__jsluid_h=0123456789abcdef; max-age=31536000; path=/; HttpOnly"}
-            self._send(521, CHALLENGE_521.encode(), "text/html", head, extra=extra)
+            self.send_page(521, CHALLENGE_521.encode(), "text/html", head, extra)
             return True
         if fault == "challenge200":
-            self._send(200, CHALLENGE_200.encode(), "text/html; charset=utf-8", head)
+            self.send_page(200, CHALLENGE_200.encode(), "text/html; charset=utf-8", head)
             return True
         if fault == "too_large":
             self._send_large(head)
             return True
         return False
 
-    # -- output
-
-    def _send(
+    def send_page(
         self,
         status: int,
         body: bytes,
         content_type: str | None,
         head: bool,
-        extra: dict[str, str] | None = None,
-    ) -> None:
+        headers: dict[str, str] | None = None,
+    ) -> int:
         planned = len(body) if not head and status != 304 else 0
         # Logged before the response leaves, so a client that has its answer always finds it in the log.
         entry = self._log_planned(status, planned)
-        try:
-            self.send_response(status)
-            if content_type:
-                self.send_header("Content-Type", content_type)
-            if status != 304:
-                self.send_header("Content-Length", str(len(body)))
-            for key, value in (extra or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            if planned:
-                self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-            self.server.replica._correct_log(entry, 0)
+        sent = super().send_page(status, body, content_type, head, headers)
+        if sent < planned:
+            self.server.owner._correct_log(entry, sent)
+        return sent
 
     def _send_large(self, head: bool) -> None:
         chunk = b"<!-- " + b"x" * (64 * 1024 - 9) + b" -->\n"
@@ -373,76 +288,36 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             # A client with a size limit hangs up early: record what actually went out.
             self.close_connection = True
-            self.server.replica._correct_log(entry, sent)
+            self.server.owner._correct_log(entry, sent)
 
     def _log_planned(self, status: int, planned: int) -> LoggedRequest:
-        entry = LoggedRequest(
-            self.command, self._host, self._logpath, dict(self.headers.items()), status, planned
-        )
-        self.server.replica._append_log(entry)
+        host, path = getattr(self, "_host", None), getattr(self, "_logpath", None)
+        if host is None or path is None:  # CONNECT: never dispatched
+            host, path = self.target()
+        entry = LoggedRequest(self.command, host, path, dict(self.headers.items()), status, planned)
+        self.server.owner._append_log(entry)
         return entry
 
 
-class ReplicaServer:
-    """Serves tests/site/<host>/… to clients that use it as an HTTP proxy; see the module docstring."""
+class ReplicaServer(StaticReplica):
+    """The demo's replica with a request log, edits, added items and faults; see the module docstring."""
 
-    column_url = COLUMN_URL
+    handler = _Handler
 
     def __init__(self, root: Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.root = (root or default_root()).resolve()
-        if not self.root.is_dir():
-            raise FileNotFoundError(f"replica site not found: {self.root}")
-        self._bind = (host, port)
+        super().__init__(root, host, port)
         self._lock = threading.Lock()
         self._log_entries: list[LoggedRequest] = []
         self._state = _State()
         self._wake = threading.Event()  # wakes handlers sleeping in the "hang" fault
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle
 
     def start(self) -> ReplicaServer:
-        if self._server is not None:
-            return self
         self._wake = threading.Event()
-        server = _Server(self._bind, _Handler)
-        server.replica = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        )
-        self._thread.name = "zcwatch-replica"
-        self._thread.start()
-        return self
+        return super().start()
 
     def stop(self) -> None:
         self._wake.set()
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> ReplicaServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("replica server is not running")
-        return int(self._server.server_address[1])
-
-    @property
-    def proxy_url(self) -> str:
-        return f"http://{self._bind[0]}:{self.port}"
+        super().stop()
 
     # -- request log
 
@@ -475,7 +350,7 @@ class ReplicaServer:
         """
         if fault is not None and fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; known: {', '.join(sorted(FAULTS))}")
-        key = self._path_key(path) if path is not None else None
+        key = self.path_key(path) if path is not None else None
         with self._lock:
             if fault is None:
                 self._state.faults.pop(key, None)
@@ -487,9 +362,9 @@ class ReplicaServer:
         host, path = self._split_url(url)
         body = html.encode("utf-8") if isinstance(html, str) else html
         charset = "UTF-8" if isinstance(html, str) else HOST_CHARSET.get(host)
-        ctype = self._content_type(path, charset)
+        ctype = self.content_type(path, charset)
         with self._lock:
-            self._state.overrides[(host, path)] = _Override(body, ctype, _etag(body), self._next_stamp())
+            self._state.overrides[(host, path)] = _Override(body, ctype, etag_of(body), self._next_stamp())
 
     def add_listing_item(self, title: str, url: str, date: str, html: str) -> None:
         """A new notice appears at the top of page 1 (below the pinned items) and its page is served at url.
@@ -520,61 +395,34 @@ class ReplicaServer:
         return stamp
 
     def _fault_for(self, path: str) -> str | None:
-        key = self._path_key(path)
+        key = self.path_key(path)
         with self._lock:
             return self._state.faults.get(key) or self._state.faults.get(None)
-
-    @staticmethod
-    def _path_key(path: str) -> str:
-        if path.startswith(("http://", "https://")):
-            path = urlsplit(path).path or "/"
-        path = unquote(path.split("?", 1)[0].split("#", 1)[0]) or "/"
-        return path + "index.html" if path.endswith("/") else path
 
     @staticmethod
     def _split_url(url: str) -> tuple[str, str]:
         parts = urlsplit(url)
         if not parts.hostname:
             raise ValueError(f"need an absolute http:// URL, got {url!r}")
-        return parts.hostname.lower(), ReplicaServer._path_key(parts.path or "/")
+        return parts.hostname.lower(), ReplicaServer.path_key(parts.path or "/")
 
-    @staticmethod
-    def _content_type(path: str, charset: str | None) -> str:
-        if path.endswith((".html", ".htm")):
-            return f"text/html; charset={charset}" if charset else "text/html"
-        if path.endswith(".txt"):
-            return "text/plain"
-        guessed, _ = mimetypes.guess_type(path)
-        return guessed or "application/octet-stream"
-
-    def _lookup(self, host: str, raw_path: str) -> tuple[bytes, str, str, float] | str | None:
-        """(body, content type, etag, mtime), a redirect target path, or None for 404."""
-        path = self._path_key(raw_path)
+    def lookup(self, host: str, raw_path: str) -> Page | str | None:
+        """An edited page, page 1 with the added items, or the file (see StaticReplica.lookup)."""
+        path = self.path_key(raw_path)
         with self._lock:
             override = self._state.overrides.get((host, path))
             added = list(self._state.added_items)
             stamp = self._state.last_stamp
         if override is not None:
             return override.body, override.content_type, override.etag, override.last_modified
-        host_dir = (self.root / host).resolve()
-        if not host.replace(".", "").replace("-", "").isalnum() or not host_dir.is_dir():
-            return None
-        file = (host_dir / path.lstrip("/")).resolve()
-        if not file.is_relative_to(host_dir):
-            return None
-        if file.is_dir():
-            return path + "/"
-        if not file.is_file():
-            return None
-        body = file.read_bytes()
-        mtime = file.stat().st_mtime
-        if added and host == DEFAULT_HOST and path == COLUMN_PATH + "index.html":
-            body = _insert_items(body.decode("utf-8"), added).encode("utf-8")
-            mtime = max(mtime, stamp)
-        return body, self._content_type(path, HOST_CHARSET.get(host)), _etag(body), mtime
+        found = super().lookup(host, raw_path)
+        if added and isinstance(found, tuple) and host == DEFAULT_HOST and path == COLUMN_PATH + "index.html":
+            body = _insert_items(found[0].decode("utf-8"), added).encode("utf-8")
+            return body, found[1], etag_of(body), max(found[3], stamp)
+        return found
 
 
-if __name__ == "__main__":  # manual use: python -m zcwatch.replica, then point a browser's proxy at it
+if __name__ == "__main__":  # manual use: python tests/support/replica.py, then point a browser's proxy at it
     with ReplicaServer() as replica:
         print(f"replica proxy on {replica.proxy_url}; column {replica.column_url}")
         with contextlib.suppress(KeyboardInterrupt):

@@ -93,6 +93,7 @@ class CrawlTally:
     layout_problem: str = ""
     notices_new: int = 0
     notices_changed: int = 0
+    windows_stored: int = 0  # new window versions (added or changed) from the stored notices
     notice_failures: list[str] = field(default_factory=list)
     repeat_failures: int = 0  # notices that had failed before this crawl too (not reported again)
     moved_to: str | None = None  # the source URL answered a permanent redirect to this URL
@@ -154,6 +155,7 @@ class CrawlResult:
     items_seen: int = 0
     new: int = 0
     changed: int = 0
+    windows: int = 0  # window versions stored (added or changed)
     failed: int = 0
     still_failing: int = 0  # notices that failed in an earlier crawl too (reported then)
     not_modified: bool = False
@@ -167,11 +169,12 @@ class CrawlResult:
 
     def summary(self) -> str:
         moved = f"; source moved to {self.moved_to}: update the config" if self.moved_to else ""
+        windows = f" ({self.windows} window(s) stored)" if self.windows else ""
         if self.ok:
             what = (
                 "nothing changed"
                 if self.not_modified
-                else f"{self.items_seen} listed, {self.new} new, {self.changed} changed"
+                else f"{self.items_seen} listed, {self.new} new, {self.changed} changed{windows}"
             )
             still = (
                 f" ({self.still_failing} notice(s) still failing since an earlier crawl)"
@@ -182,6 +185,11 @@ class CrawlResult:
                 f"{self.source}: ok, {what}{still}; {self.requests} requests, "
                 f"{self.bytes / 1024:.0f} KiB in {self.seconds:.1f} s{moved}"
             )
+        if self.outcome == CrawlOutcome.PARTIAL:
+            # What was stored comes first: a first `crawl --full` that stored everything but one withdrawn
+            # notice must not read as a failure.
+            stored = f"stored {self.new + self.changed} notice(s), {self.windows} window(s)"
+            return f"{self.source}: partial: {stored}; {self.reason or 'no details'}{moved}"
         return f"{self.source}: {self.outcome}: {self.reason or 'no details'}{moved}"
 
     def to_json(self) -> str:

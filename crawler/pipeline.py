@@ -43,13 +43,14 @@ class StorePipeline:
                 reading = read_notice(fetched, known.published if known else None)
             with transaction(spider.engine) as s:
                 if fetched is not None and reading is not None:
-                    outcome, _ = record_fetched(s, spider.source_id, fetched, reading)
+                    outcome, changes = record_fetched(s, spider.source_id, fetched, reading)
                     if outcome == "held":  # said once: the next poll finds the same text
                         tally.notice_failures.append(f"{fetched.url}: {HELD_REASON}; please check the notice")
                     elif reading.capped:
                         tally.notice_failures.append(f"{fetched.url}: reading capped ({reading.capped})")
                     tally.notices_new += outcome == "new"
                     tally.notices_changed += outcome == "changed"
+                    tally.windows_stored += changes.added + changes.changed
                     return item
                 listing = item.listing
                 host = host_of(listing.url)

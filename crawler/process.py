@@ -157,6 +157,7 @@ def crawl(
         items_seen=tally.items_seen,
         new=tally.notices_new,
         changed=tally.notices_changed,
+        windows=tally.windows_stored,
         failed=len(tally.notice_failures),
         still_failing=tally.repeat_failures,
         not_modified=tally.not_modified,

@@ -70,7 +70,9 @@ def test_first_crawl_stores_every_listed_notice_once(first_crawl: FirstCrawl) ->
     assert ran.returncode == 1, ran
     assert ran.stdout == ""
     _assert_one_line(ran)
-    assert ran.stderr.startswith("replica: partial: 1 notice(s) failed: ") and "post_10985530" in ran.stderr
+    # What was stored comes first (issue 11, item 11): 24 notices read, the withdrawn one failed.
+    assert ran.stderr.startswith("replica: partial: stored 24 notice(s), 56 window(s); 1 notice(s) failed: ")
+    assert "post_10985530" in ran.stderr
 
     conn = sqlite3.connect(first_crawl.db_path)
     conn.row_factory = sqlite3.Row

@@ -21,7 +21,7 @@ def _check_demo_output(ran: subprocess.CompletedProcess[str], db: Path) -> None:
     assert "Traceback" not in ran.stdout + ran.stderr
     out = ran.stdout
     # 1. the real crawl of the replica (its withdrawn notice makes the first crawl partial)
-    assert "replica: partial: 1 notice(s) failed" in out
+    assert "replica: partial: stored 24 notice(s), 56 window(s); 1 notice(s) failed" in out
     # 2. alerts delivered through Apprise to the local webhook, printed on the console
     assert "【新通知】广州市卫生研究人才职称评审委员会" in out
     # the health committee's announcement and opening day, both due, go out as one message (defect 9)

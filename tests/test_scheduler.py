@@ -42,7 +42,9 @@ COLUMN_URL = ReplicaServer.column_url
 COLUMN_PATH = urlsplit(COLUMN_URL).path
 TEMPLATE = SITE / "rsj.gz.gov.cn" / COLUMN_PATH.lstrip("/") / "content" / "post_11578901.html"
 WITHDRAWN = f"{COLUMN_URL}content/post_10985530.html"
-PARTIAL_LINE = f"zcwatch: replica: partial: 1 notice(s) failed: {WITHDRAWN}: HTTP 404"
+PARTIAL_LINE = (
+    f"zcwatch: replica: partial: stored 24 notice(s), 56 window(s); 1 notice(s) failed: {WITHDRAWN}: HTTP 404"
+)
 BUSY_LINE = "zcwatch: another run is in progress; nothing to do"
 # A committee no stored notice mentions, so a subscriber filtered on it hears only about our notice.
 COMMITTEE = "广州市测绘工程技术人才职称评审委员会"
@@ -500,9 +502,10 @@ def test_daemon_crawls_at_start_delivers_and_stops_on_sigterm(
     assert daemon.returncode == 0, (out, err)
     assert out.splitlines() == ["zcwatch daemon: stopped"], out
     # The job's one problem line is printed when it ends, after the signal was acknowledged.
+    # (the replica's 24 notices plus the one this test added, with its 2 windows)
     assert err.splitlines() == [
         "WARNING zcwatch.daemon: signal 15: stopping after the running job",
-        PARTIAL_LINE,
+        PARTIAL_LINE.replace("stored 24 notice(s), 56 window(s)", "stored 25 notice(s), 58 window(s)"),
     ]
     # The running job was finished, not cut short: the crawl is closed, its notices stored, both alerts sent.
     assert env.runs() == [("partial", 1)]

@@ -8,6 +8,11 @@ from zoneinfo import ZoneInfo
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+def season_year(today: date) -> int:
+    """The review year (年度) whose windows come next: 2025年度 opens Dec 2025 - Apr 2026."""
+    return today.year if today.month >= 7 else today.year - 1
+
+
 def parse_now(value: str, tz: ZoneInfo = SHANGHAI) -> datetime:
     """ISO 8601 date or time; without an offset it means local (Asia/Shanghai) time."""
     text = value.strip().replace("Z", "+00:00")

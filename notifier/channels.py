@@ -280,12 +280,58 @@ def guard_log_handlers(handlers: Iterable[logging.Handler]) -> None:
 
 
 def masked(url: str) -> str:
-    """The URL as Apprise prints it with privacy on; for an unparseable URL only its scheme survives."""
+    """The URL as the user wrote it, with every secret replaced by ``****``.
+
+    What is secret is Apprise's call: a part of the URL (user, password, host, path segment, query value)
+    is shown only if Apprise's own privacy rendering shows it too; everything else becomes ``****``. So the
+    listing shows what the user wrote, not Apprise's internal parameters (``?method=POST&overflow=…``).
+    E-mail addresses (the subscriber's ``to=``) keep their first letter and domain only. For an
+    unparseable URL only its scheme survives.
+    """
     plugin, _ = _parsed(url)
     if plugin is None:
         scheme = _scheme(url)
         return f"<invalid apprise url> {scheme}://" if scheme else "<invalid apprise url>"
-    return str(plugin.url(privacy=True))
+    shown = _visible_parts(str(plugin.url(privacy=True)))
+    scheme, _, rest = url.strip().partition("://")
+    rest, _, fragment = rest.partition("#")
+    rest, _, query = rest.partition("?")
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, hostport = netloc.rpartition("@")
+    out = scheme + "://"
+    if at:
+        user, colon, _ = userinfo.partition(":")  # the password is never shown
+        out += _keep(user, shown) + (":****" if colon else "") + "@"
+    host, colon, port = hostport.rpartition(":") if ":" in hostport else (hostport, "", "")
+    out += _keep(host, shown) + (colon + (port if port.isdigit() else "****") if colon else "")
+    if slash:
+        out += "/" + "/".join(_keep(seg, shown) if seg else "" for seg in path.split("/"))
+    if query:
+        pairs = [pair.partition("=") for pair in query.split("&") if pair]
+        out += "?" + "&".join(k + (eq + _keep(v, shown) if eq else "") for k, eq, v in pairs)
+    return out + ("#****" if fragment else "")
+
+
+_EMAIL = re.compile(r"([^@\s/:?&=]+)@([\w.-]+\.[A-Za-z]{2,})")
+
+
+def _visible_parts(private_url: str) -> set[str]:
+    """Every piece of Apprise's privacy URL, unquoted: the pieces it thought safe to show."""
+    _, _, rest = private_url.partition("://")
+    rest, _, query = rest.partition("?")
+    pieces = set(re.split(r"[@:/]", rest))
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        pieces |= {key, value, *value.split(",")}
+    return {unquote(p) for p in pieces if p and "*" not in p and "..." not in p}
+
+
+def _keep(part: str, shown: set[str]) -> str:
+    """``part`` if Apprise shows it (e-mail addresses shortened), else ``****``."""
+    if not part:
+        return part
+    if unquote(part) not in shown and part not in shown:
+        return "****"
+    return _EMAIL.sub(lambda m: f"{m.group(1)[0]}***@{m.group(2)}", unquote(part))
 
 
 def channel_id(url: str) -> str:

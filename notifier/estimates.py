@@ -7,19 +7,18 @@ ledger tells subscribers what changed.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.timeutil import season_year
 from core.vocabulary import WindowKind, WindowStatus
 from store.models import Notice, Window
 from store.windows import window_key
 
-
-def season_year(today: date) -> int:
-    """The review year (年度) whose windows come next: 2025年度 opens Dec 2025 - Apr 2026."""
-    return today.year if today.month >= 7 else today.year - 1
+# Said in an estimate's evidence, and so in its alerts, when its deadline was moved off a weekend.
+WEEKEND_NOTE = "推算的截止日逢周末，已提前到前一个工作日"
 
 
 def shift_year(value: str | None) -> str | None:
@@ -31,6 +30,20 @@ def shift_year(value: str | None) -> str | None:
     except ValueError:  # 29 February
         moved = d.replace(year=d.year + 1, day=28)
     return moved.isoformat() + value[10:]
+
+
+def estimated_end(last_end: str | None) -> tuple[str | None, bool]:
+    """Last season's deadline a year on, moved back to the Friday when it lands on a Saturday or Sunday
+    (offices do not take submissions at the weekend); True when it was moved. Public holidays are not
+    counted here."""
+    end = shift_year(last_end)
+    if end is None:
+        return None, False
+    day = date.fromisoformat(end[:10])
+    if day.weekday() < 5:
+        return end, False
+    friday = day - timedelta(days=day.weekday() - 4)
+    return friday.isoformat() + end[10:], True
 
 
 def materialize_estimates(session: Session, today: date) -> int:
@@ -74,6 +87,8 @@ def materialize_estimates(session: Session, today: date) -> int:
         key = window_key(w.committee, year, w.kind, n, "")
         if session.scalar(select(func.count()).select_from(Window).where(Window.key == key)):
             continue
+        end, moved = estimated_end(w.end)
+        how = f"据{year - 1}年度通知推算" + (f"（{WEEKEND_NOTE}）" if moved else "")
         session.add(
             Window(
                 key=key,
@@ -83,8 +98,8 @@ def materialize_estimates(session: Session, today: date) -> int:
                 review_year=year,
                 kind=w.kind,
                 start=shift_year(w.start),
-                end=shift_year(w.end),
-                evidence=f"据{year - 1}年度通知推算：{w.evidence[:200]}",
+                end=end,
+                evidence=f"{how}：{w.evidence[:200]}",
                 status=WindowStatus.ESTIMATE,
             )
         )

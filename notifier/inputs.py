@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.timeutil import from_utc_naive
 from core.vocabulary import AlertKind, DeliveryStatus, WindowStatus
-from notifier.estimates import last_season_notice
+from notifier.estimates import WEEKEND_NOTE, last_season_notice
 from notifier.messages import Alert
 from notifier.planner import LedgerRow, PlanWindow
 from store.models import Delivery, Notice, Window
@@ -97,4 +97,5 @@ def alert_for(session: Session, d: Delivery, today: date, checklist: tuple[str, 
         previous_start=prev.start if prev else None,
         previous_end=prev.end if prev else None,
         checklist=checklist,
+        note=WEEKEND_NOTE if w.status == WindowStatus.ESTIMATE and WEEKEND_NOTE in w.evidence else "",
     )

@@ -52,6 +52,7 @@ class Alert:
     checklist: tuple[str, ...] = ()  # preparation items for month_ahead/estimate/announced
     # Further alert kinds about the same window that this one message also stands for (see merge_window).
     also: tuple[str, ...] = ()
+    note: str = ""  # a caveat said with the dates (an estimate's deadline moved off a weekend)
 
     def __post_init__(self) -> None:
         for kind in (self.kind, *self.also):
@@ -210,7 +211,8 @@ def _lines(alert: Alert) -> list[_Line]:
         lines.append(_Line("新时间", format_window(alert.start, alert.end)))
     elif alert.kind == AlertKind.ESTIMATE:
         lines.append(_Line("预估时间", format_window(alert.start, alert.end)))
-        lines.append(_Line("说明", "据上年度时间推算，以正式通知为准"))
+        caveat = "据上年度时间推算，以正式通知为准" + (f"；{alert.note}" if alert.note else "")
+        lines.append(_Line("说明", caveat))
     else:
         lines.append(_Line("时间", format_window(alert.start, alert.end)))
     countdown = _countdown(alert)

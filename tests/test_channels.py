@@ -345,3 +345,23 @@ def test_capabilities() -> None:
     ):
         assert rate_limited(url), url
     assert not takes_html("junk") and not takes_attachments("junk") and not rate_limited("junk")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("json://bob:hunter2@127.0.0.1:8080/hook", "json://bob:****@127.0.0.1:8080/hook"),
+        (
+            "mailto://zc:smtp-code@smtp.qq.com?to=alice@example.com&from=zc@qq.com",
+            "mailto://zc:****@smtp.qq.com?to=a***@example.com&from=z***@qq.com",
+        ),
+        ("wecombot://0123456789abcdef0123456789abcdef", "wecombot://****"),
+        (
+            "json://127.0.0.1:8080/hook?token=abc123secret&method=POST",
+            "json://127.0.0.1:8080/hook?token=****&method=POST",
+        ),
+    ],
+)
+def test_masked_shows_the_url_as_the_user_wrote_it(url: str, shown: str) -> None:
+    """Issue 11, item 11: listings showed Apprise's internal parameters (?method=POST&overflow=upstream…)."""
+    assert masked(url) == shown

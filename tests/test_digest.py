@@ -34,6 +34,7 @@ from support.cli import one_line, zcwatch_exe
 from support.crawl_fixtures import CrawlEnv
 from support.replica import ReplicaServer
 from support.smtp import SmtpSink
+from support.texttables import cells_by_column, text_tables
 from support.webhook import WebhookSink
 
 from core.config import load_config
@@ -235,34 +236,6 @@ def _expected_sections(site: DigestSite, now: str, days: int = 45) -> dict[str, 
     return out
 
 
-def _cells_by_column(line: str) -> list[str]:
-    """The line as one entry per terminal column; a wide character's second column is ""."""
-    cols: list[str] = []
-    for ch in line:
-        w = display_width(ch)
-        if w == 0 and cols:
-            cols[-1] += ch
-        else:
-            cols.append(ch)
-            cols.extend([""] * (w - 1))
-    return cols
-
-
-def _text_tables(text: str) -> list[list[str]]:
-    """Each table as [header, dashes, *rows], found by its dashed rule line."""
-    lines = text.split("\n")
-    tables = []
-    for i, line in enumerate(lines):
-        if re.fullmatch(r"-+(  -+)*", line):
-            rows = [lines[i - 1], line]
-            for nxt in lines[i + 1 :]:
-                if not nxt or re.match(r"\[\d+\] ", nxt):
-                    break
-                rows.append(nxt)
-            tables.append(rows)
-    return tables
-
-
 def _md_cells(line: str) -> list[str]:
     """A GFM table row split on unescaped pipes (a backslash escapes the next character)."""
     assert line.startswith("|") and line.endswith("|"), line
@@ -384,7 +357,7 @@ def test_json_holds_the_planted_notice_verbatim(site: DigestSite) -> None:
 @pytest.mark.parametrize("now", NOWS)
 def test_text_tables_line_up_with_chinese_and_ascii(site: DigestSite, now: str) -> None:
     text = site.digest("text", now)
-    tables = _text_tables(text)
+    tables = text_tables(text)
     assert len(tables) >= 4
     mixed = 0
     for table in tables:
@@ -393,7 +366,7 @@ def test_text_tables_line_up_with_chinese_and_ascii(site: DigestSite, now: str) 
         width = display_width(rule)
         for line in table:
             assert display_width(line) == width, (line, table[0])
-            cols = _cells_by_column(line)
+            cols = cells_by_column(line)
             for s in starts[1:]:
                 assert cols[s - 2] == cols[s - 1] == " ", (line, s)
                 assert cols[s] not in (" ", ""), (line, s)
@@ -401,6 +374,100 @@ def test_text_tables_line_up_with_chinese_and_ascii(site: DigestSite, now: str) 
             if display_width(line) != len(line) and re.search(r"[0-9A-Za-z]", line):
                 mixed += 1
     assert mixed >= 5  # rows mixing wide Chinese characters and ASCII dates are the point
+
+
+def test_recently_changed_lists_only_this_seasons_changes(site: DigestSite) -> None:
+    text = site.digest("text", NOW_DEC)
+    changed = text.split("【最近变更】", 1)[1].split("【", 1)[0]
+    assert "2025-12-01(一) 09:00 至 2025-12-26(五) 17:30" in changed  # this season's extension
+    last_season = site.env.query(
+        'SELECT committee, "end" FROM windows'
+        " WHERE status = 'current' AND version > 1 AND review_year < 2025"
+    )
+    assert last_season  # the replica's 2024年度 extensions were crawled in the same run (issue 11, item 11)
+    for w in last_season:
+        assert w["end"][:10] not in changed, dict(w)
+
+
+def _blocks_by_section(text: str) -> dict[str, list[list[str]]]:
+    """Section title -> its blocks (a committee line, then the indented field lines), from a fitted digest."""
+    out: dict[str, list[list[str]]] = {}
+    title = ""
+    for line in text.split("\n"):
+        if line.startswith("【"):
+            title = line.split("】", 1)[0] + "】"
+            out[title] = []
+        elif line.startswith("  ") and not line.startswith("    ") and title and out[title]:
+            out[title][-1].append(line)
+        elif line and not line.startswith(("[", "（", " ")) and title:
+            out[title].append([line])
+    # A block has field lines under its committee; a section narrow enough stays a table (not a block).
+    return {k: kept for k, v in out.items() if (kept := [b for b in v if len(b) > 1 and "：" in b[1]])}
+
+
+@pytest.mark.parametrize("now", NOWS)
+def test_text_digest_fits_an_80_column_terminal_in_aligned_blocks(site: DigestSite, now: str) -> None:
+    wide = site.digest("text", now)
+    fitted = site.digest("text", now, "--width", "80")
+    assert max(display_width(line) for line in wide.split("\n")) > 80  # the tables alone would not fit
+    for line in fitted.split("\n"):
+        if not line.startswith("    http"):  # a URL is never cut: the terminal wraps it, still clickable
+            assert display_width(line) <= 80, line
+    # Every window is still there, dates whole: each table row's cells appear in its block.
+    blocks = _blocks_by_section(fitted)
+    rows = sum(len(t) - 2 for t in text_tables(wide))
+    still_tables = sum(len(t) - 2 for t in text_tables(fitted))
+    assert blocks and sum(len(b) for b in blocks.values()) + still_tables == rows
+    for table in text_tables(wide):
+        for row in table[2:]:
+            for date_cell in re.findall(r"\d{4}-\d{2}-\d{2}\([一二三四五六日]\)(?: \d{2}:\d{2})?", row):
+                assert date_cell in fitted, date_cell
+    # Within a section the fields break at the same places and start at the same columns (CJK counted 2).
+    for title, section in blocks.items():
+        shapes = {
+            tuple(
+                tuple(display_width(line[: m.start()]) for m in re.finditer(r"\S+：", line)) for line in b[1:]
+            )
+            for b in section
+        }
+        assert len(shapes) == 1, (title, shapes)
+
+
+def _on_a_terminal(site: DigestSite, columns: int, *args: str) -> str:
+    """`zcwatch digest ARGS` with stdout on a real pseudo-terminal of this many columns."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "ZCWATCH_CONFIG")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    cmd = [zcwatch_exe(), "--config", str(site.env.config_path), "digest", *args]
+    proc = subprocess.Popen(cmd, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.wait(timeout=60) == 0
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+def test_digest_on_a_terminal_fits_it_and_a_pipe_gets_the_tables(site: DigestSite) -> None:
+    on_tty = _on_a_terminal(site, 80, "--now", NOW_DEC)
+    assert on_tty == site.digest("text", NOW_DEC, "--width", "80")
+    piped = site.env.zcwatch("digest", "--now", NOW_DEC)
+    assert piped.returncode == 0 and piped.stdout == site.digest("text", NOW_DEC), piped
 
 
 def test_text_content(site: DigestSite) -> None:

@@ -17,12 +17,13 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
+from support.texttables import cells_by_column, text_tables
 
 from notifier.digest import FORMATS, Digest, DigestEntry, NeedsReview, render
 from notifier.digest._common import SHANGHAI, is_http_url
 from notifier.digest.render_ics import escape_text, fold
 from notifier.digest.render_json import JSON_KEYS
-from notifier.digest.textwidth import display_width, pad, truncate
+from notifier.digest.textwidth import display_width, pad, truncate, wrap
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -214,37 +215,9 @@ def test_truncate_never_exceeds_width(text: str, width: int) -> None:
 # --- text -----------------------------------------------------------------------------------
 
 
-def _cells_by_column(line: str) -> list[str]:
-    """The line as one entry per display column; a wide character's second column is ""."""
-    cols: list[str] = []
-    for ch in line:
-        w = display_width(ch)
-        if w == 0 and cols:
-            cols[-1] += ch
-        else:
-            cols.append(ch)
-            cols.extend([""] * (w - 1))
-    return cols
-
-
-def _text_tables(text: str) -> list[list[str]]:
-    """Each table as [header, dashes, *rows], found by its dashed rule line."""
-    lines = text.split("\n")
-    tables = []
-    for i, line in enumerate(lines):
-        if re.fullmatch(r"-+(  -+)*", line):
-            rows = [lines[i - 1], line]
-            for nxt in lines[i + 1 :]:
-                if not nxt or re.match(r"\[\d+\] ", nxt):
-                    break
-                rows.append(nxt)
-            tables.append(rows)
-    return tables
-
-
 def test_text_tables_line_up() -> None:
     text = render(DIGEST, "text")
-    tables = _text_tables(text)
+    tables = text_tables(text)
     assert len(tables) == 6
     for table in tables:
         rule = table[1]
@@ -252,7 +225,7 @@ def test_text_tables_line_up() -> None:
         width = display_width(rule)
         for line in table:
             assert display_width(line) == width, (line, table)
-            cols = _cells_by_column(line)
+            cols = cells_by_column(line)
             for s in starts[1:]:
                 # Two spaces of gap before every column start, and the column starts with content.
                 assert cols[s - 2] == cols[s - 1] == " ", (line, s)
@@ -474,3 +447,11 @@ def test_fold_round_trips_within_75_octets(value: str) -> None:
     assert all(len(p.encode("utf-8")) <= 75 for p in parts)
     assert all(p.startswith(" ") for p in parts[1:])
     assert "".join([parts[0], *(p[1:] for p in parts[1:])]) == line
+
+
+@given(st.text(alphabet="关于2025年度卫生职称 abc-:()（）…", max_size=120), st.integers(12, 100))
+@settings(max_examples=200, deadline=None)
+def test_wrap_fits_the_width_and_loses_nothing(text: str, width: int) -> None:
+    lines = wrap(text, width, indent="    ")
+    assert all(display_width(line) <= width for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")

@@ -341,10 +341,15 @@ def test_estimate_once_then_superseded_by_the_real_notice(
     assert ran.returncode == 0, ran.stderr
     (est,) = webhook_sink.bodies()
     assert est["title"] == f"【预估】{ENGINEERING}预计12月9日前后开始申报（据上年度时间推算，以正式通知为准）"
-    assert "预估时间：2025年12月9日（周二） 至 2025年12月27日（周六）" in est["message"]
+    # Last season's deadline, Friday 27 Dec 2024, a year on is a Saturday: it moves back to the Friday,
+    # and the message says so (issue 11, item 11).
+    assert "预估时间：2025年12月9日（周二） 至 2025年12月26日（周五）" in est["message"]
+    assert (
+        "说明：据上年度时间推算，以正式通知为准；推算的截止日逢周末，已提前到前一个工作日" in (est["message"])
+    )
     assert "上年度通知" in est["message"]
     (w,) = notify_env.query("SELECT * FROM windows WHERE status = 'estimate'")
-    assert (w["review_year"], w["start"], w["end"]) == (2025, "2025-12-09", "2025-12-27")
+    assert (w["review_year"], w["start"], w["end"]) == (2025, "2025-12-09", "2025-12-26")
     # as if the estimate had been made by a run on that day (the CLI stamps it with the wall clock)
     with notify_env.db() as conn:
         conn.execute(
@@ -405,6 +410,27 @@ def test_subscribers_list_masks_secrets(
     assert "mail-auth-code-9X" not in out and "hook-pass-7Y" not in out
     assert "alice" in out and "bob" in out and "卫生" in out and "22:00-08:00" in out
     assert out.count("-> mailto://") == 1 and out.count("-> json://") == 1
+
+
+def test_a_keyword_matching_no_committee_seen_is_warned_about(
+    notify_env: NotifyEnv, webhook_sink: WebhookSink
+) -> None:
+    """Issue 11, item 11: `卫士` for `卫生` silently matched nothing, so the subscriber heard nothing."""
+    notify_env.subscribe("alice", webhook_sink.apprise_url("/alice"), committees=["卫士"])
+    notify_env.subscribe("bob", webhook_sink.apprise_url("/bob"), committees=["卫生"])
+    # No database yet: nothing to compare with, and checking the config must not create one.
+    ran = notify_env.zcwatch("config")
+    assert ran.returncode == 0 and ran.stderr == "", ran
+    assert not notify_env.db_path.exists()
+    notify_env.add_notice(HEALTH, [("apply", "2025-12-01", "2025-12-26")], seen="2025-11-20T10:00")
+    warning = (
+        "warning: subscriber alice: committee keyword '卫士' matches no committee seen so far "
+        f"(did you mean a part of {HEALTH}?)"
+    )
+    for args in (["config"], ["subscribers", "list"]):
+        ran = notify_env.zcwatch(*args)
+        assert ran.returncode == 0, ran
+        assert ran.stderr.splitlines() == [warning], ran.stderr  # bob's 卫生 matches: no warning
 
 
 def test_subscribers_test(notify_env: NotifyEnv, webhook_sink: WebhookSink) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime, time
 import pytest
 
 from core.timeutil import SHANGHAI
+from notifier.estimates import estimated_end
 from notifier.planner import (
     LedgerRow,
     PlanChannel,
@@ -387,3 +388,19 @@ def test_several_windows_are_planned_independently() -> None:
     accept = window(id=3, key="k3", kind="accept", start="2025-12-22", end="2025-12-31")
     planned = run("2025-12-01T09:30", [window(), accept], ledger=[sent("month_ahead")])
     assert sorted((p.key, p.kind) for p in planned) == [("k1", "opens"), ("k3", "month_ahead")]
+
+
+@pytest.mark.parametrize(
+    ("last_end", "expected", "moved"),
+    [
+        ("2024-12-27", "2025-12-26", True),  # Friday a year on is a Saturday -> Friday
+        ("2024-12-28T17:30", "2025-12-26T17:30", True),  # Sunday -> Friday, time kept
+        ("2025-01-05T17:30", "2026-01-05T17:30", False),  # Sunday a year on is a Monday: stays
+        ("2024-02-29", "2025-02-28", False),  # 29 Feb -> 28 Feb, a Friday
+        (None, None, False),
+    ],
+)
+def test_estimated_deadline_moves_off_the_weekend(
+    last_end: str | None, expected: str | None, moved: bool
+) -> None:
+    assert estimated_end(last_end) == (expected, moved)

@@ -136,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", type=Path, help="write to this file instead of stdout")
     sp.add_argument("--committee", help="only committees whose name contains this keyword")
     sp.add_argument("--days", type=int, help="'opening within N days' horizon (default from config)")
+    sp.add_argument(
+        "--width",
+        type=int,
+        help="fit the text digest to this many columns (default: the terminal's, when writing to one)",
+    )
 
     sp = cmd("deliveries", c.deliveries, "the alert ledger")
     sp.add_argument("--failed", action="store_true", help="only failed and dead deliveries")

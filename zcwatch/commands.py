@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -58,10 +59,27 @@ def init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _warn_unmatched_keywords(config: Config) -> None:
+    """Warn (stderr) about subscriber keywords that match no committee in the database, if it exists."""
+    from notifier.keywords import committees_seen, unmatched_keywords
+
+    path = config.database_path
+    if not any(s.committees for s in config.subscribers) or (path is not None and not path.exists()):
+        return  # nothing to check, or no database yet: a config check must not create one
+    engine = _engine(config)
+    try:
+        for problem in unmatched_keywords(config.subscribers, committees_seen(engine)):
+            print(problem.warning(), file=sys.stderr)
+    finally:
+        engine.dispose()
+
+
 def show_config(args: argparse.Namespace) -> int:
     from zcwatch.config_dump import dump
 
-    sys.stdout.write(dump(_config(args)))
+    config = _config(args)
+    sys.stdout.write(dump(config))
+    _warn_unmatched_keywords(config)
     return EXIT_OK
 
 
@@ -204,7 +222,10 @@ def digest(args: argparse.Namespace) -> int:
         digest = build_digest(
             config, s, args.now or now_local(config.tz), days=args.days, committee=args.committee
         )
-    text = render(digest, args.format)
+    width = args.width
+    if width is None and args.out is None and sys.stdout.isatty():
+        width = shutil.get_terminal_size().columns  # fit the terminal it is read in
+    text = render(digest, args.format, width)
     if args.out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return EXIT_OK
@@ -262,6 +283,7 @@ def _subscribers_list(config: Config) -> int:
             print(f"  -> {masked(url)}")
         if sub.apprise_config:
             print(f"  -> Apprise config {sub.apprise_config} (tags: {', '.join(sub.tags) or 'all'})")
+    _warn_unmatched_keywords(config)
     return EXIT_OK
 
 

@@ -1,7 +1,7 @@
 """`zcwatch config`: the effective configuration as TOML, every secret masked.
 
-Apprise URLs are shown as Apprise's own ``url(privacy=True)``; a proxy URL loses its
-password. Values that came from ``${VAR}`` are therefore never printed in the clear.
+Apprise URLs are shown as the user wrote them, secrets masked (``notifier.channels.masked``); a proxy
+URL loses its password. Values that came from ``${VAR}`` are therefore never printed in the clear.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Filling the digest from the database, and sending the scheduled digest.
 
 Sections (``notifier.digest.model.Digest``): open now (soonest end first), opening within N
-days (soonest start first), recently closed (7 days), recently changed (14 days, old -> new),
+days (soonest start first), recently closed (7 days), recently changed (14 days,
+this season only, old -> new),
 estimates from last season, and notices whose dates could not be read (fetched with no window,
 or on a site we do not fetch), so staff can check them by hand.
 
@@ -20,7 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.config import Config
-from core.timeutil import from_utc_naive, to_utc_naive, window_point
+from core.timeutil import from_utc_naive, season_year, to_utc_naive, window_point
 from core.vocabulary import FetchStatus, WindowStatus
 from notifier.digest.model import Digest, DigestEntry, NeedsReview
 from notifier.digest.render import render
@@ -42,11 +43,20 @@ def _status(w: Window, now: datetime, config: Config) -> str:
     return "open"
 
 
+def _this_season(w: Window, season: int, end_day: date | None, today: date) -> bool:
+    """Whether a change to ``w`` belongs to the season the digest is about: its review year (年度) when the
+    notice named one, else a window not long closed. Last season's extensions are not news."""
+    if w.review_year is not None:
+        return w.review_year >= season
+    return end_day is None or end_day >= today - timedelta(CHANGED_DAYS)
+
+
 def build_digest(
     config: Config, session: Session, now: datetime, *, days: int | None = None, committee: str | None = None
 ) -> Digest:
     horizon = days or config.digest.days
     today = now.astimezone(config.tz).date()
+    season = season_year(today)
     rows = session.execute(
         select(Window, Notice)
         .outerjoin(Notice, Notice.id == Window.notice_id)
@@ -59,7 +69,11 @@ def build_digest(
         status = _status(w, now, config)
         end_day = date.fromisoformat(w.end[:10]) if w.end else None
         prev = None
-        if w.version > 1 and from_utc_naive(w.created_at, config.tz) >= now - timedelta(days=CHANGED_DAYS):
+        if (
+            w.version > 1
+            and from_utc_naive(w.created_at, config.tz) >= now - timedelta(days=CHANGED_DAYS)
+            and _this_season(w, season, end_day, today)
+        ):
             prev = session.scalars(
                 select(Window)
                 .where(Window.key == w.key, Window.version < w.version)

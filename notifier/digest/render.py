@@ -28,10 +28,15 @@ FORMATS = tuple(RENDERERS)
 # Suggested file extensions and MIME types, for callers that write files or attach them.
 
 
-def render(digest: Digest, fmt: str) -> str:
-    """The digest as ``fmt`` (one of ``FORMATS``); ValueError for an unknown format."""
+def render(digest: Digest, fmt: str, width: int | None = None) -> str:
+    """The digest as ``fmt`` (one of ``FORMATS``); ValueError for an unknown format.
+
+    ``width``: the terminal's columns, for the text format (see ``render_text``); the others ignore it.
+    """
     try:
         renderer = RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown digest format {fmt!r}; expected one of: {', '.join(FORMATS)}") from None
+    if fmt == "text" and width is not None:
+        return render_text(digest, width)
     return renderer(digest)

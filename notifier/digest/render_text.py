@@ -5,6 +5,12 @@ names and ASCII dates stay aligned. Cells never contain two spaces in a row (``c
 collapses whitespace) and columns are separated by exactly two or more spaces, so the layout is
 also easy to parse back. Notice titles and URLs are long, so rows carry a ``[n]`` reference and
 the notices are listed under each table instead of widening it.
+
+Given a terminal ``width`` (the CLI passes the terminal's when it writes to one), a section whose
+table would be wider turns into one block per window instead: the committee on its own line, then
+the other columns as ``header：value`` fields under it, broken into lines at the same places in
+every block and padded alike, so the blocks line up and nothing wraps mid-date in an 80-column
+terminal. Without a width (files, pipes, e-mail) the tables are always tables.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 from ._common import fmt_generated
 from ._sections import COMMITTEE, NOTICE, Link, Section, build_sections
 from .model import Digest
-from .textwidth import display_width, pad, truncate
+from .textwidth import display_width, pad, truncate, wrap
 
 COLUMN_GAP = "  "
 # Longest committee name shown in a table; the full name is rarely needed to recognise it.
@@ -21,6 +27,9 @@ COLUMN_GAP = "  "
 MAX_WIDTH = {COMMITTEE: 36, "原日期": 44, "新日期": 44}
 DEFAULT_MAX_WIDTH = 40
 PREDICTED_MARK = "（预估）"
+# Narrower than this, a block's fields would wrap one per line anyway: treat the terminal as this wide.
+MIN_WIDTH = 40
+BLOCK_INDENT = "  "
 
 
 def format_table(
@@ -42,13 +51,44 @@ def format_table(
     return lines
 
 
-def _section_lines(section: Section) -> list[str]:
+def _group_fields(widths: list[int], width: int) -> list[list[int]]:
+    """Field indices grouped into lines of at most ``width`` columns (indent and gaps included)."""
+    groups: list[list[int]] = []
+    used = 0
+    for i, w in enumerate(widths):
+        extra = w if not groups or not groups[-1] else len(COLUMN_GAP) + w
+        if groups and groups[-1] and used + extra <= width:
+            groups[-1].append(i)
+            used += extra
+        else:
+            groups.append([i])
+            used = len(BLOCK_INDENT) + w
+    return groups
+
+
+def format_blocks(headers: list[str], rows: list[list[str]], width: int) -> list[str]:
+    """One block per row: the first column (the committee) on its own line, the other columns as
+    ``header：value`` fields under it. The fields break into lines at the same places in every block
+    and are padded to the widest of their column, so the blocks line up like a table's rows."""
+    fields = [[f"{h}：{cell}" for h, cell in zip(headers[1:], row[1:], strict=True)] for row in rows]
+    widths = [max(display_width(f[i]) for f in fields) for i in range(len(headers) - 1)]
+    groups = _group_fields(widths, width)
+    lines: list[str] = []
+    for row, row_fields in zip(rows, fields, strict=True):
+        lines.append(truncate(row[0], width))
+        for group in groups:
+            cells = [pad(row_fields[i], widths[i]) for i in group]
+            lines.append((BLOCK_INDENT + COLUMN_GAP.join(cells)).rstrip())
+    return lines
+
+
+def _section_lines(section: Section, width: int | None = None) -> list[str]:
     lines = [f"【{section.title}】{len(section.rows)}项" if section.rows else f"【{section.title}】"]
     if not section.rows:
         lines.append(f"（{section.empty}）")
         return lines
     if section.note:
-        lines.append(section.note)
+        lines.extend(wrap(section.note, width) if width else [section.note])
 
     # Number each distinct notice once per section, in order of first appearance.
     refs: dict[Link, int] = {}
@@ -63,18 +103,26 @@ def _section_lines(section: Section) -> list[str]:
         else:
             cells.append("-")
         table_rows.append(cells)
-    lines.extend(format_table([*section.headers, NOTICE], table_rows, MAX_WIDTH))
+    headers = [*section.headers, NOTICE]
+    table = format_table(headers, table_rows, MAX_WIDTH)
+    if width is not None and display_width(table[0]) > width:
+        lines.extend(format_blocks(headers, table_rows, width))
+    else:
+        lines.extend(table)
     for link, n in refs.items():
-        lines.append(f"[{n}] {link.text}")
-        if link.url:
+        ref = f"[{n}] {link.text}"
+        lines.extend(wrap(ref, width, indent="    ") if width else [ref])
+        if link.url:  # never cut: a terminal wraps a long URL and keeps it clickable
             lines.append(f"    {link.url}")
     return lines
 
 
-def render_text(digest: Digest) -> str:
+def render_text(digest: Digest, width: int | None = None) -> str:
+    """The digest as aligned text; with ``width``, sections too wide for it become blocks (see above)."""
+    fit = max(width, MIN_WIDTH) if width is not None else None
     generated = fmt_generated(digest)
     out = [f"职称评审申报提醒  生成于 {generated}（北京时间）", ""]
     for section in build_sections(digest):
-        out.extend(_section_lines(section))
+        out.extend(_section_lines(section, fit))
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -72,3 +72,48 @@ def truncate(text: str, max_width: int, ellipsis: str = ELLIPSIS) -> str:
         out.append(ch)
         used += w
     return "".join(out) + ellipsis
+
+
+def wrap(text: str, width: int, indent: str = "") -> list[str]:
+    """``text`` cut into lines of at most ``width`` columns, later lines starting with ``indent``.
+
+    Chinese has no spaces to break at, so this breaks between any two characters (a wide one is never
+    split); a run of ASCII letters or digits (a date, a number, a word) is kept whole when it fits a line.
+    """
+    lines: list[str] = []
+    line, used = "", 0
+    for token in _tokens(text):
+        w = display_width(token)
+        room = width - used
+        if w > room and line.strip() and w <= width - display_width(indent):
+            lines.append(line.rstrip())
+            line, used = indent, display_width(indent)
+            token = token.lstrip()
+            w = display_width(token)
+        for ch in token if w > width - used else [token]:
+            cw = display_width(ch)
+            if used + cw > width and line.strip():
+                lines.append(line.rstrip())
+                line, used = indent, display_width(indent)
+            line += ch
+            used += cw
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def _tokens(text: str) -> list[str]:
+    """Runs of ASCII letters/digits (with their punctuation) as one token, every other character alone."""
+    out: list[str] = []
+    for ch in text:
+        if (
+            out
+            and ch.isascii()
+            and not ch.isspace()
+            and out[-1][-1:].isascii()
+            and not out[-1][-1:].isspace()
+        ):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out

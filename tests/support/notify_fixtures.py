@@ -117,6 +117,7 @@ class NotifyEnv:
     dir: Path
     subscribers: list[Subscriber] = field(default_factory=list)
     alerts: dict[str, Any] = field(default_factory=dict)
+    extra_toml: str = ""  # more tables for the config ([crawl], [[sources]], [daemon] …), written as is
     _engine: Engine | None = None
     _urls: int = 0
 
@@ -151,6 +152,8 @@ class NotifyEnv:
             lines += [f"{k} = {_toml(v)}" for k, v in self.alerts.items()]
             lines.append("")
         lines += [s.toml() + "\n" for s in self.subscribers]
+        if self.extra_toml:
+            lines.append(self.extra_toml)
         self.config_path.write_text("\n".join(lines), encoding="utf-8")
         return self.config_path
 

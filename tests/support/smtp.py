@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from support.arrivals import Arrivals
+from zcwatch.demo.loopback import Running
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class SmtpSink:
+class SmtpSink(Running):
     """Context manager: an aiosmtpd server on 127.0.0.1 collecting parsed messages."""
 
     def __init__(self) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
         self._lock = threading.Lock()
-        self._arrived = threading.Condition(self._lock)
-        self._messages: list[ReceivedMail] = []
+        self._messages: Arrivals[ReceivedMail] = Arrivals("message(s)")
         self.logins: list[tuple[str, str]] = []
         self._controller: Controller | None = None
 
@@ -73,9 +73,7 @@ class SmtpSink:
             message=parsed,
             login=login,
         )
-        with self._arrived:
-            self._messages.append(mail)
-            self._arrived.notify_all()
+        self._messages.add(mail)
         return "250 Message accepted for delivery"
 
     def _authenticate(
@@ -107,31 +105,13 @@ class SmtpSink:
             self._controller.stop()
             self._controller = None
 
-    def __enter__(self) -> SmtpSink:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
     @property
     def messages(self) -> list[ReceivedMail]:
-        with self._lock:
-            return list(self._messages)
+        return self._messages.all()
 
     def wait_for(self, n: int = 1, timeout: float = 10.0) -> list[ReceivedMail]:
         """Block until at least ``n`` messages arrived; AssertionError with what did arrive otherwise."""
-        deadline = time.monotonic() + timeout
-        with self._arrived:
-            while len(self._messages) < n:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"expected {n} message(s) within {timeout}s, got {len(self._messages)}"
-                    )
-                self._arrived.wait(left)
-            return list(self._messages)
+        return self._messages.wait_for(n, timeout)
 
     def apprise_url(
         self,

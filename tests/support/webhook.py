@@ -8,12 +8,13 @@ Apprise's ``json://HOST:PORT/path`` posts ``{"version", "title", "message", "att
 from __future__ import annotations
 
 import json
+import random
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support.arrivals import Arrivals
 from zcwatch.demo.loopback import LoopbackServer, QuietHandler
 
 
@@ -27,6 +28,7 @@ class ReceivedRequest:
     headers: dict[str, str]
     body: bytes
     json: Any = field(default=None)
+    status: int = 200  # what the sink answered
 
 
 class _SinkHandler(QuietHandler):
@@ -46,14 +48,14 @@ class WebhookSink(LoopbackServer):
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
-        self._arrived = threading.Condition(self._lock)
-        self._requests: list[ReceivedRequest] = []
+        self._requests: Arrivals[ReceivedRequest] = Arrivals("request(s)")
         self._fail_next = 0
         self._fail_next_status = 500
         self._fail_always: int | None = None
         self._reply_status = 200
         self._reply_body: bytes = b"{}"
         self._delay = 0.0
+        self._flaky: tuple[float, random.Random] | None = None
 
     # --- scripting the responses --------------------------------------------------------------------
 
@@ -66,6 +68,12 @@ class WebhookSink(LoopbackServer):
         with self._lock:
             self._fail_always = status
 
+    def fail_randomly(self, share: float, seed: int, status: int = 503) -> None:
+        """Answer ``status`` to about ``share`` of the requests, drawn from a seeded generator."""
+        with self._lock:
+            self._flaky = (share, random.Random(seed))
+            self._fail_next_status = status
+
     def ok(self) -> None:
         """Back to the default: 200 with ``{}``, no failures, no delay."""
         with self._lock:
@@ -73,6 +81,7 @@ class WebhookSink(LoopbackServer):
             self._fail_always = None
             self._reply_status, self._reply_body = 200, b"{}"
             self._delay = 0.0
+            self._flaky = None
 
     def respond_json(self, body: Any, status: int = 200) -> None:
         """Answer every request with this JSON, e.g. ``{"errcode": 93000, "errmsg": "invalid webhook"}``."""
@@ -89,8 +98,7 @@ class WebhookSink(LoopbackServer):
 
     @property
     def requests(self) -> list[ReceivedRequest]:
-        with self._lock:
-            return list(self._requests)
+        return self._requests.all()
 
     def received(self, path: str | None = None) -> list[ReceivedRequest]:
         """Requests in arrival order, optionally only those for ``path``."""
@@ -102,16 +110,7 @@ class WebhookSink(LoopbackServer):
 
     def wait_for(self, n: int = 1, timeout: float = 10.0) -> list[ReceivedRequest]:
         """Block until at least ``n`` requests arrived; AssertionError otherwise."""
-        deadline = time.monotonic() + timeout
-        with self._arrived:
-            while len(self._requests) < n:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"expected {n} request(s) within {timeout}s, got {len(self._requests)}"
-                    )
-                self._arrived.wait(left)
-            return list(self._requests)
+        return self._requests.wait_for(n, timeout)
 
     def url(self, path: str = "/hook") -> str:
         return f"http://{self.host}:{self.port}{path}"
@@ -147,6 +146,17 @@ class WebhookSink(LoopbackServer):
         except ValueError:
             parsed = None
         path, _, query = request.path.partition("?")
+        with self._lock:
+            delay = self._delay
+            if self._fail_always is not None:
+                status, reply = self._fail_always, b'{"error": "failing on purpose"}'
+            elif self._fail_next > 0:
+                self._fail_next -= 1
+                status, reply = self._fail_next_status, b'{"error": "failing on purpose"}'
+            elif self._flaky is not None and self._flaky[1].random() < self._flaky[0]:
+                status, reply = self._fail_next_status, b'{"error": "failing at random"}'
+            else:
+                status, reply = self._reply_status, self._reply_body
         record = ReceivedRequest(
             method=request.command,
             path=path,
@@ -154,18 +164,9 @@ class WebhookSink(LoopbackServer):
             headers={k: v for k, v in request.headers.items()},
             body=body,
             json=parsed,
+            status=status,
         )
-        with self._arrived:
-            self._requests.append(record)
-            self._arrived.notify_all()
-            delay = self._delay
-            if self._fail_always is not None:
-                status, reply = self._fail_always, b'{"error": "failing on purpose"}'
-            elif self._fail_next > 0:
-                self._fail_next -= 1
-                status, reply = self._fail_next_status, b'{"error": "failing on purpose"}'
-            else:
-                status, reply = self._reply_status, self._reply_body
+        self._requests.add(record)
         if delay:
             self.stopping.wait(delay)
         # A client that gave up (timeout test) gets nothing: reply() ignores the broken pipe.

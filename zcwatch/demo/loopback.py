@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
-__all__ = ["LoopbackServer", "QuietHandler"]
+__all__ = ["LoopbackServer", "QuietHandler", "Running"]
 
 
 class _Server(ThreadingHTTPServer):
@@ -62,7 +62,26 @@ class QuietHandler(BaseHTTPRequestHandler):
             return 0
 
 
-class LoopbackServer:
+class Running:
+    """``start()`` and ``stop()`` as a context manager: the lifecycle every local server shares (the test
+    suite's aiosmtpd sink too, which runs on asyncio rather than on http.server)."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class LoopbackServer(Running):
     """Context manager: ``handler`` served on ``host`` (127.0.0.1) at a free port until :meth:`stop`."""
 
     handler: ClassVar[type[QuietHandler]]
@@ -97,14 +116,6 @@ class LoopbackServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     @property
     def port(self) -> int:

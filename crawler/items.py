@@ -36,6 +36,7 @@ class FetchedItem:
             body=self.page.body,
             attachments=[{"name": a.name, "url": a.url} for a in self.page.attachments],
             template=self.page.template,
+            tables_html=self.page.tables_html,
             encoding=self.encoding,
             etag=self.etag,
             last_modified=self.last_modified,

@@ -65,6 +65,9 @@ class NoticePage:
     body: str
     attachments: list[Attachment]
     template: str
+    # The content container's HTML when it holds a schedule table, so the extractor can read the table's
+    # rows and columns (the body text flattens them); "" otherwise.
+    tables_html: str = ""
 
 
 # ---------------------------------------------------------------------------------------------- text helpers
@@ -471,6 +474,7 @@ def parse_notice(html: str, url: str) -> NoticePage:
         body=body,
         attachments=_attachments(soup, container, url),
         template=template,
+        tables_html=str(container) if container is not None and container.find("table") is not None else "",
     )
 
 

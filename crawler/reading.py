@@ -6,9 +6,11 @@ before the store's transaction opens: extraction is the slow part of storing a n
 
 from __future__ import annotations
 
+import html as htmllib
 from datetime import date
 
 from extractor import extract_committee, extract_review_year, extract_windows
+from extractor.tables import extract_notice_html
 from store.notices import FetchedNotice
 from store.windows import Extracted, NoticeReading
 
@@ -32,13 +34,18 @@ def read_notice(page: FetchedNotice, known_published: str | None = None) -> Noti
     if len(text) > MAX_TEXT_CHARS:
         capped.append(f"text of {len(text):,} characters: only the first {MAX_TEXT_CHARS:,} were read")
         text = text[:MAX_TEXT_CHARS]
-    windows = extract_windows(text, published)
+    if page.tables_html and len(page.tables_html) <= 4 * MAX_TEXT_CHARS:
+        # A schedule table (one row per committee, one column per step): read it as a table, with the
+        # title first so that the notice's own committee and year are in view as in the text.
+        windows = extract_notice_html(f"<h1>{htmllib.escape(page.title)}</h1>{page.tables_html}", published)
+    else:
+        windows = extract_windows(text, published)
     if len(windows) > MAX_WINDOWS:
         capped.append(f"{len(windows):,} windows found: only the first {MAX_WINDOWS} were kept")
         windows = windows[:MAX_WINDOWS]
     return NoticeReading(
         committee=extract_committee(page.title, body[:MAX_TEXT_CHARS]),
         review_year=extract_review_year(page.title, body[:MAX_TEXT_CHARS], published),
-        windows=[Extracted(w.kind, w.start, w.end, w.evidence) for w in windows],
+        windows=[Extracted(w.kind, w.start, w.end, w.evidence, w.committee) for w in windows],
         capped="; ".join(capped) or None,
     )

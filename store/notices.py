@@ -46,6 +46,8 @@ class FetchedNotice:
     encoding: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    # Read by the extractor (schedule tables), not stored: the body is the stored text.
+    tables_html: str = ""
 
     def content_hash(self) -> str:
         payload = json.dumps([self.title, self.body, self.attachments], ensure_ascii=False)

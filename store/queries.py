@@ -16,8 +16,9 @@ from store.models import Notice, Source, Window
 def notices_as_json(engine: Engine, since: date | None = None) -> list[dict[str, Any]]:
     """The stable `zcwatch notices --format json` shape, newest first.
 
-    ``[{"url","title","published","committee","source","changed_at","windows":[{"kind","start","end",
-    "evidence"}]}]``: ``source`` is the configured source name; ``windows`` are the current ones.
+    ``[{"url","title","published","committee","source","changed_at","windows":[{"committee","kind","start",
+    "end","evidence"}]}]``: ``source`` is the configured source name; ``windows`` are the current ones, each
+    with its own committee (a notice may announce several committees' windows).
     """
     with Session(reading(engine)) as s:
         q = (
@@ -48,4 +49,4 @@ def notices_as_json(engine: Engine, since: date | None = None) -> list[dict[str,
 
 
 def _window(w: Window) -> dict[str, Any]:
-    return {"kind": w.kind, "start": w.start, "end": w.end, "evidence": w.evidence}
+    return {"committee": w.committee, "kind": w.kind, "start": w.start, "end": w.end, "evidence": w.evidence}

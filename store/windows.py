@@ -28,6 +28,9 @@ class Extracted:
     start: str | None
     end: str | None
     evidence: str
+    # The committee a row, list item or heading of a multi-committee notice gives this window; None: the
+    # notice's own committee.
+    committee: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,15 +67,17 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
     """Store a notice's freshly extracted windows as new versions where their dates differ."""
     now = utcnow()
     changes = WindowChanges()
-    ordinals: Counter[str] = Counter()
+    # Ordinals count per committee and kind: in a notice that lists several committees, each committee's
+    # windows are keyed as if it had its own notice (so its own later notice versions them).
+    ordinals: Counter[tuple[str | None, str]] = Counter()
     keyed: list[tuple[str, Extracted]] = []
     for w in extracted:
         if w.start is None and w.end is None:
             continue
-        keyed.append(
-            (window_key(notice.committee, notice.review_year, w.kind, ordinals[w.kind], notice.url), w)
-        )
-        ordinals[w.kind] += 1
+        who = w.committee or notice.committee
+        key = window_key(who, notice.review_year, w.kind, ordinals[(who, w.kind)], notice.url)
+        keyed.append((key, w))
+        ordinals[(who, w.kind)] += 1
     seen_keys = {key for key, _ in keyed}
     # Two queries for the whole notice, not two per window: the write transaction stays short.
     currents = {
@@ -87,7 +92,7 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
             select(Window.key, func.max(Window.version)).where(Window.key.in_(seen_keys)).group_by(Window.key)
         )
     }
-    replaced_kinds: set[str] = set()
+    replaced: set[tuple[str | None, str]] = set()  # (committee, kind) pairs that now have a real window
     for key, w in keyed:
         current = currents.get(key)
         # An extension notice gives only the new deadline ("延长至…"): the window still opened
@@ -113,13 +118,13 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
             changes.changed += 1
         else:
             changes.added += 1
-        replaced_kinds.add(w.kind)
+        replaced.add((w.committee or notice.committee, w.kind))
         session.add(
             Window(
                 key=key,
                 version=version,
                 notice_id=notice.id,
-                committee=notice.committee or notice.title,
+                committee=w.committee or notice.committee or notice.title,
                 review_year=notice.review_year,
                 kind=w.kind,
                 start=w.start,
@@ -130,7 +135,7 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
             )
         )
     # One query for the notice's estimates, not one per window.
-    _supersede_estimates(session, notice, replaced_kinds, now)
+    _supersede_estimates(session, notice, replaced, now)
     for old in session.scalars(
         select(Window).where(Window.notice_id == notice.id, Window.status == WindowStatus.CURRENT)
     ).all():
@@ -146,16 +151,20 @@ def _supersede(window: Window, now: datetime) -> None:
     window.superseded_at = now
 
 
-def _supersede_estimates(session: Session, notice: Notice, kinds: set[str], now: datetime) -> None:
-    """The real notice replaces the estimates made from last season for its committee and these kinds."""
-    if not notice.committee or not kinds:
+def _supersede_estimates(
+    session: Session, notice: Notice, replaced: set[tuple[str | None, str]], now: datetime
+) -> None:
+    """The real notice replaces the estimates made from last season for these (committee, kind) pairs."""
+    pairs = {(c, k) for c, k in replaced if c}
+    if not pairs:
         return
     for est in session.scalars(
         select(Window).where(
             Window.status == WindowStatus.ESTIMATE,
-            Window.committee == notice.committee,
-            Window.kind.in_(kinds),
+            Window.committee.in_({c for c, _ in pairs}),
+            Window.kind.in_({k for _, k in pairs}),
             Window.review_year == notice.review_year,
         )
     ):
-        _supersede(est, now)
+        if (est.committee, est.kind) in pairs:
+            _supersede(est, now)

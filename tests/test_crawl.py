@@ -500,3 +500,53 @@ def test_progress_line_goes_to_stderr_and_json_to_stdout(
     err = proc.stderr.decode()
     assert err.count("\n") == 1 and err.endswith("\n") and "\r" in err
     assert err.rstrip("\n").rsplit("\r", 1)[-1] == "replica: 3 listing page(s), 24 notice(s) fetched"
+
+
+MULTI_TITLE = "关于做好2026年度广州市中级职称评审工作的通知"
+MULTI_HTML = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="2026-11-20 10:00"></head><body>
+<div class="time"><span class="publishTime"><publishtime>2026-11-20 10:00</publishtime></span></div>
+<div class="content"><ucapcontent>
+<p>各有关单位：</p><p>现将2026年度我市中级职称评审各评委会申报时间安排通知如下：</p>
+<table><tr><td>评委会名称</td><td>网上申报时间</td><td>纸质材料报送时间</td></tr>
+<tr><td>广州市工程技术人才中级职称评审委员会</td><td>2026年12月7日至12月18日</td><td>2027年1月4日至1月8日</td></tr>
+<tr><td>广州市农业技术人才中级职称评审委员会</td><td>2026年12月14日至12月25日</td><td>2027年1月11日至1月15日</td></tr>
+</table><p>请各单位按时组织申报。</p>
+</ucapcontent></div></body></html>
+"""
+
+
+def test_a_schedule_table_of_several_committees_gives_each_its_own_windows(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    """Issue 12: one notice, one table row per committee and one column per step. Each committee's windows
+    are its own in the store, `notices --format json` and the digest's committee filter; the steps come
+    from the column headers (the body text alone flattens the table and loses them)."""
+    crawl_env.seed(first_crawl, polled=True)
+    url = f"{COLUMN_URL}content/post_12000077.html"
+    replica.add_listing_item(MULTI_TITLE, url, "2026-11-20", MULTI_HTML.format(title=MULTI_TITLE))
+    ran = crawl_env.crawl()
+    assert ran.returncode == 0, ran
+    rows = crawl_env.query(
+        'SELECT w.committee, w.kind, w.start, w."end" FROM windows w JOIN notices n ON n.id = w.notice_id'
+        " WHERE n.url = ? AND w.status = 'current'",
+        url,
+    )
+    engineering, farming = "广州市工程技术人才中级职称评审委员会", "广州市农业技术人才中级职称评审委员会"
+    assert sorted(tuple(r) for r in rows) == sorted(
+        [
+            (engineering, "apply", "2026-12-07", "2026-12-18"),
+            (engineering, "paper", "2027-01-04", "2027-01-08"),
+            (farming, "apply", "2026-12-14", "2026-12-25"),
+            (farming, "paper", "2027-01-11", "2027-01-15"),
+        ]
+    )
+    notices = json.loads(crawl_env.zcwatch("notices", "--format", "json").stdout)
+    (notice,) = [n for n in notices if n["url"] == url]
+    assert sorted({w["committee"] for w in notice["windows"]}) == sorted({engineering, farming})
+    digest = json.loads(
+        crawl_env.zcwatch(
+            "digest", "--format", "json", "--now", "2026-12-01T10:00", "--committee", "农业"
+        ).stdout
+    )
+    assert {(e["committee"], e["kind"]) for e in digest} == {(farming, "apply"), (farming, "paper")}

@@ -81,6 +81,13 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class ExtractSettings:
+    # A window the extractor is less sure of than this (0-1; a guessed step is 0.45 or less, a labelled
+    # one 0.9 and more) puts its notice on the digest's needs-review list.
+    review_below: float = 0.5
+
+
+@dataclass(frozen=True)
 class HealthSettings:
     recipients: tuple[str, ...] = ()
     failures: int = 3
@@ -105,6 +112,7 @@ class Config:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     subscribers: tuple[Subscriber, ...] = ()
     digest: DigestSettings = field(default_factory=DigestSettings)
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
     admin: HealthSettings = field(default_factory=HealthSettings)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
 
@@ -400,6 +408,14 @@ def _subscribers(readers: list[_Reader] | None) -> tuple[Subscriber, ...]:
     return tuple(out)
 
 
+def _extract(r: _Reader) -> ExtractSettings:
+    d = ExtractSettings()
+    below = float(r.get("review_below", (int, float), d.review_below))
+    _between(r, "review_below", below, 0.0, 1.0)
+    r.finish()
+    return ExtractSettings(review_below=below)
+
+
 def _digest(r: _Reader) -> DigestSettings:
     d = DigestSettings()
     weekday = r.get("weekday", str, d.weekday).lower()
@@ -464,6 +480,7 @@ def parse_config(path: Path, data: Mapping[str, Any], *, check_url: UrlCheck = u
         "crawl": _crawl,
         "alerts": _alerts,
         "digest": _digest,
+        "extract": _extract,
         "admin": _admin,
         "daemon": _daemon,
     }

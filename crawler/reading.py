@@ -46,6 +46,6 @@ def read_notice(page: FetchedNotice, known_published: str | None = None) -> Noti
     return NoticeReading(
         committee=extract_committee(page.title, body[:MAX_TEXT_CHARS]),
         review_year=extract_review_year(page.title, body[:MAX_TEXT_CHARS], published),
-        windows=[Extracted(w.kind, w.start, w.end, w.evidence, w.committee) for w in windows],
+        windows=[Extracted(w.kind, w.start, w.end, w.evidence, w.committee, w.confidence) for w in windows],
         capped="; ".join(capped) or None,
     )

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, inspect
 from core.errors import DatabaseError
 from store.models import Base
 
-LATEST = 3
+LATEST = 4
 
 
 def _v2_health(conn: Connection) -> None:
@@ -35,7 +35,16 @@ def _v3_review_reason(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE notices ADD COLUMN review_reason TEXT")
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_health, 3: _v3_review_reason}
+def _v4_window_confidence(conn: Connection) -> None:
+    # v4: how sure the extractor was of each window (issue 12); NULL for windows read before: unknown.
+    conn.exec_driver_sql("ALTER TABLE windows ADD COLUMN confidence DOUBLE")  # what create_all writes
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    2: _v2_health,
+    3: _v3_review_reason,
+    4: _v4_window_confidence,
+}
 
 
 def schema_version(conn: Connection) -> int:

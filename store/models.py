@@ -133,6 +133,10 @@ class Window(Base):
     status: Mapped[str] = mapped_column(String(10), default=WindowStatus.CURRENT.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     superseded_at: Mapped[datetime | None]
+    # The extractor's confidence (0-1); None for windows read before it was kept, estimates and hand-made
+    # ones. Below `[extract] review_below` the notice is listed for a person's look. Last: a migrated
+    # database adds it at the end of the row, and a fresh one must have the same column order.
+    confidence: Mapped[float | None]
     notice: Mapped[Notice | None] = relationship(back_populates="windows")
 
 

@@ -17,8 +17,9 @@ def notices_as_json(engine: Engine, since: date | None = None) -> list[dict[str,
     """The stable `zcwatch notices --format json` shape, newest first.
 
     ``[{"url","title","published","committee","source","changed_at","windows":[{"committee","kind","start",
-    "end","evidence"}]}]``: ``source`` is the configured source name; ``windows`` are the current ones, each
-    with its own committee (a notice may announce several committees' windows).
+    "end","evidence","confidence"}]}]``: ``source`` is the configured source name; ``windows`` are the
+    current ones, each with its own committee (a notice may announce several committees' windows) and the
+    extractor's confidence (null when unknown).
     """
     with Session(reading(engine)) as s:
         q = (
@@ -49,4 +50,11 @@ def notices_as_json(engine: Engine, since: date | None = None) -> list[dict[str,
 
 
 def _window(w: Window) -> dict[str, Any]:
-    return {"committee": w.committee, "kind": w.kind, "start": w.start, "end": w.end, "evidence": w.evidence}
+    return {
+        "committee": w.committee,
+        "kind": w.kind,
+        "start": w.start,
+        "end": w.end,
+        "evidence": w.evidence,
+        "confidence": w.confidence,
+    }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ class Extracted:
     # The committee a row, list item or heading of a multi-committee notice gives this window; None: the
     # notice's own committee.
     committee: str | None = None
+    confidence: float | None = None  # how sure the extractor was (0-1)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
             and current.start
             and current.start <= (w.end or current.start)
         ):
-            w = Extracted(w.kind, current.start, w.end, w.evidence)
+            w = replace(w, start=current.start)
         if current is not None and (current.start, current.end) == (w.start, w.end):
             if current.notice_id == notice.id:
                 current.evidence = w.evidence
@@ -130,6 +131,7 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
                 start=w.start,
                 end=w.end,
                 evidence=w.evidence[:2000],
+                confidence=w.confidence,
                 status=WindowStatus.CURRENT,
                 created_at=now,
             )

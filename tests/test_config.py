@@ -136,6 +136,7 @@ BAD = [
     Bad("timeout-zero", "[crawl]\ntimeout = 0\n", "crawl.timeout", "above 0"),
     Bad("jitter-huge", "[daemon]\njitter_seconds = 1000000000000\n", "daemon.jitter_seconds", "at most 3600"),
     Bad("admin-hours-inf", "[admin]\nhours = inf\n", "admin.hours", "at most 720"),
+    Bad("review-below-above-one", "[extract]\nreview_below = 1.5\n", "extract.review_below", "at most 1"),
     Bad(
         "unterminated-env-ref",
         '[crawl]\ncontact = "${ZC_CONTACT"\n',

@@ -147,8 +147,9 @@ def test_notices_json_shape(crawl_env: CrawlEnv, first_crawl: FirstCrawl) -> Non
         assert set(n) == keys
         assert n["source"] == "replica" and n["changed_at"] is None
         for w in n["windows"]:
-            assert set(w) == {"kind", "start", "end", "evidence"}
+            assert set(w) == {"committee", "kind", "start", "end", "evidence", "confidence"}
             assert w["start"] or w["end"]
+            assert w["committee"] and 0 < w["confidence"] <= 1
     by_url = {n["url"]: n for n in data}
     edited = by_url[EDITED]
     assert edited["title"] == NOTICES[EDITED]["title"] and edited["published"] == "2026-01-06T09:00"
@@ -550,3 +551,32 @@ def test_a_schedule_table_of_several_committees_gives_each_its_own_windows(
         ).stdout
     )
     assert {(e["committee"], e["kind"]) for e in digest} == {(farming, "apply"), (farming, "paper")}
+
+
+def test_a_window_read_with_low_confidence_puts_its_notice_up_for_review(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    """Issue 12: a window whose step nothing in the text names (confidence 0.3) is stored with its
+    confidence, and its notice is listed under 需人工核对 until `[extract] review_below` says otherwise."""
+    crawl_env.seed(first_crawl, polled=True)
+    title = "关于2026年度有关工作安排的通知"
+    url = f"{COLUMN_URL}content/post_12000078.html"
+    page = MULTI_HTML.format(title=title).split("<ucapcontent>")[0] + (
+        "<ucapcontent><p>各有关单位：</p><p>有关工作时间为2026年12月1日至12月15日。请及时办理。</p>"
+        "</ucapcontent></div></body></html>\n"
+    )
+    replica.add_listing_item(title, url, "2026-11-20", page)
+    assert crawl_env.crawl().returncode == 0
+    (row,) = crawl_env.query(
+        "SELECT w.kind, w.confidence FROM windows w JOIN notices n ON n.id = w.notice_id WHERE n.url = ?", url
+    )
+    assert (row["kind"], row["confidence"]) == ("other", 0.3)
+
+    def review_section() -> str:
+        ran = crawl_env.zcwatch("digest", "--now", "2026-11-25T10:00")
+        assert ran.returncode == 0, ran
+        return ran.stdout.split("【需人工核对】", 1)[1]
+
+    assert title in review_section()
+    crawl_env.extra_toml = "[extract]\nreview_below = 0.2\n"
+    assert title not in review_section()

@@ -262,7 +262,7 @@ def test_migrate_v1_keeps_every_row(v1_file: Path) -> None:
     engine = open_engine(f"sqlite:///{v1_file}")
     try:
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 3
+            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 4
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
@@ -271,6 +271,9 @@ def test_migrate_v1_keeps_every_row(v1_file: Path) -> None:
     # v3 added notices.review_reason at the end of each row: empty for every notice that was there.
     assert {row[-1] for row in after["notices"]} == {None}
     after["notices"] = [row[:-1] for row in after["notices"]]
+    # v4 added windows.confidence the same way: unknown (NULL) for every window read before.
+    assert {row[-1] for row in after["windows"]} == {None}
+    after["windows"] = [row[:-1] for row in after["windows"]]
     assert after == before
 
 
@@ -472,4 +475,4 @@ def test_cli_reads_a_v1_database(v1_file: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "广州市卫生高级职称评审委员会关于开展2025年度" in proc.stdout
     assert '"end": "2025-02-07"' in proc.stdout
-    assert user_version(v1_file) == LATEST == 3
+    assert user_version(v1_file) == LATEST == 4

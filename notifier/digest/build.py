@@ -122,11 +122,13 @@ def build_digest(
         recently_closed=sorted(closed, key=lambda e: e.end or far, reverse=True),
         recently_changed=sorted(changed, key=lambda e: e.end or far),
         estimates=sorted(estimates, key=lambda e: e.start or far),
-        needs_review=_needs_review(session, today, committee),
+        needs_review=_needs_review(session, today, committee, config.extract.review_below),
     )
 
 
-def _needs_review(session: Session, today: date, committee: str | None) -> list[NeedsReview]:
+def _needs_review(
+    session: Session, today: date, committee: str | None, review_below: float
+) -> list[NeedsReview]:
     since = (today - timedelta(days=120)).isoformat()
     notices = session.scalars(
         select(Notice)
@@ -143,7 +145,12 @@ def _needs_review(session: Session, today: date, committee: str | None) -> list[
         if n.review_reason:  # the crawl said why: a cap was hit, or an edit that removed every date was held
             out.append(NeedsReview(title=n.title, url=n.url, published=n.published or n.listing_date))
             continue
-        if any(w.status == WindowStatus.CURRENT for w in n.windows):
+        current = [w for w in n.windows if w.status == WindowStatus.CURRENT]
+        if any(w.confidence is not None and w.confidence < review_below for w in current):
+            # The extractor guessed a step (no label, keyword or heading said it): a person confirms it.
+            out.append(NeedsReview(title=n.title, url=n.url, published=n.published or n.listing_date))
+            continue
+        if current:
             continue
         # Dates that were read and later corrected by another notice (an extension moves the
         # window's current version to that notice) were read all the same: nothing to check.

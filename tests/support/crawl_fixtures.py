@@ -48,6 +48,7 @@ class CrawlEnv:
     timeout: float = 2
     max_bytes: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    extra_toml: str = ""  # more tables for the config, written as is after the source
 
     @property
     def db_path(self) -> Path:
@@ -71,6 +72,8 @@ class CrawlEnv:
         if self.max_bytes is not None:
             lines.append(f"max_bytes = {self.max_bytes}")
         lines += ["", "[[sources]]", 'name = "replica"', f'url = "{self.replica.column_url}"', ""]
+        if self.extra_toml:
+            lines.append(self.extra_toml)
         self.config_path.write_text("\n".join(lines), encoding="utf-8")
         return self.config_path
 

@@ -580,3 +580,32 @@ def test_a_window_read_with_low_confidence_puts_its_notice_up_for_review(
     assert title in review_section()
     crawl_env.extra_toml = "[extract]\nreview_below = 0.2\n"
     assert title not in review_section()
+
+
+def test_test_source_crawls_into_a_scratch_database_and_shows_what_it_read(
+    crawl_env: CrawlEnv, replica: ReplicaServer
+) -> None:
+    """Issue 12: an operator adding a column sees what zcwatch reads there before anyone is alerted."""
+    ran = crawl_env.zcwatch("test-source", COLUMN_URL, "--pages", "1")
+    assert ran.returncode in (0, 1), ran  # 1 when a listed notice failed (the replica's withdrawn one)
+    out = ran.stdout
+    first = out.splitlines()[0]
+    assert first.startswith("trial: "), first
+    edited = NOTICES[EDITED]
+    assert edited["title"] in out and f"committee: {edited['committee']}" in out
+    for w in edited["windows"]:
+        assert f"{w['kind']:12} {w['start'] or '…'} ~ {w['end'] or '…'}" in out, w
+    assert out.rstrip().endswith(
+        "(a scratch database, now deleted: nothing was stored and nobody was alerted)"
+    )
+    assert not crawl_env.db_path.exists()  # the configured database was never opened
+    # Page 1 only, politely: robots.txt, one listing page, its notices.
+    listings = [r for r in replica.requests if r.path.startswith(COLUMN_PATH) and "/content/" not in r.path]
+    assert [r.path for r in listings] == [COLUMN_PATH]
+
+    bad = crawl_env.zcwatch("test-source", "file:///etc/passwd")
+    assert bad.returncode == 2 and bad.stdout == "", bad
+    assert (
+        bad.stderr.strip()
+        == "zcwatch: not a web address: 'file:///etc/passwd' (expected http://… or https://…)"
+    )

@@ -1,6 +1,6 @@
 """The `zcwatch` command: a thin layer that parses arguments and turns domain errors into one line.
 
-Each command imports what it needs when it runs: only `crawl`, `run`, `daemon` and `demo` start
+Each command imports what it needs when it runs: only `crawl`, `run`, `daemon`, `test-source` and `demo` start
 a crawl, and even they run Scrapy in a child process (``crawler.process``), so no command
 imports Scrapy in this process. Exit codes: 0 success (also "nothing new"), 1 a run or a
 delivery failed, 2 usage or configuration error.
@@ -115,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", nargs="?", default="-", help="a notice file, or - for stdin")
     sp.add_argument("--published", type=_iso_date, help="the notice's publish date (YYYY-MM-DD)")
     sp.add_argument("--batch", action="store_true", help='read JSON lines {"id","text","published"} on stdin')
+
+    sp = cmd(
+        "test-source",
+        c.test_source,
+        "crawl a column into a scratch database and show what zcwatch reads there (nothing is stored)",
+    )
+    sp.add_argument("url", help="the column's first listing page")
+    sp.add_argument("--pages", type=int, help="listing pages to read at most (default: crawl.max_pages)")
 
     sp = cmd("notify", c.notify, "plan and send the alerts due now")
     sp.add_argument(

@@ -141,6 +141,29 @@ def extract(args: argparse.Namespace) -> int:
     return extract_one(io.StringIO(text), args.published, sys.stdout)
 
 
+def test_source(args: argparse.Namespace) -> int:
+    from scheduler.trial import try_source
+
+    if not args.url.startswith(("http://", "https://")):
+        raise UsageError(f"not a web address: {args.url!r} (expected http://… or https://…)")
+    if args.pages is not None and not 1 <= args.pages <= 500:
+        raise UsageError("--pages must be between 1 and 500")
+    trial = try_source(_config(args), args.url, max_pages=args.pages)
+    print(trial.result.summary())
+    for n in trial.notices:
+        print(f"\n{n['published'] or '':16}  {n['title']}")
+        print(f"{'':16}  {n['url']}")
+        print(f"{'':16}  committee: {n['committee'] or '(not found)'}")
+        for w in n["windows"]:
+            who = "" if w["committee"] == n["committee"] else f"  [{w['committee']}]"
+            sure = f"  (confidence {w['confidence']:.2f})" if w["confidence"] is not None else ""
+            print(f"{'':16}  {w['kind']:12} {w['start'] or '…'} ~ {w['end'] or '…'}{who}{sure}")
+    if not trial.notices:
+        print("no notices read: check the URL is the column's first listing page")
+    print("\n(a scratch database, now deleted: nothing was stored and nobody was alerted)")
+    return EXIT_OK if trial.result.ok else EXIT_FAILED
+
+
 def notify(args: argparse.Namespace) -> int:
     from notifier.deliver import notify_due
     from store.lock import FileLock, lock_path

@@ -148,7 +148,8 @@ def test_notices_json_shape(crawl_env: CrawlEnv, first_crawl: FirstCrawl) -> Non
         assert set(n) == keys
         assert n["source"] == "replica" and n["changed_at"] is None
         for w in n["windows"]:
-            assert set(w) == {"kind", "start", "end", "evidence"}
+            # "committee" since issue 12 (README, "Output formats"): a window's own committee.
+            assert set(w) == {"committee", "kind", "start", "end", "evidence"}
             assert w["start"] or w["end"]
     by_url = {n["url"]: n for n in data}
     edited = by_url[EDITED]

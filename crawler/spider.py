@@ -17,6 +17,11 @@ a ``crawler.items`` dataclass for the pipeline. Redirects are followed within th
 (``crawler.middleware.RedirectPolicy``); a permanent one of the column itself is recorded so the
 admins hear that the config names an old URL.
 
+Attachments: a notice's attachments named as its schedule (``attachments_to_fetch``) are asked for one
+after another once its page is parsed, and the notice is yielded when the last has answered, with what each
+said (``extractor.attachments``) or why it failed. A notice with such attachments is revalidated in full,
+not conditionally: a 304 for the page says nothing of an edited file.
+
 Anti-bot challenges end the crawl at once (outcome blocked); we never try to pass one.
 """
 

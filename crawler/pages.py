@@ -20,6 +20,7 @@ from bs4 import BeautifulSoup, Comment, Tag
 from bs4.element import NavigableString
 
 from core.errors import NoticeParseError
+from extractor.attachments import READABLE_FORMATS, attachment_format
 
 __all__ = [
     "Attachment",
@@ -31,6 +32,7 @@ __all__ = [
     "page_url",
     "parse_listing",
     "parse_notice",
+    "schedule_attachments",
 ]
 
 
@@ -55,6 +57,11 @@ class ListingPage:
 class Attachment:
     name: str
     url: str
+
+    @property
+    def format(self) -> str | None:
+        """The file's type by its URL's suffix, else by its link text's ("xlsx", "doc", …)."""
+        return attachment_format(self.url) or attachment_format(self.name)
 
 
 @dataclass(frozen=True)
@@ -413,6 +420,22 @@ def _attachments(soup: BeautifulSoup, container: Tag | None, url: str) -> list[A
         name = _norm(a.get_text()) or _norm(_attr(a, "title") or "") or absolute.rsplit("/", 1)[-1]
         found.append(Attachment(name=name, url=absolute))
     return found
+
+
+# Names of attachments that hold a schedule: "附件1：2026年度…评审工作时间安排表.xlsx", "…日程安排.docx".
+# Traditional forms too (時間, 進度). Application forms, lists of those who passed, checklists (申报材料目录,
+# 通过人员名单, 汇总表) say none of these and are not asked for.
+_SCHEDULE_NAME = re.compile(r"时间|時間|安排|日程|进度|進度|排期")
+
+
+def schedule_attachments(attachments: list[Attachment]) -> list[Attachment]:
+    """The attachments worth fetching: readable files (.xlsx, .docx, .pdf) whose name says schedule.
+
+    Politeness first: a notice's attachments are mostly forms and name lists, and every one fetched is
+    one more request to the bureau's site; a schedule file announces itself in its name (时间安排表).
+    Legacy .doc/.xls files are never asked for, as nothing here can read them.
+    """
+    return [a for a in attachments if a.format in READABLE_FORMATS and _SCHEDULE_NAME.search(a.name)]
 
 
 _DOCUMENT_START = re.compile(r"<(?:html|body)\b", re.I)

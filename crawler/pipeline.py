@@ -1,6 +1,8 @@
 """Item pipeline: reads each fetched notice with the extractor, then hands it to ``store.notices``.
 
-One short transaction per item, opened after the extraction.
+One short transaction per item, opened after the extraction. A notice whose attachment could not be
+fetched or read is stored all the same (a new one with what its page says; a known one stays as stored),
+and the failure is reported, naming the attachment, so the crawl is ``partial``.
 
 One broken notice never aborts the crawl: a failure to store it is counted as a failed notice
 and the crawl goes on. A notice that had already failed before this crawl is recorded again but
@@ -39,6 +41,12 @@ class StorePipeline:
             if isinstance(item, FetchedItem):
                 fetched = item.to_store()
                 known = spider.known.get(fetched.url)
+                # A failed attachment makes the crawl partial, and says which file and why.
+                tally.notice_failures += [f"{fetched.url}: {why}" for why in item.attachment_failures]
+                if item.attachment_failures and known is not None and known.content_hash is not None:
+                    # Stored before from a complete read: storing this incomplete one would make it a new
+                    # version and supersede the windows the missing file gave. Keep it as it was.
+                    return item
                 # Read before the transaction opens, so the write lock is held only for writing.
                 reading = read_notice(fetched, known.published if known else None)
             with transaction(spider.engine) as s:

@@ -7,11 +7,12 @@ before the store's transaction opens: extraction is the slow part of storing a n
 from __future__ import annotations
 
 import html as htmllib
+from dataclasses import replace
 from datetime import date
 
-from extractor import extract_committee, extract_review_year, extract_windows
+from extractor import Window, extract_committee, extract_review_year, extract_windows
 from extractor.tables import extract_notice_html
-from store.notices import FetchedNotice
+from store.notices import FetchedAttachment, FetchedNotice
 from store.windows import Extracted, NoticeReading
 
 # A real notice is a few thousand characters with a handful of windows; a page far beyond these is
@@ -40,6 +41,10 @@ def read_notice(page: FetchedNotice, known_published: str | None = None) -> Noti
         windows = extract_notice_html(f"<h1>{htmllib.escape(page.title)}</h1>{page.tables_html}", published)
     else:
         windows = extract_windows(text, published)
+    for attachment in page.attachments_read:
+        windows += attachment_windows(page.title, attachment, published, seen=windows)
+        if attachment.capped:
+            capped.append(f"attachment {attachment.name}: {attachment.capped}")
     if len(windows) > MAX_WINDOWS:
         capped.append(f"{len(windows):,} windows found: only the first {MAX_WINDOWS} were kept")
         windows = windows[:MAX_WINDOWS]
@@ -49,3 +54,27 @@ def read_notice(page: FetchedNotice, known_published: str | None = None) -> Noti
         windows=[Extracted(w.kind, w.start, w.end, w.evidence, w.committee, w.confidence) for w in windows],
         capped="; ".join(capped) or None,
     )
+
+
+def attachment_windows(
+    title: str, attachment: FetchedAttachment, published: date | None, seen: list[Window]
+) -> list[Window]:
+    """Windows an attachment adds to its notice's, their evidence naming the file.
+
+    Read with the notice's title in front, as the page is, so that its committee and year are in view;
+    windows read from the title alone, or that the page (or an earlier attachment) already gave, are
+    left out: the same dates in the page and in its attachment are one window, not two.
+    """
+    head = htmllib.escape(title)
+    if attachment.html:
+        found = extract_notice_html(f"<h1>{head}</h1>{attachment.html[: 4 * MAX_TEXT_CHARS]}", published)
+    else:
+        found = extract_windows(f"{title}\n\n{attachment.text[:MAX_TEXT_CHARS]}", published)
+    known = {(w.kind, w.start, w.end, w.committee) for w in seen}
+    out = []
+    for w in found:
+        if w.evidence in title or (w.kind, w.start, w.end, w.committee) in known:
+            continue
+        known.add((w.kind, w.start, w.end, w.committee))
+        out.append(replace(w, evidence=f"{attachment.name}: {w.evidence}"))
+    return out

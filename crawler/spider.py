@@ -17,6 +17,11 @@ a ``crawler.items`` dataclass for the pipeline. Redirects are followed within th
 (``crawler.middleware.RedirectPolicy``); a permanent one of the column itself is recorded so the
 admins hear that the config names an old URL.
 
+Attachments: a notice's attachments named as its schedule (``attachments_to_fetch``) are asked for one
+after another once its page is parsed, and the notice is yielded when the last has answered, with what each
+said (``extractor.attachments``) or why it failed. A notice with such attachments is revalidated in full,
+not conditionally: a 304 for the page says nothing of an edited file.
+
 Anti-bot challenges end the crawl at once (outcome blocked); we never try to pass one.
 """
 
@@ -25,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,10 +41,18 @@ from scrapy.http import Response
 from core.errors import NoticeParseError
 from core.vocabulary import CrawlOutcome, FetchStatus
 from crawler.items import CrawlItem, ExternalItem, FailedItem, FetchedItem, host_of
-from crawler.middleware import PERMANENT_REDIRECTS, RedirectRefused, under
+from crawler.middleware import PERMANENT_REDIRECTS, RedirectRefused, registrable_domain, under
 from crawler.outcome import CrawlTally, clip, describe, failure_outcome, status_outcome
-from crawler.pages import ListingItem, decode_html, parse_listing, parse_notice
-from store.notices import KnownNotice
+from crawler.pages import (
+    Attachment,
+    ListingItem,
+    decode_html,
+    parse_listing,
+    parse_notice,
+    schedule_attachments,
+)
+from extractor.attachments import AttachmentReading, attachment_format, read_attachment
+from store.notices import FetchedAttachment, KnownNotice
 
 
 def listing_signature(items: list[ListingItem]) -> str:
@@ -146,9 +160,12 @@ class ColumnSpider(scrapy.Spider):
             if too_long:
                 yield FailedItem(item, too_long)
                 continue
+            # A 304 for the page says nothing of its attachments: a notice whose schedule is in a file is
+            # asked for in full, so that its attachments are read again and an edited one is a new version.
+            conditional = known is not None and fetched and not _has_schedule_attachments(known, item.url)
             yield scrapy.Request(
                 item.url,
-                headers=conditional_headers(known.etag, known.last_modified) if known and fetched else {},
+                headers=conditional_headers(known.etag, known.last_modified) if known and conditional else {},
                 callback=self.parse_notice,
                 errback=self.notice_failed,
                 meta=self._meta(item=item),
@@ -218,7 +235,7 @@ class ColumnSpider(scrapy.Spider):
 
     # --- notices ---------------------------------------------------------------------------------
 
-    def parse_notice(self, response: Response) -> Iterator[CrawlItem]:
+    def parse_notice(self, response: Response) -> Iterator[scrapy.Request | CrawlItem]:
         item: ListingItem = response.meta["item"]
         if response.status == 304:
             return
@@ -231,13 +248,57 @@ class ColumnSpider(scrapy.Spider):
         except NoticeParseError as e:
             yield FailedItem(item, str(e))
             return
-        yield FetchedItem(
+        fetched = FetchedItem(
             listing=item,
             page=page,
             encoding=response.meta.get("encoding"),
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
         )
+        # The notice is yielded once every schedule attachment has answered (see _next_attachment).
+        due = AttachmentsDue(fetched, attachments_to_fetch(page.attachments, response.url))
+        yield from self._next_attachment(due)
+
+    # --- attachments -----------------------------------------------------------------------------
+
+    def _next_attachment(self, due: AttachmentsDue) -> Iterator[scrapy.Request | CrawlItem]:
+        """Ask for the notice's next attachment, or yield the notice when none is left.
+
+        One after another, each from its own callback, so that the notice is yielded exactly once, after
+        its last attachment, whatever each answered. They go through Scrapy like every request: robots.txt,
+        the delay, DOWNLOAD_MAXSIZE and the challenge guard apply.
+        """
+        while due.pending:
+            attachment = due.pending[0]
+            too_long = self._too_long(attachment.url)
+            if not too_long and not self.tally.blocked_reason:
+                yield scrapy.Request(
+                    attachment.url,
+                    callback=self.parse_attachment,
+                    errback=self.attachment_failed,
+                    meta=self._meta(due=due),
+                    # Two notices may link one file; each must get its answer (the dupefilter would drop it).
+                    dont_filter=True,
+                )
+                return
+            due = due.failed(too_long or "not requested: the site answered with an anti-bot challenge")
+        yield replace(due.notice, attachments_read=due.read, attachment_failures=due.failures)
+
+    def parse_attachment(self, response: Response) -> Iterator[scrapy.Request | CrawlItem]:
+        due: AttachmentsDue = response.meta["due"]
+        attachment = due.pending[0]
+        if status_outcome(response.status) is not None or response.status == 304:
+            due = due.failed(f"HTTP {response.status}")
+        else:
+            reading = read_attachment(
+                attachment.url if attachment_format(attachment.url) else attachment.name, response.body
+            )
+            due = due.answered(response.body, reading)
+        yield from self._next_attachment(due)
+
+    def attachment_failed(self, failure: Any) -> Iterator[scrapy.Request | CrawlItem]:
+        due: AttachmentsDue = failure.request.meta["due"]
+        yield from self._next_attachment(due.failed(self._failure(failure.value, None)[1]))
 
     def notice_failed(self, failure: Any) -> Iterator[CrawlItem]:
         if self.tally.blocked_reason:  # dropped by ChallengeGuard, not a failure of this notice
@@ -276,6 +337,57 @@ class ColumnSpider(scrapy.Spider):
             self.tally.listing_failure = outcome
             self.tally.failure_reason = f"HTTP {response.status} from {response.url}"
         return None
+
+
+def attachments_to_fetch(attachments: list[Attachment], notice_url: str) -> list[Attachment]:
+    """The notice's schedule attachments (``crawler.pages.schedule_attachments``) on the notice's own site.
+
+    Only on its registrable domain (rsj.gz.gov.cn's files may sit on www.gz.gov.cn): a link elsewhere is
+    the page naming a URL, which must not make us ask a third party for it.
+    """
+    home = registrable_domain(host_of(notice_url))
+    return [
+        a
+        for a in schedule_attachments(attachments)
+        if urlsplit(a.url).scheme in ("http", "https") and registrable_domain(host_of(a.url)) == home
+    ]
+
+
+@dataclass(frozen=True)
+class AttachmentsDue:
+    """A parsed notice waiting for its attachments: those still to ask for (the first is in flight),
+    what the answered ones said, and why the others failed."""
+
+    notice: FetchedItem
+    pending: list[Attachment]
+    read: tuple[FetchedAttachment, ...] = ()
+    failures: tuple[str, ...] = ()
+
+    def answered(self, body: bytes, reading: AttachmentReading) -> AttachmentsDue:
+        """The first pending attachment answered with ``body``, read as ``reading``."""
+        if reading.failure:
+            return self.failed(reading.failure)
+        attachment = self.pending[0]
+        read = FetchedAttachment(
+            name=attachment.name,
+            url=attachment.url,
+            content_hash=hashlib.sha256(body).hexdigest(),
+            html=reading.html,
+            text=reading.text,
+            capped=reading.capped,
+        )
+        return replace(self, pending=self.pending[1:], read=(*self.read, read))
+
+    def failed(self, why: str) -> AttachmentsDue:
+        """The first pending attachment could not be read, for ``why``."""
+        note = f"attachment {self.pending[0].name}: {why}"
+        return replace(self, pending=self.pending[1:], failures=(*self.failures, note))
+
+
+def _has_schedule_attachments(known: KnownNotice, url: str) -> bool:
+    """Whether a stored notice has attachments a fetch of it would read (see ``attachments_to_fetch``)."""
+    stored = [Attachment(a.get("name", ""), a.get("url", "")) for a in known.attachments]
+    return bool(attachments_to_fetch(stored, url))
 
 
 def _header(response: Response, name: str) -> str | None:

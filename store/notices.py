@@ -28,6 +28,23 @@ class KnownNotice:
     content_hash: str | None
     fetch_status: str
     published: str | None
+    # As stored: [{"name", "url"}] of the page's attachments (a full pass re-reads those with a schedule).
+    attachments: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FetchedAttachment:
+    """An attachment of a notice that was fetched and read (``extractor.attachments``): what it said."""
+
+    name: str
+    url: str
+    # sha256 of the file's bytes: an edited attachment makes its notice a new version.
+    content_hash: str
+    # An HTML fragment (spreadsheets, Word files) or plain text (PDF), for the extractor; not stored.
+    html: str = ""
+    text: str = ""
+    # Which cap cut the reading short, if one did.
+    capped: str | None = None
 
 
 @dataclass
@@ -48,9 +65,20 @@ class FetchedNotice:
     last_modified: str | None = None
     # Read by the extractor (schedule tables), not stored: the body is the stored text.
     tables_html: str = ""
+    # The attachments that were fetched and read (schedules published as a file), in the page's order.
+    attachments_read: list[FetchedAttachment] = field(default_factory=list)
 
     def content_hash(self) -> str:
-        payload = json.dumps([self.title, self.body, self.attachments], ensure_ascii=False)
+        """The notice's identity as text: a new hash is a new version (and a re-read of its windows).
+
+        Read attachments count by their files' hashes, so an edited schedule file is a new version. A
+        notice without any keeps the payload it always had, so databases stored before attachments were
+        read do not see every notice as changed.
+        """
+        parts: list[Any] = [self.title, self.body, self.attachments]
+        if self.attachments_read:
+            parts.append([[a.url, a.content_hash] for a in self.attachments_read])
+        payload = json.dumps(parts, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -75,9 +103,10 @@ def known_notices(session: Session) -> dict[str, KnownNotice]:
             Notice.content_hash,
             Notice.fetch_status,
             Notice.published,
+            Notice.attachments,
         )
     )
-    return {r[0]: KnownNotice(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+    return {r[0]: KnownNotice(r[1], r[2], r[3], r[4], r[5], list(r[6] or [])) for r in rows}
 
 
 def _get(session: Session, url: str) -> Notice | None:

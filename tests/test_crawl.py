@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from support.attachment_files import xlsx_bytes
 from support.crawl_fixtures import CONTACT, EXPECTED, CrawlEnv, FirstCrawl, site_requests
 from support.replica import LoggedRequest, ReplicaServer, default_root
 
@@ -609,3 +610,112 @@ def test_test_source_crawls_into_a_scratch_database_and_shows_what_it_read(
         bad.stderr.strip()
         == "zcwatch: not a web address: 'file:///etc/passwd' (expected http://… or https://…)"
     )
+
+
+ATTACHED_TITLE = "关于做好2026年度广州市中级职称评审工作的通知"
+ATTACHED_HTML = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="2026-11-20 10:00"></head><body>
+<div class="time"><span class="publishTime"><publishtime>2026-11-20 10:00</publishtime></span></div>
+<div class="content"><ucapcontent>
+<p>各有关单位：</p><p>现将2026年度我市中级职称评审工作有关事项通知如下，各评委会申报时间安排详见附件1。</p>
+<p>请各单位按时组织申报。</p>
+<p>附件：<a class="nfw-cms-attachment" href="{href}" target="_blank">{name}</a></p>
+<p><a class="nfw-cms-attachment" href="/attachment/8/8001/8001002/12000088.doc">附件2：申报材料目录.doc</a>
+</p>
+</ucapcontent></div></body></html>
+"""
+ATTACHMENT_NAME = "附件1：2026年度中级职称评审时间安排表.xlsx"
+ATTACHMENT_HREF = "/attachment/8/8001/8001001/12000088.xlsx"
+
+
+def _schedule_xlsx(engineering_apply: str) -> bytes:
+    return xlsx_bytes(
+        [
+            ["评委会名称", "网上申报时间", "纸质材料报送时间"],
+            ["广州市工程技术人才中级职称评审委员会", engineering_apply, "2027年1月4日至1月8日"],
+            ["广州市农业技术人才中级职称评审委员会", "2026年12月14日至12月25日", "2027年1月11日至1月15日"],
+        ]
+    )
+
+
+def _add_attached_notice(replica: ReplicaServer, attachment: bytes) -> tuple[str, str]:
+    """A new notice whose schedule is only in its attachment; returns (notice URL, attachment URL)."""
+    url = f"{COLUMN_URL}content/post_12000088.html"
+    html = ATTACHED_HTML.format(title=ATTACHED_TITLE, href=ATTACHMENT_HREF, name=ATTACHMENT_NAME)
+    attachment_url = f"http://rsj.gz.gov.cn{ATTACHMENT_HREF}"
+    replica.edit(attachment_url, attachment)
+    replica.add_listing_item(ATTACHED_TITLE, url, "2026-11-20", html)
+    return url, attachment_url
+
+
+def _notice_and_attachment_paths(log: list[LoggedRequest]) -> list[str]:
+    return [r.path for r in site_requests(log) if "/content/" in r.path or "/attachment/" in r.path]
+
+
+def _current_windows(env: CrawlEnv, url: str) -> list[tuple[Any, ...]]:
+    rows = env.query(
+        'SELECT w.committee, w.kind, w.start, w."end" FROM windows w JOIN notices n ON n.id = w.notice_id'
+        " WHERE n.url = ? AND w.status = 'current'",
+        url,
+    )
+    return sorted(tuple(r) for r in rows)
+
+
+def test_a_schedule_in_an_attached_spreadsheet_is_read_and_an_edit_of_it_is_a_new_version(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    """Issue 12: the schedule is only in 附件1 (.xlsx). The crawl asks for it (and not for the .doc beside it,
+    which nothing reads), reads each committee's windows from its rows, and a later edit of the file alone
+    is a new version of the notice whose windows replace the old ones."""
+    crawl_env.seed(first_crawl, polled=True)
+    url, attachment_url = _add_attached_notice(replica, _schedule_xlsx("2026年12月7日至12月18日"))
+    replica.clear_log()
+    ran = crawl_env.crawl()
+    assert ran.returncode == 0, ran
+    assert _notice_and_attachment_paths(replica.requests) == [_path(url), ATTACHMENT_HREF]
+    engineering, farming = "广州市工程技术人才中级职称评审委员会", "广州市农业技术人才中级职称评审委员会"
+    first = [
+        (engineering, "apply", "2026-12-07", "2026-12-18"),
+        (engineering, "paper", "2027-01-04", "2027-01-08"),
+        (farming, "apply", "2026-12-14", "2026-12-25"),
+        (farming, "paper", "2027-01-11", "2027-01-15"),
+    ]
+    assert _current_windows(crawl_env, url) == sorted(first)
+    evidence = crawl_env.query(
+        "SELECT w.evidence FROM windows w JOIN notices n ON n.id = w.notice_id WHERE n.url = ?", url
+    )
+    assert all(e[0].startswith(ATTACHMENT_NAME + ": ") for e in evidence), evidence
+
+    # The committee moves the engineering window in the file; the page stays byte for byte the same.
+    replica.edit(attachment_url, _schedule_xlsx("2026年12月9日至12月22日"))
+    replica.clear_log()
+    ran = crawl_env.crawl("--full")
+    assert ran.returncode == 0, ran
+    # The page is asked for in full (its 304 would say nothing of the file), then the file.
+    asked = [
+        (r.path, r.headers.get("If-None-Match"))
+        for r in site_requests(replica.requests)
+        if r.path in (_path(url), ATTACHMENT_HREF)
+    ]
+    assert (_path(url), None) in asked and (ATTACHMENT_HREF, None) in asked
+    edited = [(engineering, "apply", "2026-12-09", "2026-12-22"), *first[1:]]
+    assert _current_windows(crawl_env, url) == sorted(edited)
+    (row,) = crawl_env.query("SELECT id, changed_at FROM notices WHERE url = ?", url)
+    assert row["changed_at"] is not None
+    assert crawl_env.scalar("SELECT count(*) FROM notice_versions WHERE notice_id = ?", row["id"]) == 1
+
+
+def test_a_broken_attachment_keeps_the_notice_and_the_crawl_names_it(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    crawl_env.seed(first_crawl, polled=True)
+    url, _ = _add_attached_notice(replica, b"<html>not a spreadsheet</html>")
+    ran = crawl_env.crawl()
+    assert ran.returncode == 1, ran
+    _assert_one_line(ran)
+    assert f"attachment {ATTACHMENT_NAME}: not a zip archive" in ran.stdout + ran.stderr, ran
+    run = crawl_env.last_run()
+    assert (run["outcome"], run["notices_new"]) == ("partial", 1)
+    (row,) = crawl_env.query("SELECT title, fetch_status, body FROM notices WHERE url = ?", url)
+    assert (row["title"], row["fetch_status"]) == (ATTACHED_TITLE, "fetched")
+    assert "详见附件1" in row["body"]

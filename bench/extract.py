@@ -162,9 +162,11 @@ def _docs_from_site() -> tuple[list[Doc], list[str]]:
 
 
 def _docs_from_jsonl(path: Path, keep_windows: bool) -> list[Doc]:
-    """Notices stored as text (title, text, published, windows, committee, review_year).
+    """Notices stored as text (title, text, published, windows, committee, review_year); a record with
+    ``"html": true`` gives its page as HTML (zcwatch reads the HTML, the baselines its text).
 
-    ``keep_windows`` keeps the windows as written for per-notice diffs; never for the blind set.
+    ``keep_windows`` keeps the windows as written, for the per-window committee score and the development
+    sets' per-notice diffs (``--diff`` never prints a blind set).
     """
     docs = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -172,9 +174,10 @@ def _docs_from_jsonl(path: Path, keep_windows: bool) -> list[Doc]:
             continue
         rec = json.loads(line)
         title, body = rec.get("title") or "", rec.get("text") or ""
+        html = body if rec.get("html") else ""
         docs.append(
             Doc(
-                f"{title}\n\n{body}",
+                f"{title}\n\n{html_to_text(html) if html else body}",
                 _date(rec.get("published")),
                 _gold(rec["windows"]),
                 ident=str(rec.get("id", "")),
@@ -183,33 +186,9 @@ def _docs_from_jsonl(path: Path, keep_windows: bool) -> list[Doc]:
                 committee=rec.get("committee"),
                 review_year=rec.get("review_year"),
                 full_gold=rec["windows"] if keep_windows else [],
-            )
-        )
-    return docs
-
-
-def _docs_from_blind2(path: Path) -> list[Doc]:
-    """A blind2 file: like held-out, plus HTML records and the gold per-window committees (for the score)."""
-    docs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        rec = json.loads(line)
-        title, body = rec.get("title") or "", rec.get("text") or ""
-        html = body if rec.get("html") else ""
-        text = f"{title}\n\n{html_to_text(html) if html else body}"
-        docs.append(
-            Doc(
-                text,
-                _date(rec.get("published")),
-                _gold(rec["windows"]),
-                title=title,
-                body=body,
-                committee=rec.get("committee"),
                 html=f"<h1>{title}</h1>{html}" if html else "",
             )
         )
-        docs[-1].full_gold = rec["windows"]  # scored only (window_committees), never printed per notice
     return docs
 
 
@@ -453,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
         for part in ("sentences", "passages", "multi"):
             path = BLIND2 / f"{part}.jsonl"
             if path.is_file():
-                blind = _docs_from_blind2(path)
+                blind = _docs_from_jsonl(path, keep_windows=True)
                 if part == "sentences":  # a lone sentence names no committee: nothing to score there
                     for doc in blind:
                         doc.committee, doc.full_gold = None, []

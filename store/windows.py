@@ -71,15 +71,15 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
     # Ordinals count per committee and kind: in a notice that lists several committees, each committee's
     # windows are keyed as if it had its own notice (so its own later notice versions them).
     ordinals: Counter[tuple[str | None, str]] = Counter()
-    keyed: list[tuple[str, Extracted]] = []
+    keyed: list[tuple[str, str | None, Extracted]] = []  # (key, the window's committee, window)
     for w in extracted:
         if w.start is None and w.end is None:
             continue
         who = w.committee or notice.committee
         key = window_key(who, notice.review_year, w.kind, ordinals[(who, w.kind)], notice.url)
-        keyed.append((key, w))
+        keyed.append((key, who, w))
         ordinals[(who, w.kind)] += 1
-    seen_keys = {key for key, _ in keyed}
+    seen_keys = {key for key, _, _ in keyed}
     # Two queries for the whole notice, not two per window: the write transaction stays short.
     currents = {
         c.key: c
@@ -94,7 +94,7 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
         )
     }
     replaced: set[tuple[str | None, str]] = set()  # (committee, kind) pairs that now have a real window
-    for key, w in keyed:
+    for key, who, w in keyed:
         current = currents.get(key)
         # An extension notice gives only the new deadline ("延长至…"): the window still opened
         # when the earlier notice said it would.
@@ -119,13 +119,13 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
             changes.changed += 1
         else:
             changes.added += 1
-        replaced.add((w.committee or notice.committee, w.kind))
+        replaced.add((who, w.kind))
         session.add(
             Window(
                 key=key,
                 version=version,
                 notice_id=notice.id,
-                committee=w.committee or notice.committee or notice.title,
+                committee=who or notice.title,
                 review_year=notice.review_year,
                 kind=w.kind,
                 start=w.start,

@@ -719,3 +719,22 @@ def test_a_broken_attachment_keeps_the_notice_and_the_crawl_names_it(
     (row,) = crawl_env.query("SELECT title, fetch_status, body FROM notices WHERE url = ?", url)
     assert (row["title"], row["fetch_status"]) == (ATTACHED_TITLE, "fetched")
     assert "详见附件1" in row["body"]
+
+
+def test_test_source_never_crawls_beside_a_run_of_the_same_config(
+    crawl_env: CrawlEnv, replica: ReplicaServer
+) -> None:
+    """While a run of this config holds the run lock, test-source asks the site nothing and says so."""
+    from store.lock import FileLock, lock_path
+
+    crawl_env.write_config()
+    lock = FileLock(lock_path(load_config(crawl_env.config_path), "run"))
+    assert lock.acquire()
+    try:
+        replica.clear_log()
+        ran = crawl_env.zcwatch("test-source", COLUMN_URL, "--pages", "1")
+    finally:
+        lock.release()
+    assert ran.returncode == 1 and ran.stdout == "", ran
+    assert ran.stderr.strip() == "zcwatch: another run is in progress; try test-source again when it ends"
+    assert replica.requests == []

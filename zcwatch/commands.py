@@ -143,12 +143,23 @@ def extract(args: argparse.Namespace) -> int:
 
 def test_source(args: argparse.Namespace) -> int:
     from scheduler.trial import try_source
+    from store.lock import FileLock, lock_path
 
     if not args.url.startswith(("http://", "https://")):
         raise UsageError(f"not a web address: {args.url!r} (expected http://… or https://…)")
     if args.pages is not None and not 1 <= args.pages <= 500:
         raise UsageError("--pages must be between 1 and 500")
-    trial = try_source(_config(args), args.url, max_pages=args.pages)
+    config = _config(args)
+    # The trial crawls with its own scratch config, but the site is the same: while a run or the daemon
+    # of this config is crawling, a second crawler must not ask the site at once.
+    lock = FileLock(lock_path(config, "run"))
+    if not lock.acquire():
+        print("zcwatch: another run is in progress; try test-source again when it ends", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        trial = try_source(config, args.url, max_pages=args.pages)
+    finally:
+        lock.release()
     print(trial.result.summary())
     for n in trial.notices:
         print(f"\n{n['published'] or '':16}  {n['title']}")

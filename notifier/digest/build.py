@@ -142,12 +142,11 @@ def _needs_review(
     for n in notices:
         if committee and committee not in (n.committee or n.title):
             continue
-        if n.review_reason:  # the crawl said why: a cap was hit, or an edit that removed every date was held
-            out.append(NeedsReview(title=n.title, url=n.url, published=n.published or n.listing_date))
-            continue
         current = [w for w in n.windows if w.status == WindowStatus.CURRENT]
-        if any(w.confidence is not None and w.confidence < review_below for w in current):
-            # The extractor guessed a step (no label, keyword or heading said it): a person confirms it.
+        # The crawl said why (a cap was hit, an edit that removed every date was held), or the extractor
+        # guessed a step (no label, keyword or heading said it): a person confirms it.
+        guessed = any(w.confidence is not None and w.confidence < review_below for w in current)
+        if n.review_reason or guessed:
             out.append(NeedsReview(title=n.title, url=n.url, published=n.published or n.listing_date))
             continue
         if current:

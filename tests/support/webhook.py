@@ -55,7 +55,7 @@ class WebhookSink(LoopbackServer):
         self._reply_status = 200
         self._reply_body: bytes = b"{}"
         self._delay = 0.0
-        self._flaky: tuple[float, random.Random] | None = None
+        self._flaky: tuple[float, random.Random, int] | None = None  # share, generator, status
 
     # --- scripting the responses --------------------------------------------------------------------
 
@@ -71,8 +71,7 @@ class WebhookSink(LoopbackServer):
     def fail_randomly(self, share: float, seed: int, status: int = 503) -> None:
         """Answer ``status`` to about ``share`` of the requests, drawn from a seeded generator."""
         with self._lock:
-            self._flaky = (share, random.Random(seed))
-            self._fail_next_status = status
+            self._flaky = (share, random.Random(seed), status)
 
     def ok(self) -> None:
         """Back to the default: 200 with ``{}``, no failures, no delay."""
@@ -154,7 +153,7 @@ class WebhookSink(LoopbackServer):
                 self._fail_next -= 1
                 status, reply = self._fail_next_status, b'{"error": "failing on purpose"}'
             elif self._flaky is not None and self._flaky[1].random() < self._flaky[0]:
-                status, reply = self._fail_next_status, b'{"error": "failing at random"}'
+                status, reply = self._flaky[2], b'{"error": "failing at random"}'
             else:
                 status, reply = self._reply_status, self._reply_body
         record = ReceivedRequest(

@@ -29,9 +29,35 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
+class Selectors:
+    """CSS selectors of one column's pages; "" keeps the built-in one (the Guangzhou CMS's template).
+
+    A column on another site (the province's review notices, a district bureau) is a ``[[sources]]`` entry
+    with its own ``[sources.selectors]``. They are tried first; when they find nothing the built-in
+    template and then the generic fallback are tried, and the crawl reports the layout as suspect.
+    """
+
+    item: str = ""  # one listing entry (built-in: div.pageList ul.infoList > li)
+    link: str = ""  # the notice link inside an entry (h4 > a[href], else the first a[href])
+    date: str = ""  # the entry's date inside an entry (span.time, else any date in its text)
+    next: str = ""  # the listing's next-page link (#page_div a.next, else a link reading 下一页)
+    body: str = ""  # a notice page's text container (div.content ucapcontent, div.article-content)
+    title: str = ""  # a notice page's title (meta ArticleTitle, else h1, else <title>)
+    published: str = ""  # a notice page's publish date (publishtime, meta PubDate, 发布日期：… in the text)
+
+    @property
+    def configured(self) -> bool:
+        return any(getattr(self, f) for f in SELECTOR_KEYS)
+
+
+SELECTOR_KEYS = ("item", "link", "date", "next", "body", "title", "published")
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     url: str
+    selectors: Selectors = field(default_factory=Selectors)
 
 
 @dataclass(frozen=True)
@@ -333,9 +359,32 @@ def _sources(readers: list[_Reader] | None) -> tuple[Source, ...]:
         _check(
             r, "url", url.endswith("/") or url.endswith(".html"), "give the column URL (ending in / or .html)"
         )
+        selectors = _selectors(_table(r, "selectors")) if "selectors" in r.table else Selectors()
         r.finish()
-        out.append(Source(name, url))
+        out.append(Source(name, url, selectors))
     return tuple(out)
+
+
+def _selectors(r: _Reader) -> Selectors:
+    values = {}
+    for key in SELECTOR_KEYS:
+        css = r.get(key, str, "").strip()
+        if css:
+            _check(r, key, _css_problem(css) is None, f"not a CSS selector: {_css_problem(css)}")
+        values[key] = css
+    r.finish()
+    return Selectors(**values)
+
+
+def _css_problem(css: str) -> str | None:
+    # soupsieve is what BeautifulSoup's select() runs, so a selector it compiles is one the crawler can use.
+    import soupsieve
+
+    try:
+        soupsieve.compile(css)
+    except soupsieve.SelectorSyntaxError as e:
+        return str(e).splitlines()[0]
+    return None
 
 
 def _hhmm(r: _Reader, name: str, value: str) -> str:

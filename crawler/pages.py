@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, Comment, Tag
 from bs4.element import NavigableString
 
+from core.config import Selectors
 from core.errors import NoticeParseError
 from extractor.attachments import READABLE_FORMATS, attachment_format
 
@@ -288,32 +289,50 @@ def _fallback_items(soup: BeautifulSoup, base_url: str) -> list[ListingItem]:
     return items
 
 
-def parse_listing(html: str, base_url: str) -> ListingPage:
-    """Items, column name and pager links of one listing page; never raises on junk input."""
-    try:
-        soup = _soup(html)
-    except Exception:  # lxml can reject pathological input; a junk page is an empty page
-        return ListingPage(column=None, items=[], next_url=None, fallback=True)
-    column = _meta(soup, "ColumnName")
+_BUILT_IN = Selectors()
+
+
+def _template_items(soup: BeautifulSoup, base_url: str, item: str, link: str, when: str) -> list[ListingItem]:
     items: list[ListingItem] = []
-    for li in soup.select("div.pageList ul.infoList > li"):
-        a = li.select_one("h4 > a[href]") or li.select_one("a[href]")
+    for li in soup.select(item):
+        a = li.select_one(link) if link else li.select_one("h4 > a[href]") or li.select_one("a[href]")
         if a is None:
             continue
         title = _norm(_attr(a, "title") or "") or _norm(a.get_text())
         href = (_attr(a, "href") or "").strip()
         if not title or not href:
             continue
-        time = li.select_one("span.time")
+        time = li.select_one(when) if when else li.select_one("span.time")
         date = _iso_date(time.get_text() if time else li.get_text(" "))
         items.append(ListingItem(title=title, url=urljoin(base_url, href), date=date))
+    return items
+
+
+def parse_listing(html: str, base_url: str, selectors: Selectors = _BUILT_IN) -> ListingPage:
+    """Items, column name and pager links of one listing page; never raises on junk input.
+
+    A source's own selectors (``selectors.item`` …) replace the built-in template; when the template finds
+    no item the generic link scan is used and ``fallback`` says so (the caller reports the layout).
+    """
+    try:
+        soup = _soup(html)
+    except Exception:  # lxml can reject pathological input; a junk page is an empty page
+        return ListingPage(column=None, items=[], next_url=None, fallback=True)
+    column = _meta(soup, "ColumnName")
+    if selectors.item:
+        items = _template_items(soup, base_url, selectors.item, selectors.link, selectors.date)
+    else:
+        items = _template_items(soup, base_url, "div.pageList ul.infoList > li", "", "")
+    # The source's own selectors finding nothing is a layout change even when a scan finds links.
     fallback = not items
     if fallback:
         items = _fallback_items(soup, base_url)
+    next_url = _pager_url(soup, base_url, selectors.next, ()) if selectors.next else None
     return ListingPage(
         column=column,
         items=items,
-        next_url=_pager_url(soup, base_url, "#page_div a.next", ("下一页", "下页", "下一页>", ">")),
+        next_url=next_url
+        or _pager_url(soup, base_url, "#page_div a.next", ("下一页", "下页", "下一页>", ">")),
         fallback=fallback,
     )
 
@@ -323,7 +342,10 @@ def parse_listing(html: str, base_url: str) -> ListingPage:
 _SITE_SUFFIX = re.compile(r"\s*(?:[-_|｜—]\s*)[^-_|｜—]{2,40}$")
 
 
-def _title(soup: BeautifulSoup, container: Tag | None) -> str | None:
+def _title(soup: BeautifulSoup, container: Tag | None, css: str = "") -> str | None:
+    own = soup.select_one(css) if css else None
+    if own is not None and _norm(own.get_text()):
+        return _norm(own.get_text())
     title = _meta(soup, "ArticleTitle")
     if title:
         return title
@@ -342,10 +364,11 @@ def _title(soup: BeautifulSoup, container: Tag | None) -> str | None:
     return None
 
 
-def _published_and_source(soup: BeautifulSoup, template: str) -> tuple[str | None, str | None]:
-    published: str | None = None
+def _published_and_source(soup: BeautifulSoup, template: str, css: str = "") -> tuple[str | None, str | None]:
+    own = soup.select_one(css) if css else None
+    published: str | None = _iso_datetime(own.get_text(" ")) if own is not None else None
     source: str | None = None
-    if template == "ucap":
+    if template == "ucap" and published is None:
         tag = soup.select_one("div.time span.publishTime publishtime") or soup.select_one("publishtime")
         published = _iso_datetime(tag.get_text()) if tag else None
         src = soup.select_one("span.resourse font") or soup.select_one("span.resourse")
@@ -464,18 +487,22 @@ def _cut_short(html: str, template: str, body: str) -> str | None:
     return None
 
 
-def parse_notice(html: str, url: str) -> NoticePage:
+def parse_notice(html: str, url: str, selectors: Selectors = _BUILT_IN) -> NoticePage:
     """Title, publish time, source, body text and attachments of one notice page.
 
-    Template "ucap" is the CMS seen in 2020–21, "article" its sibling with div.article-content, and
-    "fallback" means neither container was there and the largest text block was used instead.
+    Template "source" is the source's own ``selectors.body``; "ucap" is the CMS seen in 2020–21,
+    "article" its sibling with div.article-content, and "fallback" means none of these containers was
+    there and the largest text block was used instead.
     """
     soup = _soup(html)
     for tag in soup.find_all(_DROP_TAGS):
         if tag.name != "head":
             tag.decompose()
-    container: Tag | None = soup.select_one("div.content ucapcontent")
-    template = "ucap"
+    container: Tag | None = soup.select_one(selectors.body) if selectors.body else None
+    template = "source"
+    if container is None:
+        container = soup.select_one("div.content ucapcontent")
+        template = "ucap"
     if container is None:
         container = soup.select_one("div.article-content")
         template = "article"
@@ -489,9 +516,9 @@ def parse_notice(html: str, url: str) -> NoticePage:
     why = _cut_short(html, template, body)
     if why:
         raise NoticeParseError(f"the page is cut short: no </body> or </html>, and {why}")
-    published, source = _published_and_source(soup, template)
+    published, source = _published_and_source(soup, template, selectors.published)
     return NoticePage(
-        title=_title(soup, container),
+        title=_title(soup, container, selectors.title),
         published=published,
         source=source,
         body=body,

@@ -136,6 +136,7 @@ def crawl(
         validators=validators,
         follow_domains=config.crawl.follow_domains,
         max_pages=config.crawl.max_pages,
+        selectors=source.selectors,
         since=since,
         engine=engine,
         source_id=source_id,

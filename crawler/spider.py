@@ -38,6 +38,7 @@ import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
+from core.config import Selectors
 from core.errors import NoticeParseError
 from core.vocabulary import CrawlOutcome, FetchStatus
 from crawler.items import CrawlItem, ExternalItem, FailedItem, FetchedItem, host_of
@@ -81,6 +82,7 @@ class ColumnSpider(scrapy.Spider):
         validators: tuple[str | None, str | None, str | None],
         follow_domains: tuple[str, ...],
         max_pages: int,
+        selectors: Selectors | None = None,
         since: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -92,6 +94,8 @@ class ColumnSpider(scrapy.Spider):
         self.etag, self.last_modified, self.listing_hash = validators
         self.follow_domains = follow_domains
         self.max_pages = max_pages
+        # The source's own CSS selectors; empty ones keep the built-in template.
+        self.selectors = selectors or Selectors()
         self.since = since
         self.tally = CrawlTally(full=full)
         self.new_validators: tuple[str | None, str | None, str | None] = (None, None, None)
@@ -120,7 +124,7 @@ class ColumnSpider(scrapy.Spider):
         text = self._readable(response, listing=page_no == 1)
         if text is None:
             return
-        page = parse_listing(text, response.url)
+        page = parse_listing(text, response.url, self.selectors)
         if page_no == 1:
             self.tally.page1_items = len(page.items)
             signature = listing_signature(page.items)
@@ -244,7 +248,7 @@ class ColumnSpider(scrapy.Spider):
             yield FailedItem(item, f"HTTP {response.status}")
             return
         try:
-            page = parse_notice(text, response.url)
+            page = parse_notice(text, response.url, self.selectors)
         except NoticeParseError as e:
             yield FailedItem(item, str(e))
             return

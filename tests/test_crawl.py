@@ -604,13 +604,6 @@ def test_test_source_crawls_into_a_scratch_database_and_shows_what_it_read(
     listings = [r for r in replica.requests if r.path.startswith(COLUMN_PATH) and "/content/" not in r.path]
     assert [r.path for r in listings] == [COLUMN_PATH]
 
-    bad = crawl_env.zcwatch("test-source", "file:///etc/passwd")
-    assert bad.returncode == 2 and bad.stdout == "", bad
-    assert (
-        bad.stderr.strip()
-        == "zcwatch: not a web address: 'file:///etc/passwd' (expected http://… or https://…)"
-    )
-
 
 ATTACHED_TITLE = "关于做好2026年度广州市中级职称评审工作的通知"
 ATTACHED_HTML = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>

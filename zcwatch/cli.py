@@ -119,10 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp = cmd(
         "test-source",
         c.test_source,
-        "crawl a column into a scratch database and show what zcwatch reads there (nothing is stored)",
+        "show what zcwatch reads in a column (crawled into a scratch database) or a saved page; "
+        "stores nothing",
     )
-    sp.add_argument("url", help="the column's first listing page")
+    sp.add_argument(
+        "target", help="the column's first listing page (URL), a [[sources]] name, or a saved page (FILE)"
+    )
     sp.add_argument("--pages", type=int, help="listing pages to read at most (default: crawl.max_pages)")
+    sp.add_argument("--source", help="read with this [[sources]] entry's selectors (with a URL or FILE)")
+    sp.add_argument("--url", dest="page_url", help="with FILE: the address the page was saved from")
 
     sp = cmd("notify", c.notify, "plan and send the alerts due now")
     sp.add_argument(

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.config import Config, default_config_path, load_config, template_text
+from core.config import Config, Selectors, default_config_path, load_config, template_text
 from core.errors import EXIT_FAILED, EXIT_OK, UsageError, UserError
 from core.timeutil import now_local
 from core.vocabulary import DEFAULT_SUBSCRIBED_KINDS
@@ -145,11 +145,24 @@ def test_source(args: argparse.Namespace) -> int:
     from scheduler.trial import try_source
     from store.lock import FileLock, lock_path
 
-    if not args.url.startswith(("http://", "https://")):
-        raise UsageError(f"not a web address: {args.url!r} (expected http://… or https://…)")
     if args.pages is not None and not 1 <= args.pages <= 500:
         raise UsageError("--pages must be between 1 and 500")
     config = _config(args)
+    target: str = args.target
+    named = next((s for s in config.sources if s.name == target), None)
+    source = config.source(args.source) if args.source else named
+    selectors = source.selectors if source is not None else None
+    if named is not None:
+        url = named.url
+    elif target.startswith(("http://", "https://")):
+        url = target
+    elif Path(target).is_file():
+        return _test_page_file(Path(target), args.page_url or "https://example.invalid/page.html", selectors)
+    else:
+        raise UsageError(
+            f"not a web address, a [[sources]] name or a file: {target!r} "
+            "(expected http://…, https://…, a source's name or a saved page)"
+        )
     # The trial crawls with its own scratch config, but the site is the same: while a run or the daemon
     # of this config is crawling, a second crawler must not ask the site at once.
     lock = FileLock(lock_path(config, "run"))
@@ -157,7 +170,7 @@ def test_source(args: argparse.Namespace) -> int:
         print("zcwatch: another run is in progress; try test-source again when it ends", file=sys.stderr)
         return EXIT_FAILED
     try:
-        trial = try_source(config, args.url, max_pages=args.pages)
+        trial = try_source(config, url, max_pages=args.pages, selectors=selectors)
     finally:
         lock.release()
     print(trial.result.summary())
@@ -173,6 +186,51 @@ def test_source(args: argparse.Namespace) -> int:
         print("no notices read: check the URL is the column's first listing page")
     print("\n(a scratch database, now deleted: nothing was stored and nobody was alerted)")
     return EXIT_OK if trial.result.ok else EXIT_FAILED
+
+
+def _test_page_file(path: Path, url: str, selectors: Selectors | None) -> int:
+    from scheduler.trial import read_page_file
+
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    page = read_page_file(raw, url, selectors)
+    print(f"file: {path} ({len(raw):,} bytes, read as {page.encoding}; nothing was fetched or stored)")
+    if page.challenge:
+        print(f"anti-bot challenge: {page.challenge}: save the page from a browser once it shows the notices")
+        return EXIT_FAILED
+    print("anti-bot challenge: none")
+    if page.listing is not None:
+        how = "the template"
+        if page.listing.fallback:
+            how = "the generic link scan (no listing template matched)"
+        print(f"listing: {len(page.listing.items)} item(s), read by {how}")
+        for item in page.listing.items:
+            print(f"  {item.date or '(no date)':10}  {item.title}")
+            print(f"  {'':10}  {item.url}")
+        print(f"next page: {page.listing.next_url or '(none found)'}")
+    if page.problem:
+        print(f"not a notice either: {page.problem}")
+    if page.notice is not None and page.reading is not None:
+        n, r = page.notice, page.reading
+        template = f"template {n.template}"
+        if n.template == "fallback":
+            template = "the fallback (largest text block: no known container matched)"
+        print(f"notice: {n.title or '(no title)'}")
+        print(f"  published: {n.published or '(not found)'}; body read by {template}")
+        print(f"  {len(n.body):,} characters of text")
+        print(f"  committee: {r.committee or '(not found)'}; review year: {r.review_year or '(not found)'}")
+        for a in n.attachments:
+            print(f"  attachment: {a.name} ({a.format or 'unknown type'}) {a.url}")
+        for w in r.windows:
+            who = "" if not w.committee or w.committee == r.committee else f"  [{w.committee}]"
+            sure = f"  (confidence {w.confidence:.2f})" if w.confidence is not None else ""
+            print(f"  {w.kind:12} {w.start or '…'} ~ {w.end or '…'}{who}{sure}")
+            print(f"  {'':12} {w.evidence}")
+        if not r.windows:
+            print("  no windows found")
+    return EXIT_OK if page.usable else EXIT_FAILED
 
 
 def notify(args: argparse.Namespace) -> int:

@@ -59,7 +59,10 @@ def dump(config: Config) -> str:
         section = getattr(config, name)
         lines += [f"[{name}]", *_table(section), ""]
     for s in config.sources:
-        lines += ["[[sources]]", *_table(s), ""]
+        lines += ["[[sources]]", _line("name", s.name), _line("url", s.url), ""]
+        if s.selectors.configured:  # as a sub-table, only the selectors given (the rest are built in)
+            given = [f.name for f in dataclasses.fields(s.selectors) if getattr(s.selectors, f.name)]
+            lines += ["[sources.selectors]", *(_line(k, getattr(s.selectors, k)) for k in given), ""]
     for sub in config.subscribers:
         rows = [r.replace("apprise_config = ", "config = ") for r in _table(sub)]
         lines += ["[[subscribers]]", *rows, ""]

@@ -41,6 +41,10 @@ _ISSUER = re.compile(r"([\u4e00-\u9fff]{2,24}?)关于")
 _OFFICE_PLACE = re.compile("(?:广州市)?" + _DISTRICT + "|广州市")
 _OFFICE = re.compile(r"(?:局|厅|委|办|办公室|委员会|政府)$")  # a hospital's 中心 is an institution
 _YEAR = re.compile(r"(20\d{2})\s?年度")
+# A title that lists series or steps of several committees: 卫生、教育系列, 会计、审计系列, 中级、初级.
+_SEVERAL = re.compile(r"[\u4e00-\u9fff]、[\u4e00-\u9fff]")
+_PLACE_ONLY = re.compile(r"(?:广州市|广东省|全省|全市|" + _DISTRICT + r")?(?:专业技术人才)?职称评审委员会")
+_GENERIC_TITLE = re.compile(r"部分|组建|等系列|类职称")
 _YEAR_LOOSE = re.compile(r"(20\d{2})\s?年(?![\d度])")
 
 
@@ -97,9 +101,15 @@ def _placed(name: str | None, title: str, body: str) -> str | None:
 
 
 def extract_committee(title: str, body: str = "") -> str | None:
-    """Full committee name from the title, else the body; abbreviations defined in the body are expanded."""
+    """Full committee name from the title, else the body; abbreviations defined in the body are expanded.
+
+    None for a notice of several committees that is none of theirs: a title naming several series
+    (卫生、教育系列), committees at large (部分/各/有关/组建…评审委员会), or a body naming three or more
+    committees when the title names none (the city's season notice). Its windows name their own.
+    """
     title, body = normalise(title), normalise(body)
-    return _placed(_committee(title, body), title, body)
+    name = _placed(_committee(title, body), title, body)
+    return None if name is None or _GENERIC.search(name) or _GENERIC_TITLE.search(name) else name
 
 
 def _committee(title: str, body: str) -> str | None:
@@ -111,14 +121,33 @@ def _committee(title: str, body: str) -> str | None:
         if abbr in title:
             return full
     derived = _derived(title)
+    if derived and _PLACE_ONLY.fullmatch(derived):
+        derived = None  # 关于做好2026年度广州市职称评审工作的通知: the city's season, every committee's
+    if derived and _SEVERAL.search(title):
+        return None  # 关于做好…卫生、教育系列职称评审工作的通知: several committees, each named below
     in_body = [_trim(m.group(1)) for m in _NAME.finditer(body)]
     in_body = [abbrs.get(n, n) for n in in_body if len(n) >= 4]
+    if not derived and len(_distinct(in_body)) >= 3:
+        return None
     if derived:
         # The body usually spells out the name the title only implies
         # (基层卫生… -> 广州市基层卫生专业技术人才…).
         core = derived.removeprefix("广州市").removesuffix("委员会")
         return next((n for n in in_body if _subsequence(core, n)), derived)
-    return in_body[0] if in_body else (_derived_from_step(title) or _derived(body))
+    if in_body:
+        return in_body[0]
+    step = _derived_from_step(title)
+    return None if step and _SEVERAL.search(title) else step or _derived(body)
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """Names that are not one another written shorter (市卫生高评委, 卫生…委员会 / 广州市卫生…委员会)."""
+    out: list[str] = []
+    for n in sorted(set(names), key=len, reverse=True):
+        core = n.removeprefix("广州市")
+        if not any(_subsequence(core, o) for o in out):
+            out.append(n)
+    return out
 
 
 def _subsequence(short: str, long: str) -> bool:
@@ -139,3 +168,83 @@ def extract_review_year(title: str, body: str = "", published: date | None = Non
     if published is not None:
         return published.year - 1 if published.month <= 6 else published.year
     return None
+
+
+# --- per-window committees: the fullest name the notice gives ----------------------------------------
+
+# The committees at large or an office, not one committee: 各评委会, 省直有关职称评审委员会, 由各评委会,
+# 广州市及各区组建职称评审委员会, 申报人通过评委会.
+_GENERIC = re.compile(r"各|有关|相关|上述|通过|所属|^由|^本|^我|^该")
+# Where a full name starts inside a longer run of cells (卫生系列 | 广州市卫生…委员会, 市农业农村局 |
+# 广州市农业…委员会, 番禺区(一)申报广州市工程…委员会): at a place name.
+_NAME_START = re.compile(r"广州市|广东省|" + _DISTRICT)
+_FULL_SUFFIX = ("评审委员会", "评委会")
+_SHORT_SUFFIX = ("高评委", "中评委", "初评委", "评委会", "评委办")
+
+
+# Guangdong's cities, as digests of several cities' windows name their rows.
+_CITIES = frozenset(
+    re.findall(r"..", "广州深圳珠海汕头佛山韶关河源梅州惠州汕尾东莞中山江门阳江湛江茂名肇庆清远潮州揭阳云浮")
+)
+_TITLE_SERIES = re.compile(r"(?<!、)(?<![\u4e00-\u9fff]、)([^\W\d_市省区各等、年度]{2,6}系列)(?!、)")
+
+
+class CommitteeNames:
+    """The committee names a notice spells out, to write each window's committee in full.
+
+    Rows, list items and headings often name a committee by its series (卫生系列), an abbreviation the
+    notice defined (以下简称“市工程高评委”) or run the 主管部门 cell into it; the window's committee is
+    then the one full name in the notice that it stands for, if exactly one fits.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.abbrs = {m.group(2).strip(): _trim(m.group(1)) for m in _ABBR.finditer(text)}
+        full: list[str] = []
+        for m in _NAME.finditer(text):
+            name = self._cut(_trim(m.group(1)))
+            if (
+                name.endswith(_FULL_SUFFIX)
+                and len(name) >= 8
+                and not _GENERIC.search(name)
+                and name not in full
+            ):
+                full.append(name)
+        self.full = full
+        # A digest of one series across cities (…各市卫生系列职称评审申报时间汇总: 【广州】…, 【佛山】…).
+        title = text.split("\n", 1)[0]
+        series = set(_TITLE_SERIES.findall(title))
+        self.series = series.pop() if len(series) == 1 else ""
+
+    @staticmethod
+    def _cut(name: str) -> str:
+        """A full name at the end of a run of words, from its place name on."""
+        starts = [m.start() for m in _NAME_START.finditer(name)]
+        for a in reversed(starts):
+            rest = name[a:]
+            if name[max(0, a - 3) : a] in ("广州市", "广东省"):
+                continue  # 广州市海珠区…: the district is part of one place name
+            if a and rest.endswith(_FULL_SUFFIX) and len(rest) >= 8:
+                return rest
+        return name
+
+    def canonical(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        name = name.strip()
+        if _GENERIC.search(name):
+            return None
+        name = self._cut(name)
+        if name in _CITIES:
+            return name + self.series  # a city's row in a digest: 佛山工程系列 (or the city alone)
+        if name in self.abbrs:
+            return self.abbrs[name]
+        if name.endswith(_SHORT_SUFFIX) and not name.endswith("评审委员会"):
+            fits = [f for f in self.full if f != name and _subsequence(name.removeprefix("市"), f)]
+            if len(fits) == 1:
+                return fits[0]
+        if name.endswith("系列") and len(name) > 2:
+            core = name[:-2]
+            fits = [f for f in self.full if core in f]
+            if len(fits) == 1:
+                return fits[0]
+        return name

@@ -94,8 +94,11 @@ def blank_layout_noise(s: str) -> str:
 _LABEL_LINE = re.compile(r"(?P<label>[^\d:]{2,24}?)\s?:\s?$")
 
 _SUFFIX = r"(?:系列|评审委员会|评委会|评委办|高评委|中评委|初评委|学科组|评审组)"
-# A name holds no verb or preposition: 请各单位将材料报送市卫生高评委 does not start with one.
-_NAME_CHAR = r"[^\W\d_将把向至请到送交由对经从于在的是为和或]"
+# A name holds no verb or preposition: 请各单位将材料报送市卫生高评委 does not start with one. 经 and 交
+# are verbs only before a place or as 提交/送交 (经广州市…, 提交至…): 经济系列 and 交通运输 are names.
+_NAME_CHAR = (
+    r"(?:(?!经(?:广州|广东|[省市区])|[提送递]交|交[至到给])[^\W\d_将把向至请到送由对从于在的是为和或])"
+)
 _NAME = _NAME_CHAR + r"{1,30}?" + _SUFFIX + r"(?:" + _NAME_CHAR + r"{0,12}?(?:评审委员会|评委会|评委办))?"
 _ROW_NAME = re.compile(r"(?P<name>" + _NAME + r")")
 # A heading that is only a committee's name (（二）会计系列, 卫生系列高级职称评审安排：).
@@ -114,6 +117,7 @@ def _clean_name(name: str) -> str | None:
     return name
 
 
+_BRACKET = re.compile(r"(?:" + _ORDINAL.pattern + r")?\s?[【\[](?P<name>[^】\]\d]{2,16})[】\]]")
 _CELLS = re.compile(r"\s*\|\s*|\s+")
 _ITEM_START = re.compile(r"[:，,；;]\s?")
 
@@ -131,6 +135,10 @@ def row_committee(s: str, first_point: int) -> str | None:
     too; a cell that names a step (网上申报) does not.
     """
     head = s[:first_point].strip()
+    bracket = _BRACKET.match(head)
+    if bracket and not keywords(bracket.group("name")):  # 【广州】网上申报：… (not 【网上申报】)
+        name = bracket.group("name").strip()
+        return None if name in _GENERIC_NAME or name.startswith(_NOT_A_NAME) else name
     *before, own = _CELLS.split(head) if head else [""]
     if not before:
         # The item nearest the date names it: 各评委会受理时间如下：一、卫生系列：… is 卫生系列's.
@@ -154,11 +162,20 @@ def row_committee(s: str, first_point: int) -> str | None:
     return named[-1] if named else None
 
 
+# Words around a committee in a heading: （一）申报广州市…评审委员会的, …评审委员会（以下简称“…”）.
+_HEADING_LEAD = re.compile(r"(?:申报|参评|报评|报送)?")
+_HEADING_NOTE = re.compile(r"\s?(?:\((?:以下)?简称[^)]{0,16}\)|的(?:人员|申报人)?)")
+
+
 def heading_committee(s: str) -> tuple[str, int] | None:
     """The committee a heading line names, with the heading's list level (0 without a number)."""
     level, n = ordinal(s)
+    n = _HEADING_LEAD.match(s, n).end()  # type: ignore[union-attr]  # matches the empty string too
     m = _ROW_NAME.match(s, n)
-    if not m or not _HEADING_TAIL.fullmatch(s, m.end()):
+    if not m:
+        return None
+    note = _HEADING_NOTE.match(s, m.end())
+    if not _HEADING_TAIL.fullmatch(s, note.end() if note else m.end()):
         return None
     name = _clean_name(m.group("name"))
     return (name, level) if name else None
@@ -225,7 +242,8 @@ COMMITTEE_HEADER = re.compile(
 )
 STEP_HEADER = re.compile(r"环节|事项|步骤|工作内容|项目|阶段|内容|程序|流程")
 TIME_HEADER = re.compile(r"时间|日期|期限|截止|安排")
-SKIP_HEADER = re.compile(r"电话|地址|邮编|网址|联系人|邮箱|咨询")
+# Not a window's column: contacts, and the superseded times of a correction (原网上申报时间).
+SKIP_HEADER = re.compile(r"电话|地址|邮编|网址|联系人|邮箱|咨询|^原|原定|原计划")
 _CONNECTOR_END = re.compile(r"(?:至|到|—|-|~|－|～)$")
 _CONTINUES = re.compile(r"^(?:至|到|—|-|~|－|～|[年月日号]|\()")
 

@@ -81,6 +81,23 @@ def _grid(table: Tag) -> list[list[str]]:
     return grid
 
 
+_SERIES_FIRST = re.compile(r"\s?([\u4e00-\u9fff]{1,10}系列)\s?:")
+_FULL_NAME = re.compile(r".{4,40}(?:评审委员会|评委会)$")
+
+
+def _cell_names(cell: str) -> list[str | None]:
+    """The committee names of a row's name cells: one per line when every line is a full name."""
+    lines = [normalise(x) for x in cell.splitlines() if x.strip()]
+    if len(lines) > 1 and all(_FULL_NAME.match(x) for x in lines):
+        return list(lines)
+    return [normalise(cell)]
+
+
+def _full_width(row: list[str]) -> bool:
+    """One cell over the whole row (colspan): a title, a section or a note row."""
+    return len(row) > 1 and len(set(row)) == 1
+
+
 def _is_header(row: list[str]) -> bool:
     return not any(DATE.search(normalise(c)) for c in row) and any(HEADER_WORD.search(c) for c in row)
 
@@ -99,6 +116,8 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
     grid = [[to_simplified(text) for text in row] for row in shown]
     n_head = 0
     while n_head < min(3, len(grid)) and _is_header(grid[n_head]):
+        if n_head and _full_width(grid[n_head]):
+            break  # a section row under the header (一、市级评委会), not a second header row
         n_head += 1
     if not n_head or n_head == len(grid):
         return None
@@ -107,7 +126,9 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
     grid = [r + [""] * (width - len(r)) for r in grid]
     headers = [" ".join(dict.fromkeys(r[c] for r in grid[:n_head] if r[c])) for c in range(width)]
     body = range(n_head, len(grid))
-    dated = {c for i in body for c in range(width) if grid[i][c] and DATE.search(normalise(grid[i][c]))}
+    # A section row's note (注：资历计算截止时间为…) spreads over every column: it dates none of them.
+    rows = [i for i in body if not _full_width(grid[i])]
+    dated = {c for i in rows for c in range(width) if grid[i][c] and DATE.search(normalise(grid[i][c]))}
     if not dated:
         return None
     plain = [c for c in range(width) if c not in dated]
@@ -122,8 +143,11 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
     section: str | None = None
     for i in body:
         cells, originals = grid[i], shown[i]
-        if len(set(cells)) == 1 and not DATE.search(normalise(cells[0])):
-            section = cells[0] or section  # a full-width row: the section's committee
+        if _full_width(cells):
+            if not DATE.search(normalise(cells[0])):
+                section = cells[0] or section  # a full-width row: the section's committee
+            else:  # a note row (注：…截止时间为…): read once, as text, not as every column's cell
+                segments.append(Segment(originals[0], cells[0]))
             continue
         committee = "".join(cells[c] for c in committee_cols) or section
         step = cells[step_col] if step_col is not None else ""
@@ -138,10 +162,15 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
             row_name = " | ".join(originals[c] for c in committee_cols if originals[c])
             step_shown = originals[step_col] if step_col is not None else ""
             header = shown[n_head - 1][c]
-            name = normalise(committee) if committee else None
+            # One cell may name two committees (经济<br/>统计 评委会, 合署办公): the dates are each one's.
+            names = _cell_names(committee) if committee else [None]
             for line, original in zip(cells[c].splitlines(), originals[c].splitlines(), strict=False):
                 evidence = " | ".join(x for x in (row_name, step_shown, f"{header}：{original}") if x)
-                segments.append(Segment(evidence, prefix + line, None, hint, name, len(prefix)))
+                # A digest row's cell names its series before the dates (广州 | 工程系列：1月19日…).
+                series = _SERIES_FIRST.match(normalise(line))
+                for name in names:
+                    named = name + series.group(1) if name and series and len(name) <= 8 else name
+                    segments.append(Segment(evidence, prefix + line, None, hint, named, len(prefix)))
     return segments or None
 
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from .committee import CommitteeNames
 from .dates import Point, find_points, prepare, render
 from .gate import required_chars
 from .kinds import Pick, classify, is_results_notice, keywords, pick
@@ -85,7 +86,9 @@ _NEGATIVE = re.compile(
     # Evidence and document cut-offs: 社保缴费记录截至…, 工作年限统计截止到…, 著作须在…前正式出版.
     r"社保|社会保险|参保|缴费记录|年限|统计(?:截止|截至|时间|到)|出版|出刊|见刊|刊发|刊出|退休|"
     # Generic seasons (一般集中在8月至9月) and plans for the notice itself (发布通知：3月).
-    r"一般(?:集中|安排|会|是|都)|大多|多集中|往往|发布通知|印发通知|下发通知"
+    r"一般(?:集中|安排|会|是|都)|大多|多集中|往往|发布通知|印发通知|下发通知|"
+    # Print-outs cut off (继续教育证书打印时间截至…), maintenance and holidays (系统维护期间暂停申报).
+    r"打印时间|打印截[止至]|维护|暂停|假期|放假"
 )
 # A defence or interview on its own is not a window (面试答辩时间定于…); held by the committee as
 # part of the review (评审答辩, 评议及答辩, 组织答辩和评审) it is the review itself.
@@ -461,6 +464,20 @@ def _add(out: list[_Found], f: _Found, text: str) -> None:
     out.append(f)
 
 
+class _LazyNames:
+    """The notice's committee names (``CommitteeNames``), read only once a window names a committee."""
+
+    def __init__(self, text: str, segments: list[Segment]) -> None:
+        self._text, self._segments = text, segments
+        self._names: CommitteeNames | None = None
+
+    def canonical(self, name: str) -> str | None:
+        if self._names is None:
+            cells = "\n".join(g.committee for g in self._segments if g.committee)
+            self._names = CommitteeNames(normalise(to_simplified(self._text)) + "\n" + cells)
+        return self._names.canonical(name)
+
+
 def _committees(out: list[_Found]) -> None:
     """Keep per-window committees only in a notice that names several; else the notice's (None)."""
     names: list[str] = []
@@ -499,10 +516,12 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
     season = _SEASON.search(head)
     ctx.review_year = int(season.group(1)) if season else None
     results = is_results_notice(head[:400])
+    names = _LazyNames(text, segments)
     out: list[_Found] = []
     heading: _Kind | None = None
     line: _Kind | None = None
     committee_ctx: tuple[str, int] | None = None  # a committee heading and its list level
+    item: tuple[str, int] | None = None  # a list item's committee and where its line ends
     titled: tuple[int, _Kind] | None = None  # the last short heading and where it was
     for index, seg in enumerate(segments):
         s = prepare(blank_layout_noise(_NOISE.sub(_blank, normalise(seg.text))))
@@ -532,6 +551,8 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
                 committee_ctx = named
             elif committee_ctx is not None and level and level <= committee_ctx[1]:
                 committee_ctx = None  # a new section at the committee heading's level or above
+            if not kind and level:
+                line = heading = None  # a new numbered section (四、其他) ends the label's reach
             if kind:
                 label = label_line(s)
                 heading = _Kind(kind, "heading", "heading: " + s.strip(" :")[:20])
@@ -558,6 +579,12 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
         guessed = False
         if committee is None and raws:
             committee = row_committee(s[prefix:], raws[0].span[0] - prefix)
+            if committee is not None and seg.span is not None and text:
+                # A list item goes on after its first sentence: （二）市工美高评委：网上申报…；纸质材料报送…
+                end = text.find("\n", seg.span[1])
+                item = (committee, end if end >= 0 else len(text))
+            elif committee is None and item is not None and seg.span is not None and seg.span[0] < item[1]:
+                committee = item[0]
         # A line with a label of its own (（三）单位审核推荐：…) is out of the label line's reach.
         own = (
             bool(raws)
@@ -569,6 +596,8 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             line = None
         if committee is None and committee_ctx is not None:
             committee, guessed = committee_ctx[0], True
+        if committee is not None:
+            committee = names.canonical(committee)
         seen = 0  # points before the current window feed the context year
         labelled = False
         for r in raws:

@@ -451,14 +451,34 @@ def _attachments(soup: BeautifulSoup, container: Tag | None, url: str) -> list[A
 _SCHEDULE_NAME = re.compile(r"时间|時間|安排|日程|进度|進度|排期")
 
 
-def schedule_attachments(attachments: list[Attachment]) -> list[Attachment]:
+# The page pointing at a file for the schedule: 各评委会申报时间安排详见附件1, 具体时间见附件.
+_POINTS_AT = re.compile(
+    r"(?:时间|時間|安排|日程)[^。；\n]{0,12}?(?:详见|詳見|见|見|参见|參見)\s?附件\s?(\d{0,2})"
+    r"|(?:详见|詳見|参见|參見)\s?附件\s?(\d{0,2})[^。；\n]{0,8}?(?:时间|時間|安排|日程)"
+)
+# A name that says nothing of the file: 附件1, 附件2.xlsx, P020261120345.xlsx.
+_BARE_NAME = re.compile(r"(?:附件\s?(\d{0,2})\s?[:：]?)?\s?[\w.-]*", re.ASCII)
+
+
+def schedule_attachments(attachments: list[Attachment], body: str = "") -> list[Attachment]:
     """The attachments worth fetching: readable files (.xlsx, .docx, .pdf) whose name says schedule.
 
     Politeness first: a notice's attachments are mostly forms and name lists, and every one fetched is
-    one more request to the bureau's site; a schedule file announces itself in its name (时间安排表).
+    one more request to the bureau's site; a schedule file announces itself in its name (时间安排表), or
+    the page says the schedule is in it (时间安排详见附件1) and its name says nothing else (附件1.xlsx).
     Legacy .doc/.xls files are never asked for, as nothing here can read them.
     """
-    return [a for a in attachments if a.format in READABLE_FORMATS and _SCHEDULE_NAME.search(a.name)]
+    pointed = {m.group(1) or m.group(2) or "" for m in _POINTS_AT.finditer(body)} if "附件" in body else set()
+
+    def wanted(a: Attachment) -> bool:
+        if a.format not in READABLE_FORMATS:
+            return False
+        if _SCHEDULE_NAME.search(a.name):
+            return True
+        bare = _BARE_NAME.fullmatch(a.name)
+        return bool(pointed) and bare is not None and ("" in pointed or (bare.group(1) or "") in pointed)
+
+    return [a for a in attachments if wanted(a)]
 
 
 _DOCUMENT_START = re.compile(r"<(?:html|body)\b", re.I)

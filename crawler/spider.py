@@ -19,8 +19,9 @@ admins hear that the config names an old URL.
 
 Attachments: a notice's attachments named as its schedule (``attachments_to_fetch``) are asked for one
 after another once its page is parsed, and the notice is yielded when the last has answered, with what each
-said (``extractor.attachments``) or why it failed. A notice with such attachments is revalidated in full,
-not conditionally: a 304 for the page says nothing of an edited file.
+said (``extractor.attachments``) or why it failed. Revalidating such a notice, a 304 for its page says
+nothing of an edited file: each file read before is then asked for conditionally too (its hash and
+validators are stored with the notice), and only a changed one sends the page to be read again in full.
 
 Anti-bot challenges end the crawl at once (outcome blocked); we never try to pass one.
 """
@@ -30,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -165,14 +166,16 @@ class ColumnSpider(scrapy.Spider):
                 yield FailedItem(item, too_long)
                 continue
             # A 304 for the page says nothing of its attachments: a notice whose schedule is in a file is
-            # asked for in full, so that its attachments are read again and an edited one is a new version.
-            conditional = known is not None and fetched and not _has_schedule_attachments(known, item.url)
+            # asked for conditionally only when every such file was read before (its hash is stored), and
+            # a 304 then leads to conditional requests for the files (see _recheck). Else it is asked in full.
+            schedule = _stored_schedule(known, item.url) if known is not None and fetched else []
+            conditional = known is not None and fetched and all(a.get("sha256") for a in schedule)
             yield scrapy.Request(
                 item.url,
                 headers=conditional_headers(known.etag, known.last_modified) if known and conditional else {},
                 callback=self.parse_notice,
                 errback=self.notice_failed,
-                meta=self._meta(item=item),
+                meta=self._meta(item=item, recheck=schedule if conditional else []),
             )
         if page.next_url and (new_here or any(self._revalidates(i) for i in page.items)):
             yield from self._next_page(page_no, page.next_url)
@@ -242,6 +245,8 @@ class ColumnSpider(scrapy.Spider):
     def parse_notice(self, response: Response) -> Iterator[scrapy.Request | CrawlItem]:
         item: ListingItem = response.meta["item"]
         if response.status == 304:
+            if response.meta.get("recheck"):
+                yield from self._recheck(FileCheck(item, list(response.meta["recheck"])))
             return
         text = self._readable(response, listing=False)
         if text is None:
@@ -259,9 +264,66 @@ class ColumnSpider(scrapy.Spider):
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
         )
-        # The notice is yielded once every schedule attachment has answered (see _next_attachment).
-        due = AttachmentsDue(fetched, attachments_to_fetch(page.attachments, response.url))
+        # The notice is yielded once every schedule attachment has answered (see _next_attachment); a file
+        # that a recheck has just fetched (``fresh``) is read from that answer, not asked for again.
+        due = AttachmentsDue(
+            fetched,
+            attachments_to_fetch(page.attachments, response.url, page.body),
+            fresh=response.meta.get("fresh", {}),
+        )
         yield from self._next_attachment(due)
+
+    # --- rechecking a notice's files after a 304 for its page ---------------------------------------
+
+    def _recheck(self, check: FileCheck) -> Iterator[scrapy.Request]:
+        """Ask for the next stored schedule file conditionally; then, if one changed, the page in full.
+
+        The page is unchanged (304), so only an edited file makes a new version. Each file is asked with its
+        stored validators, one after another like every request; a 304, or the same bytes, is no change. A
+        changed or failed file sends the page to be asked in full: the notice is read again with the fresh
+        file (kept from this answer, not fetched twice), and a failure is reported as on any fetch.
+        """
+        if self.tally.blocked_reason:
+            return
+        if check.pending:
+            stored = check.pending[0]
+            yield scrapy.Request(
+                stored["url"],
+                headers=conditional_headers(stored.get("etag"), stored.get("last_modified")),
+                callback=self.recheck_attachment,
+                errback=self.recheck_failed,
+                meta=self._meta(check=check),
+                dont_filter=True,
+            )
+        elif check.changed:
+            yield scrapy.Request(
+                check.item.url,
+                callback=self.parse_notice,
+                errback=self.notice_failed,
+                meta=self._meta(item=check.item, fresh=check.fresh),
+                dont_filter=True,
+            )
+
+    def recheck_attachment(self, response: Response) -> Iterator[scrapy.Request]:
+        check: FileCheck = response.meta["check"]
+        stored = check.pending[0]
+        if response.status == 304:
+            same = True
+        elif status_outcome(response.status) is None:
+            same = hashlib.sha256(response.body).hexdigest() == stored.get("sha256")
+            if not same:
+                check.fresh[stored["url"]] = (
+                    response.body,
+                    _header(response, "ETag"),
+                    _header(response, "Last-Modified"),
+                )
+        else:
+            same = False  # an error: the full fetch asks again and reports it
+        yield from self._recheck(check.next(changed=not same))
+
+    def recheck_failed(self, failure: Any) -> Iterator[scrapy.Request]:
+        check: FileCheck = failure.request.meta["check"]
+        yield from self._recheck(check.next(changed=True))
 
     # --- attachments -----------------------------------------------------------------------------
 
@@ -274,6 +336,10 @@ class ColumnSpider(scrapy.Spider):
         """
         while due.pending:
             attachment = due.pending[0]
+            if attachment.url in due.fresh:
+                body, etag, last_modified = due.fresh[attachment.url]
+                due = due.answered(body, self._read(attachment, body), etag, last_modified)
+                continue
             too_long = self._too_long(attachment.url)
             if not too_long and not self.tally.blocked_reason:
                 yield scrapy.Request(
@@ -294,11 +360,17 @@ class ColumnSpider(scrapy.Spider):
         if status_outcome(response.status) is not None or response.status == 304:
             due = due.failed(f"HTTP {response.status}")
         else:
-            reading = read_attachment(
-                attachment.url if attachment_format(attachment.url) else attachment.name, response.body
+            due = due.answered(
+                response.body,
+                self._read(attachment, response.body),
+                _header(response, "ETag"),
+                _header(response, "Last-Modified"),
             )
-            due = due.answered(response.body, reading)
         yield from self._next_attachment(due)
+
+    @staticmethod
+    def _read(attachment: Attachment, body: bytes) -> AttachmentReading:
+        return read_attachment(attachment.url if attachment_format(attachment.url) else attachment.name, body)
 
     def attachment_failed(self, failure: Any) -> Iterator[scrapy.Request | CrawlItem]:
         due: AttachmentsDue = failure.request.meta["due"]
@@ -343,7 +415,7 @@ class ColumnSpider(scrapy.Spider):
         return None
 
 
-def attachments_to_fetch(attachments: list[Attachment], notice_url: str) -> list[Attachment]:
+def attachments_to_fetch(attachments: list[Attachment], notice_url: str, body: str = "") -> list[Attachment]:
     """The notice's schedule attachments (``crawler.pages.schedule_attachments``) on the notice's own site.
 
     Only on its registrable domain (rsj.gz.gov.cn's files may sit on www.gz.gov.cn): a link elsewhere is
@@ -352,7 +424,7 @@ def attachments_to_fetch(attachments: list[Attachment], notice_url: str) -> list
     home = registrable_domain(host_of(notice_url))
     return [
         a
-        for a in schedule_attachments(attachments)
+        for a in schedule_attachments(attachments, body)
         if urlsplit(a.url).scheme in ("http", "https") and registrable_domain(host_of(a.url)) == home
     ]
 
@@ -366,8 +438,16 @@ class AttachmentsDue:
     pending: list[Attachment]
     read: tuple[FetchedAttachment, ...] = ()
     failures: tuple[str, ...] = ()
+    # Files a recheck has just fetched, by URL: (body, ETag, Last-Modified).
+    fresh: dict[str, tuple[bytes, str | None, str | None]] = field(default_factory=dict)
 
-    def answered(self, body: bytes, reading: AttachmentReading) -> AttachmentsDue:
+    def answered(
+        self,
+        body: bytes,
+        reading: AttachmentReading,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> AttachmentsDue:
         """The first pending attachment answered with ``body``, read as ``reading``."""
         if reading.failure:
             return self.failed(reading.failure)
@@ -379,6 +459,8 @@ class AttachmentsDue:
             html=reading.html,
             text=reading.text,
             capped=reading.capped,
+            etag=etag,
+            last_modified=last_modified,
         )
         return replace(self, pending=self.pending[1:], read=(*self.read, read))
 
@@ -388,10 +470,25 @@ class AttachmentsDue:
         return replace(self, pending=self.pending[1:], failures=(*self.failures, note))
 
 
-def _has_schedule_attachments(known: KnownNotice, url: str) -> bool:
-    """Whether a stored notice has attachments a fetch of it would read (see ``attachments_to_fetch``)."""
+@dataclass(frozen=True)
+class FileCheck:
+    """A notice whose page answered 304, its stored schedule files being asked for again (first in flight)."""
+
+    item: ListingItem
+    pending: list[dict[str, str]]  # stored attachment entries: name, url, sha256, etag, last_modified
+    changed: bool = False
+    fresh: dict[str, tuple[bytes, str | None, str | None]] = field(default_factory=dict)
+
+    def next(self, *, changed: bool) -> FileCheck:
+        return replace(self, pending=self.pending[1:], changed=self.changed or changed)
+
+
+def _stored_schedule(known: KnownNotice, url: str) -> list[dict[str, str]]:
+    """The stored attachment entries a fetch of the notice would read (see ``attachments_to_fetch``):
+    those named as schedules, and those read before (a bare 附件1 the page pointed at has a hash)."""
     stored = [Attachment(a.get("name", ""), a.get("url", "")) for a in known.attachments]
-    return bool(attachments_to_fetch(stored, url))
+    wanted = {a.url for a in attachments_to_fetch(stored, url)}
+    return [a for a in known.attachments if a.get("url", "") in wanted or a.get("sha256")]
 
 
 def _header(response: Response, name: str) -> str | None:

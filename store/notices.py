@@ -28,7 +28,8 @@ class KnownNotice:
     content_hash: str | None
     fetch_status: str
     published: str | None
-    # As stored: [{"name", "url"}] of the page's attachments (a full pass re-reads those with a schedule).
+    # As stored: [{"name", "url"}] of the page's attachments (a full pass re-reads those with a schedule);
+    # a read one also has "sha256" and its validators ("etag", "last_modified") when the site gave them.
     attachments: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -45,6 +46,9 @@ class FetchedAttachment:
     text: str = ""
     # Which cap cut the reading short, if one did.
     capped: str | None = None
+    # The file's validators, stored with the notice so that the weekly pass can ask for it conditionally.
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass
@@ -138,6 +142,21 @@ def record_listed(
     return notice
 
 
+def stored_attachments(page: FetchedNotice) -> list[dict[str, str]]:
+    """The page's attachments as stored: a read one with its file's hash and validators.
+
+    Not part of the notice's content hash (``FetchedNotice.content_hash`` hashes the page's list and the
+    files' hashes): a new ETag for the same bytes is not a new version.
+    """
+    read = {a.url: a for a in page.attachments_read}
+    out = []
+    for entry in page.attachments:
+        a = read.get(entry.get("url", ""))
+        extra = {"sha256": a.content_hash, "etag": a.etag, "last_modified": a.last_modified} if a else {}
+        out.append({**entry, **{k: v for k, v in extra.items() if v}})
+    return out
+
+
 def record_fetched(
     session: Session, source_id: int, page: FetchedNotice, reading: NoticeReading
 ) -> tuple[str, WindowChanges]:
@@ -158,6 +177,7 @@ def record_fetched(
         notice = Notice(url=page.url, source_id=source_id, host=page.host, first_seen=now, title=page.title)
         session.add(notice)
     elif notice.content_hash == digest:
+        notice.attachments = stored_attachments(page)  # the files' validators may be new
         notice.last_seen = now
         notice.fetch_status, notice.fetch_error = "fetched", None
         notice.etag, notice.last_modified = page.etag, page.last_modified
@@ -180,7 +200,7 @@ def record_fetched(
     notice.published = page.published or notice.published
     notice.site = page.site
     notice.body = page.body
-    notice.attachments = page.attachments
+    notice.attachments = stored_attachments(page)
     notice.template = page.template
     notice.encoding = page.encoding
     notice.content_hash = digest

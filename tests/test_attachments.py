@@ -219,6 +219,25 @@ def test_only_readable_files_named_as_schedules_are_asked_for() -> None:
     assert [a.url.rsplit("/", 1)[-1] for a in chosen] == ["1.xlsx", "2.docx", "3.pdf", "download?id=9"]
 
 
+def test_a_bare_named_file_is_asked_for_when_the_page_says_the_schedule_is_in_it() -> None:
+    """附件1.xlsx says nothing, but 时间安排详见附件1 does: that file (no other bare one) is the schedule."""
+    attachments = [
+        Attachment("附件1", SITE + "1.xlsx"),
+        Attachment("附件2.docx", SITE + "2.docx"),
+        Attachment("附件3：申报人员汇总表.xlsx", SITE + "3.xlsx"),
+        Attachment("附件1.doc", SITE + "4.doc"),  # legacy: nothing can read it
+    ]
+    pointed = "各评委会申报时间安排详见附件1。申报表格式见附件2。"
+    assert [a.url for a in schedule_attachments(attachments, pointed)] == [SITE + "1.xlsx"]
+    # 详见附件 without a number: every bare readable file; a page that points at none: no bare file.
+    assert [a.url for a in schedule_attachments(attachments, "具体时间安排详见附件。")] == [
+        SITE + "1.xlsx",
+        SITE + "2.docx",
+    ]
+    assert schedule_attachments(attachments, "请按附件要求填报。") == []
+    assert schedule_attachments(attachments) == []
+
+
 def test_attachments_are_asked_for_on_the_notices_own_registrable_domain_only() -> None:
     name = "时间安排.xlsx"
     attachments = [

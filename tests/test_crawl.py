@@ -631,10 +631,12 @@ def _schedule_xlsx(engineering_apply: str) -> bytes:
     )
 
 
-def _add_attached_notice(replica: ReplicaServer, attachment: bytes) -> tuple[str, str]:
+def _add_attached_notice(
+    replica: ReplicaServer, attachment: bytes, name: str = ATTACHMENT_NAME
+) -> tuple[str, str]:
     """A new notice whose schedule is only in its attachment; returns (notice URL, attachment URL)."""
     url = f"{COLUMN_URL}content/post_12000088.html"
-    html = ATTACHED_HTML.format(title=ATTACHED_TITLE, href=ATTACHMENT_HREF, name=ATTACHMENT_NAME)
+    html = ATTACHED_HTML.format(title=ATTACHED_TITLE, href=ATTACHMENT_HREF, name=name)
     attachment_url = f"http://rsj.gz.gov.cn{ATTACHMENT_HREF}"
     replica.edit(attachment_url, attachment)
     replica.add_listing_item(ATTACHED_TITLE, url, "2026-11-20", html)
@@ -652,6 +654,15 @@ def _current_windows(env: CrawlEnv, url: str) -> list[tuple[Any, ...]]:
         url,
     )
     return sorted(tuple(r) for r in rows)
+
+
+def _asked(replica: ReplicaServer, url: str) -> list[tuple[str, str | None, int]]:
+    """The requests for the notice page and its attachment: (path, If-None-Match, status)."""
+    return [
+        (r.path, r.headers.get("If-None-Match"), r.status)
+        for r in site_requests(replica.requests)
+        if r.path in (_path(url), ATTACHMENT_HREF)
+    ]
 
 
 def test_a_schedule_in_an_attached_spreadsheet_is_read_and_an_edit_of_it_is_a_new_version(
@@ -679,23 +690,48 @@ def test_a_schedule_in_an_attached_spreadsheet_is_read_and_an_edit_of_it_is_a_ne
     )
     assert all(e[0].startswith(ATTACHMENT_NAME + ": ") for e in evidence), evidence
 
+    # Nothing changed: the weekly pass asks for the page and then the file conditionally; both answer 304.
+    replica.clear_log()
+    ran = crawl_env.crawl("--full")
+    assert ran.returncode == 0, ran
+    asked = _asked(replica, url)
+    assert [(path, status) for path, _, status in asked] == [(_path(url), 304), (ATTACHMENT_HREF, 304)], asked
+    assert all(tag is not None for _, tag, _ in asked), asked  # both with If-None-Match
+    assert crawl_env.scalar("SELECT changed_at FROM notices WHERE url = ?", url) is None
+
     # The committee moves the engineering window in the file; the page stays byte for byte the same.
     replica.edit(attachment_url, _schedule_xlsx("2026年12月9日至12月22日"))
     replica.clear_log()
     ran = crawl_env.crawl("--full")
     assert ran.returncode == 0, ran
-    # The page is asked for in full (its 304 would say nothing of the file), then the file.
-    asked = [
-        (r.path, r.headers.get("If-None-Match"))
-        for r in site_requests(replica.requests)
-        if r.path in (_path(url), ATTACHMENT_HREF)
-    ]
-    assert (_path(url), None) in asked and (ATTACHMENT_HREF, None) in asked
+    # The page answers 304, the file 200 with new bytes: the page is then asked in full and read with the
+    # file from that answer (the file is not fetched a second time).
+    asked = _asked(replica, url)
+    assert [(path, status) for path, _, status in asked] == [
+        (_path(url), 304),
+        (ATTACHMENT_HREF, 200),
+        (_path(url), 200),
+    ], asked
+    assert asked[2][1] is None  # in full
     edited = [(engineering, "apply", "2026-12-09", "2026-12-22"), *first[1:]]
     assert _current_windows(crawl_env, url) == sorted(edited)
     (row,) = crawl_env.query("SELECT id, changed_at FROM notices WHERE url = ?", url)
     assert row["changed_at"] is not None
     assert crawl_env.scalar("SELECT count(*) FROM notice_versions WHERE notice_id = ?", row["id"]) == 1
+
+
+def test_a_file_named_only_附件1_is_read_when_the_page_says_the_schedule_is_in_it(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    crawl_env.seed(first_crawl, polled=True)
+    url, _ = _add_attached_notice(replica, _schedule_xlsx("2026年12月7日至12月18日"), name="附件1")
+    replica.clear_log()
+    ran = crawl_env.crawl()
+    assert ran.returncode == 0, ran
+    assert _notice_and_attachment_paths(replica.requests) == [_path(url), ATTACHMENT_HREF]
+    assert ("广州市工程技术人才中级职称评审委员会", "apply", "2026-12-07", "2026-12-18") in _current_windows(
+        crawl_env, url
+    )
 
 
 def test_a_broken_attachment_keeps_the_notice_and_the_crawl_names_it(

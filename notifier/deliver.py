@@ -181,7 +181,13 @@ def notify_due(
         today = now.astimezone(config.tz).date()
         checklist = config.alerts.checklist or DEFAULT_CHECKLIST
         work = [
-            ((d.subscriber, d.channel), d.id, d.window_key, alert_for(s, d, today, checklist)) for d in todo
+            (
+                (d.subscriber, d.channel),
+                d.id,
+                d.window_key,
+                alert_for(s, d, today, checklist, config.extract.review_below),
+            )
+            for d in todo
         ]
 
     for target, group in groupby(work, key=lambda x: x[0]):

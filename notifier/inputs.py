@@ -61,8 +61,17 @@ def ledger_rows(session: Session) -> list[LedgerRow]:
     ]
 
 
-def alert_for(session: Session, d: Delivery, today: date, checklist: tuple[str, ...]) -> Alert:
-    """The message content of a delivery: its window, the notice, and for `changed` the old dates."""
+# Said with the dates of a window the extractor was unsure of (below [extract] review_below).
+UNSURE_NOTE = "自动识别把握较低，请以原文为准"
+
+
+def alert_for(
+    session: Session, d: Delivery, today: date, checklist: tuple[str, ...], review_below: float = 0.0
+) -> Alert:
+    """The message content of a delivery: its window, the notice, and for `changed` the old dates.
+
+    A window read with less confidence than ``review_below`` is sent at once, but says so: its
+    dates may be wrong, and the notice is the authority (请以原文为准)."""
     w = d.window
     prev = None
     if d.alert_kind == AlertKind.CHANGED:
@@ -97,5 +106,9 @@ def alert_for(session: Session, d: Delivery, today: date, checklist: tuple[str, 
         previous_start=prev.start if prev else None,
         previous_end=prev.end if prev else None,
         checklist=checklist,
-        note=WEEKEND_NOTE if w.status == WindowStatus.ESTIMATE and WEEKEND_NOTE in w.evidence else "",
+        note=WEEKEND_NOTE
+        if w.status == WindowStatus.ESTIMATE and WEEKEND_NOTE in w.evidence
+        else UNSURE_NOTE
+        if w.confidence is not None and w.confidence < review_below
+        else "",
     )

@@ -215,6 +215,8 @@ def _lines(alert: Alert) -> list[_Line]:
         lines.append(_Line("说明", caveat))
     else:
         lines.append(_Line("时间", format_window(alert.start, alert.end)))
+    if alert.note and alert.kind != AlertKind.ESTIMATE:  # an estimate says its caveat above
+        lines.append(_Line("说明", alert.note))
     countdown = _countdown(alert)
     if countdown:
         lines.append(_Line("倒计时", countdown))

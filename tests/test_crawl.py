@@ -22,6 +22,7 @@ import pytest
 from support.attachment_files import xlsx_bytes
 from support.crawl_fixtures import CONTACT, EXPECTED, CrawlEnv, FirstCrawl, site_requests
 from support.replica import LoggedRequest, ReplicaServer, default_root
+from support.webhook import WebhookSink
 
 from core.config import load_config
 from scheduler.crawljob import crawl_source
@@ -555,7 +556,7 @@ def test_a_schedule_table_of_several_committees_gives_each_its_own_windows(
 
 
 def test_a_window_read_with_low_confidence_puts_its_notice_up_for_review(
-    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer, webhook_sink: WebhookSink
 ) -> None:
     """Issue 12: a window whose step nothing in the text names (confidence 0.3) is stored with its
     confidence, and its notice is listed under 需人工核对 until `[extract] review_below` says otherwise."""
@@ -579,6 +580,15 @@ def test_a_window_read_with_low_confidence_puts_its_notice_up_for_review(
         return ran.stdout.split("【需人工核对】", 1)[1]
 
     assert title in review_section()
+
+    # Its alert goes out at once, and says that the notice is the authority.
+    hook = webhook_sink.apprise_url("/unsure")
+    crawl_env.extra_toml = f'[[subscribers]]\nname = "a"\nurls = ["{hook}"]\nkinds = ["other"]\n'
+    ran = crawl_env.zcwatch("notify", "--now", "2026-11-25T10:00")
+    assert ran.returncode == 0, ran
+    (body,) = webhook_sink.bodies("/unsure")
+    assert "说明：自动识别把握较低，请以原文为准" in body["message"], body
+
     crawl_env.extra_toml = "[extract]\nreview_below = 0.2\n"
     assert title not in review_section()
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from extractor import extract_committee, extract_review_year, extract_windows
@@ -39,6 +39,8 @@ def test_never_raises_on_any_text(text: str, published: date | None) -> None:
 
 @FAST
 @given(st.lists(CHINESE_HEAVY, max_size=4).map("".join), st.none() | st.dates())
+@example("十十年", None)  # found by this test: a run of numerals that is no number (was a KeyError)
+@example("二十十日三二十月", None)
 def test_never_raises_on_chinese_fragments(text: str, published: date | None) -> None:
     _check(extract_windows(text, published))
 

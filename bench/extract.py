@@ -12,6 +12,9 @@ for zcwatch, and speed in sentences per second on one core. Four sets:
   date) and scored against tests/data/site_expected.json, with committee and review-year accuracy;
 - dev2: tests/dev/dev2_notices.jsonl, a second development set written blind (notice text with
   title and publish date), read like the held-out set, with committee and review-year accuracy;
+- dev3: tests/dev/dev3_multi.jsonl, multi-committee notices written blind, with per-window committee
+  accuracy (and, with --diff, the windows whose committee is wrong);
+- dev4: tests/dev/dev4_kinds.jsonl, sentences and short passages written blind around the step (kind);
 - held-out (blind): tests/data/heldout_notices.jsonl if present. Only aggregate figures are
   printed for it, never a per-notice line, so nobody can tune the extractor on it;
 - blind2 (blind): tests/blind2/{sentences,passages,multi}.jsonl, one table per file (HTML records read
@@ -56,6 +59,7 @@ SITE = ROOT / "zcwatch" / "demo" / "site"
 DEV = ROOT / "tests" / "data" / "site_expected.json"
 DEV2 = ROOT / "tests" / "dev" / "dev2_notices.jsonl"
 DEV3 = ROOT / "tests" / "dev" / "dev3_multi.jsonl"
+DEV4 = ROOT / "tests" / "dev" / "dev4_kinds.jsonl"
 HELD_OUT = ROOT / "tests" / "data" / "heldout_notices.jsonl"
 BLIND2 = ROOT / "tests" / "blind2"
 SENTENCE = re.compile(r"[^。；;\n]+")
@@ -450,6 +454,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
     if DEV3.is_file():
         dev3 = _docs_from_jsonl(DEV3, keep_windows=True)
         sets.append((f"dev3 (tests/dev/dev3_multi.jsonl, {len(dev3)} multi-committee notices)", dev3, True))
+    dev4: list[Doc] = []
+    if DEV4.is_file():
+        dev4 = _docs_from_cases(DEV4)
+        title = f"dev4 (tests/dev/dev4_kinds.jsonl, {len(dev4)} sentences and short passages)"
+        sets.append((title, dev4, True))
     if "--no-heldout" in args:
         print("held-out (blind): skipped (--no-heldout)")
     elif HELD_OUT.is_file():
@@ -501,6 +510,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
         if dev3:
             diff("dev3", dev3)
             committee_diff("dev3", dev3)
+        if dev4:
+            diff("dev4", dev4)
     return 0
 
 

@@ -16,15 +16,22 @@ from .gate import first_class
 
 # (pattern, kind, penalty in characters)
 _KEYWORDS: list[tuple[str, str, int]] = [
+    # A list of names published (参加答辩人员名单于…公示, 拟通过人员名单): after the review's steps.
+    (r"参加[^，,。:；;]{0,6}?(?:答辩|面试|评审)的?人员名单|拟?通过(?:评审)?(?:的)?人员名单", "other", 0),
     # Actors and objects name no step; matching them keeps their 申报 from counting as "apply".
     (r"申报人员?|申请人|申报单位|申报材料|申报信息|申报表|申报条件|申报对象|"
      r"评审委员会|评委会|评委办|高评委", "", 0),
     # Closing formulas name no step either: 逾期不予受理 ends a paper or an application line.
-    (r"逾期(?:不予|不再|不|将不|一律不予?)(?:受理|接收|办理|补报|处理)|不予受理|恕不受理", "", 0),
+    (r"逾期(?:不予|不再|不|将不|一律不予?)(?:受理|接收|办理|补报|处理)|不予受理|恕不受理|"
+     r"不再(?:受理|接收|接受)", "", 0),
     # Qualifiers of an actor or object name a step that is already over: 通过审核的申报人 pay
     # fees, 各单位报送的材料 are what a committee accepts.
     # So are 受理通过的申报人 (they pay fees) and 评审通过人员 (they collect certificates).
     (r"(?:通过|经过?)(?:单位)?(?:审核|审查|推荐)(?:推荐|通过)?的|审核通过的|"
+     # …通过评委会形式审查后，须于…前完成评审费缴纳: the step is what follows, not the 审查 behind it.
+     r"(?:通过|经过?)[^，,。:；;]{0,8}?(?:审核|审查|受理|推荐)(?:推荐|通过)?后|(?:审核|受理)通过后|"
+     # Those taking part in a step already planned: 参加面试答辩的人员请于…前缴纳评审费.
+     r"参加[^，,。:；;]{0,6}?(?:答辩|评审|面试)的?人员|"
      r"(?:已|已经)?通过[^，,。:]{0,12}?受理的|受理通过的|评审通过(?:的|人员)|"
      r"(?:报送|提交|上报|递交|寄送|邮寄)的(?:申报|纸质|评审|推荐)?材料", "", 0),
     (r"评审费|评审服务费|缴费|缴纳|交费|收费|付费|费用", "fee", 0),
@@ -40,7 +47,7 @@ _KEYWORDS: list[tuple[str, str, int]] = [
     (r"受理申报(?:材料)?|受理|(?<!不)接收|材料接收|收取材料|形式审查", "accept", 0),
     (r"单位审核推荐|单位审核|审核推荐|推荐上报|单位推荐|主管部门|用人单位|所在单位|单位初审|"
      r"资格审查|审核|审查|初审|预审", "unit_review", 2),
-    (r"网上申报|网上填报|在线申报|个人申报|网上申请|网上提交|个人提交|申报系统|系统(?:将|会)?(?:自动)?关闭|关闭系统|系统开放|开放系统|"
+    (r"网上申报|网上填报|在线申报|个人申报|网上申请|网上提交|个人提交|申报系统|系统中?提交|系统受理|系统(?:将|会)?(?:自动)?关闭|关闭系统|系统开放|开放系统|"
      r"信息系统|填报|注册|提交申请|申报时间|申报期|网上报名|报名", "apply", 0),
     (r"(?:完成|组织|开展)评审(?!费)|评审会|评审工作|召开|评议|评审(?:时间|阶段)|会议|"
      r"答辩|面试|试讲|说课", "review", 0),

@@ -204,13 +204,20 @@ def own_label(head: str) -> bool:
     return bool(_OWN_LABEL.fullmatch(head, ordinal(head)[1]))
 
 
+_INTRODUCTION = re.compile(r"[，,]|如下$")
+
+
 def label_line(s: str) -> str | None:
     """The label of a line that only labels the lines after it (``材料报送时间：``), or None."""
     if not s.endswith(":") and not s.rstrip().endswith(":"):
         return None
     _, n = ordinal(s)
     m = _LABEL_LINE.fullmatch(s, n)
-    return m.group("label").strip() if m else None
+    if not m:
+        return None
+    label = m.group("label").strip()
+    # An introduction (根据市卫生高评委通知，我院申报工作安排如下：) labels no step of its own.
+    return None if _INTRODUCTION.search(label) else label
 
 
 def same_committee(a: str, b: str) -> bool:

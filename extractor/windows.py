@@ -88,14 +88,19 @@ _NEGATIVE = re.compile(
     # Generic seasons (一般集中在8月至9月) and plans for the notice itself (发布通知：3月).
     r"一般(?:集中|安排|会|是|都)|大多|多集中|往往|发布通知|印发通知|下发通知|"
     # Print-outs cut off (继续教育证书打印时间截至…), maintenance and holidays (系统维护期间暂停申报).
-    r"打印时间|打印截[止至]|维护|暂停|假期|放假"
+    r"打印时间|打印截[止至]|维护|暂停|假期|放假|恢复|搬迁|"
+    # Policies taking effect (自2026年1月1日起实行…), exam candidates and recruitment.
+    r"实行|考生|招聘"
 )
 # A defence or interview on its own is not a window (面试答辩时间定于…); held by the committee as
 # part of the review (评审答辩, 评议及答辩, 组织答辩和评审) it is the review itself.
 _INTERVIEW = frozenset(("答辩", "面试"))
+_TAKING_PART = re.compile(r"参加[^，,。:；;]{0,6}?(?:答辩|面试|评审)的?人员")
 _REVIEW_WORD = re.compile(r"评审|评议|评委")
 # Brackets that quote the old window (原定为…) and document numbers (〔2024〕29号) are noise.
 _NOISE = re.compile(
+    # A correction's quote of the wrong text: “评审费缴纳时间：3月2日至3月6日”有误.
+    r"“[^“”]{0,80}”\s?(?:有误|错误|存在错误)|"
     r"\([^()]{0,60}原[^()]{0,60}\)|[〔\[【(]\s?\d{4}\s?[〕\]】)]\s?\d{1,4}\s?号|第\s?\d{1,4}\s?号"
 )
 _SEASON = re.compile(r"(20\d{2})\s?年度")
@@ -132,8 +137,11 @@ def _negative(blanked: str, span: tuple[int, int]) -> bool:
     trigger the filter.
     """
     a, b = _clause(blanked, *span)
-    hits = {m.group() for m in _NEGATIVE.finditer(blanked, a, b)}
-    if hits and hits <= _INTERVIEW and _REVIEW_WORD.search(blanked, a, b):
+    clause = blanked[a:b]
+    if "参加" in clause:  # 参加答辩人员须于…前缴费: the people, not an interview date
+        clause = _TAKING_PART.sub(_blank, clause)
+    hits = {m.group() for m in _NEGATIVE.finditer(clause)}
+    if hits and hits <= _INTERVIEW and _REVIEW_WORD.search(clause):
         return False
     return bool(hits)
 

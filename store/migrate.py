@@ -1,7 +1,9 @@
-"""Schema versions and migrations, tracked in SQLite's ``PRAGMA user_version``.
+"""Schema versions and migrations, tracked in SQLite's ``PRAGMA user_version`` (a table on PostgreSQL:
+``store.engine.schema_version``).
 
-A new database is created from the models and stamped with ``LATEST``. An older one is first
-copied aside (``<file>.bak-v<N>``, with SQLite's online backup) and then brought forward one
+A new database is created from the models and stamped with ``LATEST``. An older SQLite file is first
+copied aside (``<file>.bak-v<N>``, with SQLite's online backup; a PostgreSQL database is the operator's
+to dump, ``backup_advice``) and then brought forward one
 step at a time inside a single transaction, so a failed migration leaves it exactly as it was.
 A database from a newer zcwatch is refused rather than guessed at.
 
@@ -12,13 +14,18 @@ existing database, bump ``LATEST``, and keep a frozen copy of the old schema und
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, inspect
 
 from core.errors import DatabaseError
+from store.engine import is_postgres, lock_for_migration, set_schema_version, version_tables
+from store.engine import schema_version as schema_version
 from store.models import Base
+
+log = logging.getLogger(__name__)
 
 LATEST = 4
 
@@ -47,11 +54,22 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
 }
 
 
-def schema_version(conn: Connection) -> int:
-    return int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+def backup_advice(engine: Engine, version: int) -> str:
+    """How to keep a copy of a PostgreSQL database before it is migrated: zcwatch makes none itself."""
+    u = engine.url
+    host = u.host or str(u.query.get("host") or "localhost")
+    where = f"-h {host}" + (f" -p {u.port}" if u.port else "")
+    return (
+        f"upgrading the PostgreSQL database {u.database} from schema v{version} to v{LATEST} in one "
+        f"transaction; zcwatch keeps no copy of a server's database: make one with "
+        f"pg_dump {where} -U {u.username or 'USER'} -Fc -f zcwatch-v{version}.dump {u.database}"
+    )
 
 
 def _backup(engine: Engine, version: int) -> None:
+    if is_postgres(engine):
+        log.warning(backup_advice(engine, version))
+        return
     db = engine.url.database
     if not db or db == ":memory:":
         return
@@ -71,7 +89,7 @@ def migrate(engine: Engine) -> int:
     The version is read without the write lock: a read-only command on an up-to-date database never
     waits for a crawl that is storing a page. Only a database that needs migrating takes the lock.
     """
-    from store.db import reading
+    from store.engine import reading
 
     with reading(engine).connect() as probe:
         before = schema_version(probe)
@@ -80,9 +98,10 @@ def migrate(engine: Engine) -> int:
     if 0 < before < LATEST:
         _backup(engine, before)
     with engine.begin() as conn:  # BEGIN IMMEDIATE: two processes never migrate at once
+        lock_for_migration(conn)
         version = schema_version(conn)
         if version == 0:
-            existing = set(inspect(conn).get_table_names())
+            existing = set(inspect(conn).get_table_names()) - version_tables()
             if existing:
                 raise DatabaseError(
                     f"{engine.url.database} is not a zcwatch database (tables {sorted(existing)[:3]}, "
@@ -97,5 +116,5 @@ def migrate(engine: Engine) -> int:
         else:
             for step in range(version + 1, LATEST + 1):
                 MIGRATIONS[step](conn)
-        conn.exec_driver_sql(f"PRAGMA user_version = {LATEST}")
+        set_schema_version(conn, LATEST)
     return before

@@ -148,7 +148,9 @@ def add_round(env: NotifyEnv, tally: Tally, subscribers: int) -> None:
 
 def fingerprint(env: NotifyEnv) -> tuple[int, ...]:
     row = env.query(
-        "SELECT count(*), coalesce(sum(attempts), 0), coalesce(sum(status = 'sent'), 0) FROM deliveries"
+        # CASE, not sum(status = 'sent'): PostgreSQL does not add booleans up.
+        "SELECT count(*), coalesce(sum(attempts), 0),"
+        " coalesce(sum(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0) FROM deliveries"
     )[0]
     return tuple(int(x) for x in row)
 

@@ -55,18 +55,20 @@ def init(args: argparse.Namespace) -> int:
         _say(args, f"wrote {path}")
     config = load_checked(path)
     _engine(config).dispose()
-    _say(args, f"database ready: {config.database_path or config.database_url}")
+    _say(args, f"database ready: {config.database_path or config.masked_database_url}")
     return EXIT_OK
 
 
 def _warn_unmatched_keywords(config: Config) -> None:
     """Warn (stderr) about subscriber keywords that match no committee in the database, if it exists."""
     from notifier.keywords import committees_seen, unmatched_keywords
+    from store.db import open_existing
 
-    path = config.database_path
-    if not any(s.committees for s in config.subscribers) or (path is not None and not path.exists()):
-        return  # nothing to check, or no database yet: a config check must not create one
-    engine = _engine(config)
+    if not any(s.committees for s in config.subscribers):
+        return
+    engine = open_existing(config.resolved_database_url)
+    if engine is None:
+        return  # no database yet: nothing to compare with, and a config check must not create one
     try:
         for problem in unmatched_keywords(config.subscribers, committees_seen(engine)):
             print(problem.warning(), file=sys.stderr)

@@ -49,11 +49,28 @@ def parametrize(metafunc: pytest.Metafunc) -> None:
     """Every test that needs ``db_engine`` (through ``database_url`` or a fixture using it) runs per engine.
 
     Module-scoped, so a module's shared fixtures (a first crawl) are built once per engine, not per test.
+    A test marked ``sqlite_only`` (what it checks does not touch the store: a crawl's politeness, a
+    command's output) runs on SQLite alone, to keep the suite's time.
     """
     if "db_engine" in metafunc.fixturenames:
         choice = metafunc.config.getoption("--db")
         engines = ENGINES if choice == "both" else (choice,)
+        if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+            engines = tuple(e for e in engines if e == "sqlite") or ("sqlite",)
         metafunc.parametrize("db_engine", engines, indirect=True, scope="module")
+
+
+def deselect_sqlite_only(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the ``[postgresql]`` run of a test whose parameter (not the test) is marked ``sqlite_only``:
+    parametrisation has already made it, since a parameter's marks are known only on the item."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and callspec.params.get("db_engine") == "postgresql"
+        (drop if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="module")

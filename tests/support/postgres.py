@@ -163,5 +163,10 @@ class PostgresServer:
         self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return name
 
+    def recreate_database(self, name: str, template: str) -> None:
+        """Replace database ``name`` by a copy of ``template`` (a seeded state), keeping its name and URL."""
+        self.drop_database(name)
+        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
     def drop_database(self, name: str) -> None:
         self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,8 +1,8 @@
 """Everything that differs between the two engines, in one place: SQLite and PostgreSQL.
 
 The rest of zcwatch writes portable SQLAlchemy and asks this module for what cannot be portable:
-how a connection is set up, how a transaction begins, the schema version's storage, the upsert that
-leaves an existing row alone, and how a password is kept out of every message.
+how a connection is set up, how a transaction begins, the upsert that leaves an existing row alone,
+the lock that serialises migrations, and how a password is kept out of every message.
 
 **SQLite** (the embedded default): every transaction begins with ``BEGIN IMMEDIATE``: the daemon, a
 cron run and a crawl child may write at once, and a deferred transaction that later upgrades to a
@@ -117,29 +117,8 @@ def insert_ignoring_duplicates(bind: Engine | Connection, table: Any) -> Insert:
     return stmt
 
 
-# The schema version: SQLite keeps it in the file's header (PRAGMA user_version); PostgreSQL in a
-# one-row table, since a server has no per-database counter of that kind.
-_PG_VERSION_TABLE = "zcwatch_schema"
 # Any fixed number: every zcwatch process that migrates takes the same transaction-level advisory lock.
 MIGRATION_LOCK_KEY = 0x7A63_0001
-
-
-def schema_version(conn: Connection) -> int:
-    if not is_postgres(conn):
-        return int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
-    exists = conn.exec_driver_sql(f"SELECT to_regclass('{_PG_VERSION_TABLE}')").scalar()
-    if exists is None:
-        return 0
-    return int(conn.exec_driver_sql(f"SELECT version FROM {_PG_VERSION_TABLE}").scalar() or 0)
-
-
-def set_schema_version(conn: Connection, version: int) -> None:
-    if not is_postgres(conn):
-        conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
-        return
-    conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {_PG_VERSION_TABLE} (version INTEGER NOT NULL)")
-    conn.exec_driver_sql(f"DELETE FROM {_PG_VERSION_TABLE}")
-    conn.exec_driver_sql(f"INSERT INTO {_PG_VERSION_TABLE} (version) VALUES ({int(version)})")
 
 
 def lock_for_migration(conn: Connection) -> None:
@@ -147,11 +126,6 @@ def lock_for_migration(conn: Connection) -> None:
     transaction-level advisory lock, released by the commit or rollback, makes a second process wait."""
     if is_postgres(conn):
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
-
-
-def version_tables() -> set[str]:
-    """Tables of this module's own bookkeeping, not of zcwatch's data."""
-    return {_PG_VERSION_TABLE}
 
 
 def display_url(url: str) -> str:

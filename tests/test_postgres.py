@@ -3,25 +3,31 @@
 Against the session's real server (support/postgres.py), with a real password (SCRAM): `zcwatch config`,
 `init` and every database error mask it; a wrong password, a missing database and an unreachable server
 are one line each; the engine's settings (isolation level, lock and statement timeouts) are on every
-connection; and the ledger's insert-or-leave-alone works on both engines.
+connection; the ledger's insert-or-leave-alone works on both engines; and the locks live in the
+database, so two hosts' runs crawl the replica once.
 """
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
-from support.cli import one_line, run_zcwatch
+from support.cli import one_line, run_zcwatch, zcwatch_exe
+from support.crawl_fixtures import CrawlEnv, site_requests
 from support.postgres import PostgresServer
+from support.replica import ReplicaServer
 
 from core.config import load_config, mask_database_url
 from core.errors import ConfigError, DatabaseError
 from store.db import open_engine, transaction
 from store.engine import BUSY_TIMEOUT_MS, STATEMENT_TIMEOUT_MS, insert_ignoring_duplicates
+from store.lock import AdvisoryLock, advisory_lock_held
 from store.migrate import LATEST, schema_version
 from store.models import Meta
 
@@ -145,3 +151,84 @@ def test_insert_ignoring_duplicates_leaves_the_first_row(database_url: str) -> N
             assert s.scalars(select(Meta.value).where(Meta.key == "k")).all() == ["first"]
     finally:
         engine.dispose()
+
+
+# --- locks in the database (step 4) -------------------------------------------------------------------------
+
+
+def test_advisory_locks_are_held_per_name_across_sessions(postgres_server: PostgresServer) -> None:
+    url = postgres_server.url(postgres_server.create_database())
+    first, second, other = AdvisoryLock(url, "run"), AdvisoryLock(url, "run"), AdvisoryLock(url, "daemon")
+    assert not advisory_lock_held(url, "run")
+    assert first.acquire()
+    try:
+        assert advisory_lock_held(url, "run") and not advisory_lock_held(url, "daemon")
+        assert not second.acquire()  # another session: as another process or host would be
+        assert other.acquire()  # a different lock is independent
+        other.release()
+    finally:
+        first.release()
+    assert not advisory_lock_held(url, "run")
+    assert second.acquire()
+    second.release()
+    assert postgres_server.password not in first.where
+
+
+def _hosts(tmp_path: Path, replica: ReplicaServer, url: str, n: int) -> list[CrawlEnv]:
+    """``n`` installations sharing one PostgreSQL database: each its own folder and config, as on n hosts
+    (a file lock next to one config is invisible to the others)."""
+    out = []
+    for i in range(n):
+        folder = tmp_path / f"host{i}"
+        folder.mkdir()
+        out.append(CrawlEnv(folder, replica, url=url))
+    return out
+
+
+def test_two_hosts_running_at_once_crawl_the_site_once(
+    tmp_path: Path, replica: ReplicaServer, postgres_server: PostgresServer
+) -> None:
+    """Issue 13: two concurrent full crawls made 58 requests instead of 29. Now the second run gives way."""
+    url = postgres_server.url(postgres_server.create_database())
+    hosts = _hosts(tmp_path, replica, url, 2)
+    for h in hosts:
+        h.write_config()
+    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy" and k != "ZCWATCH_CONFIG"}
+    procs = [
+        subprocess.Popen(
+            [zcwatch_exe(), "--config", str(h.config_path), "run"],
+            cwd=h.dir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for h in hosts
+    ]
+    outs = [p.communicate(timeout=180) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 1], outs  # the one that crawled is partial (the replica's withdrawn notice)
+    assert any("another run is in progress" in out + err for out, err in outs), outs
+    log = replica.requests
+    assert len(log) == 29, [r.path for r in log]
+    pages = [r.path for r in site_requests(log)]
+    assert len(pages) == len(set(pages)), "a page was asked for twice"
+    assert hosts[0].scalar("SELECT count(*) FROM crawl_runs") == 1
+
+
+def test_a_source_being_crawled_elsewhere_is_not_crawled_again(
+    tmp_path: Path, replica: ReplicaServer, postgres_server: PostgresServer
+) -> None:
+    url = postgres_server.url(postgres_server.create_database())
+    (host,) = _hosts(tmp_path, replica, url, 1)
+    elsewhere = AdvisoryLock(url, "source:replica")  # another host's crawl child, mid-crawl
+    assert elsewhere.acquire()
+    try:
+        ran = host.crawl()
+    finally:
+        elsewhere.release()
+    assert ran.returncode != 0
+    line = one_line(ran.stderr)
+    assert "another zcwatch process is crawling this source" in line and postgres_server.password not in line
+    assert replica.requests == []
+    assert host.crawl().returncode == 1  # free again: the crawl runs (partial: the withdrawn notice)

@@ -87,11 +87,11 @@ def show_config(args: argparse.Namespace) -> int:
 
 def crawl(args: argparse.Namespace) -> int:
     from scheduler.crawljob import crawl_sources
-    from store.lock import FileLock, lock_path
+    from store.lock import run_lock
 
     config = _config(args)
     sources = list(config.sources_to_crawl(args.source))
-    lock = FileLock(lock_path(config, "run"))
+    lock = run_lock(config)
     if not lock.acquire():  # a run or the daemon is crawling: one crawl at a time per database
         _say(args, "zcwatch: another run is in progress; nothing to do")
         return EXIT_OK
@@ -145,7 +145,7 @@ def extract(args: argparse.Namespace) -> int:
 
 def test_source(args: argparse.Namespace) -> int:
     from scheduler.trial import try_source
-    from store.lock import FileLock, lock_path
+    from store.lock import run_lock
 
     if not args.url.startswith(("http://", "https://")):
         raise UsageError(f"not a web address: {args.url!r} (expected http://… or https://…)")
@@ -154,7 +154,7 @@ def test_source(args: argparse.Namespace) -> int:
     config = _config(args)
     # The trial crawls with its own scratch config, but the site is the same: while a run or the daemon
     # of this config is crawling, a second crawler must not ask the site at once.
-    lock = FileLock(lock_path(config, "run"))
+    lock = run_lock(config)
     if not lock.acquire():
         print("zcwatch: another run is in progress; try test-source again when it ends", file=sys.stderr)
         return EXIT_FAILED
@@ -179,13 +179,13 @@ def test_source(args: argparse.Namespace) -> int:
 
 def notify(args: argparse.Namespace) -> int:
     from notifier.deliver import notify_due
-    from store.lock import FileLock, lock_path
+    from store.lock import run_lock
 
     config = _config(args)
     engine = _engine(config)
     # The same lock as `zcwatch run` and the daemon's jobs: a second sender would take the first
     # one's claimed rows for a crash and send them again.
-    lock = FileLock(lock_path(config, "run"))
+    lock = run_lock(config)
     if not args.dry_run and not lock.acquire():
         _say(args, "zcwatch: another run is in progress; nothing to do")
         return EXIT_OK

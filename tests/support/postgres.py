@@ -8,6 +8,10 @@ with ``runuser``, in a folder that user owns. It listens on 127.0.0.1 at a free 
 Durability is switched off (fsync, synchronous_commit, full_page_writes): a test database is thrown
 away, and the suite shares two cores.
 
+A session killed before its teardown (SIGTERM, SIGKILL) leaves its server running: the next session stops
+every such leftover first (``stop_orphans``: a server folder whose ``owner.pid`` names a process that is
+gone), so servers never pile up on a developer's machine or a CI runner.
+
 Each test gets a database of its own (``create_database``: CREATE DATABASE, from ``template0`` or from a
 database a module filled once, which is how a crawl's stored state is reused on PostgreSQL).
 """
@@ -50,6 +54,36 @@ def server_bindir() -> Path:
     )
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def stop_orphans(bindir: Path, keep: Path) -> None:
+    """Stop and remove the servers of test sessions that died before their teardown (see the module doc)."""
+    for folder in Path(tempfile.gettempdir()).glob("zcpg-*"):
+        owner = folder / "owner.pid"
+        if folder == keep or not owner.is_file():
+            continue
+        try:
+            pid = int(owner.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            continue
+        if _alive(pid):
+            continue
+        if (folder / "data" / "postmaster.pid").exists():
+            cmd = [str(bindir / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "-w", "stop"]
+            if os.geteuid() == 0:
+                cmd = ["runuser", "-u", USER, "--", *cmd]
+            subprocess.run(cmd, capture_output=True, check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -81,6 +115,8 @@ class PostgresServer:
         return done
 
     def start(self) -> PostgresServer:
+        stop_orphans(self.bindir, self.dir)
+        (self.dir / "owner.pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
         if self._as_root:
             pw = pwd.getpwnam(USER)
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)

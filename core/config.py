@@ -163,6 +163,11 @@ class Config:
         p = self.database_path
         return f"sqlite:///{p}" if p is not None else self.database_url
 
+    @property
+    def masked_database_url(self) -> str:
+        """The database URL as written, its password (if any) shown as ``****``: safe to print or log."""
+        return mask_database_url(self.database_url)
+
     def sources_to_crawl(self, name: str | None = None) -> tuple[Source, ...]:
         """The source named, or every one; no [[sources]] at all is an error here, not a silent no-op."""
         if name:
@@ -182,6 +187,44 @@ class Config:
                 return s
         names = ", ".join(s.name for s in self.sources)
         raise ConfigError(str(self.path), "sources", f"no source named {name!r} (have: {names})")
+
+
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_PREFIX = "postgresql+psycopg://"
+
+
+def mask_database_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``****``; SQLite URLs have none.
+
+    Done on the text, not through a URL parser, so a password holding ``@``, ``/`` or ``:`` (written
+    without percent-encoding) is masked whole: the user part runs to the last ``@`` before the query.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    head, q, query = rest.partition("?")
+    userinfo, at, host = head.rpartition("@")
+    if at and ":" in userinfo:
+        head = f"{userinfo.partition(':')[0]}:****@{host}"
+    return _mask_query_password(f"{scheme}://{head}{q}{query}")
+
+
+def _mask_query_password(url: str) -> str:
+    # libpq also takes the password as a query parameter (?password=...).
+    return re.sub(r"([?&]password=)[^&]*", r"\1****", url)
+
+
+def _database_url(r: _Reader) -> str:
+    url: str = r.get("url", str, SQLITE_PREFIX + "data/zcwatch.sqlite3")
+    expected = "expected sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST[:PORT]/DATABASE"
+    if url.startswith(SQLITE_PREFIX):
+        return url
+    # Never the URL itself in the message: it may hold the password.
+    _check(r, "url", url.startswith(POSTGRES_PREFIX), f"{expected} (got {mask_database_url(url)!r})")
+    rest = url[len(POSTGRES_PREFIX) :]
+    name = rest.rpartition("@")[2].partition("?")[0]
+    _check(r, "url", "/" in name and bool(name.split("/", 1)[1]), f"{expected}: no database name")
+    return url
 
 
 # --- validation helpers -------------------------------------------------------------------------
@@ -522,8 +565,7 @@ def parse_config(path: Path, data: Mapping[str, Any], *, check_url: UrlCheck = u
     except (ZoneInfoNotFoundError, ValueError):
         raise r.fail("timezone", f"unknown time zone {tz!r}") from None
     db = _table(r, "database")
-    db_url = db.get("url", str, "sqlite:///data/zcwatch.sqlite3")
-    _check(db, "url", db_url.startswith("sqlite:///"), "only sqlite:///PATH is supported")
+    db_url = _database_url(db)
     db.finish()
     sections: dict[str, Callable[[_Reader], Any]] = {
         "crawl": _crawl,

@@ -29,10 +29,12 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from core.config import Config, load_config
+from core.config import Source as ConfigSource
 from core.errors import UserError
 from core.vocabulary import CrawlOutcome
 from crawler.outcome import CrawlResult, CrawlTally, moved_key
 from store.db import open_engine, transaction
+from store.lock import source_lock
 from store.models import CrawlRun, Meta, Source
 from store.notices import ensure_source, finish_run, known_notices, start_run
 
@@ -40,14 +42,19 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _PARENT_POLL_SECONDS = 0.2
 
 
-def close_interrupted_runs(engine: Engine, reason: str) -> int:
-    """Close every crawl record still ``running`` as ``error``; returns how many there were.
+def close_interrupted_runs(engine: Engine, reason: str, source_id: int | None = None) -> int:
+    """Close every crawl record still ``running`` as ``error`` (of ``source_id`` only, when given);
+    returns how many there were.
 
-    Called with the run lock held (one crawl per database at a time), so such a record belongs to a
-    crawl that is gone: killed, or crashed before it could close it.
+    Called with the run lock held (one crawl per database at a time), or on PostgreSQL with the source's
+    crawl lock held (one crawl per source, on any host: then only that source's records), so such a
+    record belongs to a crawl that is gone: killed, or crashed before it could close it.
     """
     with transaction(engine) as s:
-        ids = list(s.scalars(select(CrawlRun.id).where(CrawlRun.outcome == CrawlOutcome.RUNNING)))
+        q = select(CrawlRun.id).where(CrawlRun.outcome == CrawlOutcome.RUNNING)
+        if source_id is not None:
+            q = q.where(CrawlRun.source_id == source_id)
+        ids = list(s.scalars(q))
         for run_id in ids:
             finish_run(s, run_id, CrawlOutcome.ERROR, error=reason[:500])
     return len(ids)
@@ -105,15 +112,37 @@ class Progress:
 def crawl(
     config: Config, source_name: str, full: bool, progress: bool = False, since: str | None = None
 ) -> CrawlResult:
+    source = config.source(source_name)
+    lock = source_lock(config, source.name)
+    if lock is not None and not lock.acquire():
+        raise UserError(
+            f"{source.name}: another zcwatch process is crawling this source ({lock.where}); "
+            "not crawled twice at once"
+        )
+    try:
+        return _crawl_locked(config, source, full, progress, since, per_source=lock is not None)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _crawl_locked(
+    config: Config, source: ConfigSource, full: bool, progress: bool, since: str | None, *, per_source: bool
+) -> CrawlResult:
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
     from crawler.settings import scrapy_settings
     from crawler.spider import ColumnSpider
 
-    source = config.source(source_name)
     engine = open_engine(config.resolved_database_url)
-    close_interrupted_runs(engine, "interrupted: the crawl process was killed before it finished")
+    with transaction(engine) as s:
+        src = ensure_source(s, source.name, source.url)
+    close_interrupted_runs(
+        engine,
+        "interrupted: the crawl process was killed before it finished",
+        source_id=src.id if per_source else None,
+    )
     with transaction(engine) as s:
         src = ensure_source(s, source.name, source.url)
         known = known_notices(s)

@@ -1,9 +1,9 @@
 """The alert ledger in the database: claim -> send -> record, one row per promise.
 
 The promise: each (subscriber, channel, window version, alert kind) is one row, ever (a UNIQUE
-constraint, inserted with ON CONFLICT DO NOTHING). Sending happens with no transaction open:
-rows are *claimed* (status ``sending``, attempts + 1) and committed first, then sent, then
-recorded ``sent`` or ``failed``. A crash after the claim leaves rows in ``sending``; the next
+constraint, inserted with ON CONFLICT DO NOTHING on either engine: ``store.engine``). Sending happens
+with no transaction open: rows are *claimed* (status ``sending``, attempts + 1) and committed first,
+then sent, then recorded ``sent`` or ``failed``. A crash after the claim leaves rows in ``sending``; the next
 run (runs are serialised by the run lock) sends them again and counts a possible duplicate.
 So nothing is ever lost, and a duplicate can only come from the send->record gap.
 
@@ -17,12 +17,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from core.timeutil import SHANGHAI, from_utc_naive, to_utc_naive, window_point
 from core.vocabulary import DeliveryStatus
 from notifier.planner import Planned
+from store.engine import insert_ignoring_duplicates
 from store.models import Delivery, utcnow
 
 BACKOFF_FIRST = timedelta(minutes=5)
@@ -34,28 +34,26 @@ def record_planned(session: Session, planned: list[Planned], labels: dict[str, s
     """Insert planned alerts; a row that exists already is left alone. Returns rows inserted."""
     inserted = 0
     now = utcnow()
+    insert = insert_ignoring_duplicates(session.connection(), Delivery)
     for p in planned:
         due = to_utc_naive(p.due_at)
-        stmt = (
-            insert(Delivery)
-            .values(
-                subscriber=p.subscriber,
-                channel=p.channel,
-                channel_label=labels.get(p.channel, p.channel),
-                window_id=p.window_id,
-                window_key=p.key,
-                window_version=p.version,
-                alert_kind=p.kind,
-                status=p.status,
-                due_at=due,
-                next_attempt_at=due,
-                created_at=now,
-                attempts=0,
-                duplicates=0,
-            )
-            .on_conflict_do_nothing()
+        stmt = insert.values(
+            subscriber=p.subscriber,
+            channel=p.channel,
+            channel_label=labels.get(p.channel, p.channel),
+            window_id=p.window_id,
+            window_key=p.key,
+            window_version=p.version,
+            alert_kind=p.kind,
+            status=p.status,
+            due_at=due,
+            next_attempt_at=due,
+            created_at=now,
+            attempts=0,
+            duplicates=0,
         )
-        inserted += session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
+        # Core execution, not the ORM's bulk path: only it reports the rows a skipped conflict did not add.
+        inserted += session.connection().execute(stmt).rowcount or 0
     return inserted
 
 

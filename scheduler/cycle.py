@@ -18,7 +18,7 @@ from core.timeutil import now_local, to_utc_naive
 from crawler.outcome import CrawlResult
 from scheduler.crawljob import crawl_source
 from store.db import reading
-from store.lock import FileLock, lock_path
+from store.lock import run_lock
 from store.models import CrawlRun, Source
 
 FULL_EVERY = timedelta(days=7)  # a weekly full pass revalidates recent notices (catches edits in place)
@@ -97,7 +97,7 @@ def run_cycle(config: Config, *, now: datetime | None) -> CycleReport | None:
     """One cycle under the run lock; None if another run holds it."""
     from store.db import open_engine
 
-    lock = FileLock(lock_path(config, "run"))
+    lock = run_lock(config)
     if not lock.acquire():
         return None
     try:

@@ -24,7 +24,8 @@ from core.errors import UserError
 from core.moments import previous_moment
 from core.timeutil import now_local, to_utc_naive
 from store.db import reading
-from store.lock import FileLock, lock_path
+from store.lock import daemon_lock as database_daemon_lock
+from store.lock import run_lock
 from store.models import CrawlRun
 
 log = logging.getLogger("zcwatch.daemon")
@@ -38,7 +39,7 @@ def _job(config: Config, crawl: bool, say: Say) -> None:
     from scheduler.cycle import cycle_steps
     from store.db import open_engine
 
-    lock = FileLock(lock_path(config, "run"))
+    lock = run_lock(config)
     if not lock.acquire():
         log.warning("another run is in progress; this %s job is skipped", "crawl" if crawl else "notify")
         return
@@ -72,9 +73,9 @@ def run_daemon(config: Config, say: Say) -> None:
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
-    daemon_lock = FileLock(lock_path(config, "daemon"))
+    daemon_lock = database_daemon_lock(config)
     if not daemon_lock.acquire():
-        raise UserError(f"another zcwatch daemon is running for this database ({daemon_lock.path})")
+        raise UserError(f"another zcwatch daemon is running for this database ({daemon_lock.where})")
     d = config.daemon
     executor = ThreadPoolExecutor()
     scheduler = BlockingScheduler(
@@ -111,7 +112,7 @@ def run_daemon(config: Config, say: Say) -> None:
     signal.signal(signal.SIGINT, stop)
     say(
         f"zcwatch daemon: {len(d.crawl_times)} crawl times ({d.crawl_days}), notify every "
-        f"{d.notify_minutes} min; pid lock {daemon_lock.path}",
+        f"{d.notify_minutes} min; pid lock {daemon_lock.where}",
         False,
     )
     try:

@@ -17,7 +17,7 @@ from core.timeutil import from_utc_naive, now_local
 from core.vocabulary import CrawlOutcome, DeliveryStatus, WindowStatus
 from scheduler.health import open_incidents
 from store.db import reading
-from store.lock import is_locked, lock_path
+from store.lock import run_in_progress
 from store.models import CrawlRun, Delivery, Notice, Source, Window
 
 
@@ -52,7 +52,7 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
     now = now_local(config.tz)
     # A crawl holds the run lock until its child process is gone: a "running" record without it is a
     # killed crawl, which the next crawl will close as interrupted.
-    crawling = is_locked(lock_path(config, "run"))
+    crawling = run_in_progress(config)
     with Session(reading(engine)) as s:
         sources = []
         for src in s.scalars(select(Source).order_by(Source.name)):

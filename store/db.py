@@ -1,10 +1,7 @@
-"""Opening the database: SQLite in WAL mode, a busy timeout, foreign keys on, and migrations.
+"""Opening the database: SQLite or PostgreSQL, set up by ``store.engine``, with migrations.
 
-Every transaction begins with ``BEGIN IMMEDIATE``: the daemon, a cron run and a crawl child
-may write at once, and a deferred transaction that later upgrades to a write lock fails at
-once with SQLITE_BUSY instead of waiting out the busy timeout. Python's sqlite3 module is put
-in autocommit mode so that SQLAlchemy, not the driver, decides where transactions start
-(this also makes migration DDL transactional).
+``open_engine`` is the one door: it creates a SQLite file's folder, brings the schema up to date and
+turns every failure into a one-line ``DatabaseError`` whose text never holds the password.
 """
 
 from __future__ import annotations
@@ -13,47 +10,21 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.errors import DatabaseError, DatabaseLocationError
+from store.engine import BUSY_TIMEOUT_MS, after_migrate, create, display_url, reading, scrub
 from store.migrate import migrate
+from store.models import Window
 
-BUSY_TIMEOUT_MS = 15_000
-
-
-def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # Not journal_mode: WAL is a property of the file, set once the file is known to be ours (_enable_wal),
-    # so a database that is refused is left exactly as it was.
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA synchronous = NORMAL")
-    cur.close()
-
-
-def _on_begin(conn: Any) -> None:
-    # Reads that asked for it (``reading(engine)``) begin deferred: in WAL mode they see the last commit
-    # and never wait for a writer. Everything else takes the write lock at once (see the module's doc).
-    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
-
-
-_READ_ONLY = "zcwatch_read_only"
-
-
-def reading(engine: Engine) -> Engine:
-    """The same engine for read-only work: its transactions begin deferred, so they never queue
-    behind a write (a crawl storing a large page). Never write through it: a deferred transaction
-    that tries to write fails at once instead of waiting its turn."""
-    return engine.execution_options(**{_READ_ONLY: True})
+__all__ = ["BUSY_TIMEOUT_MS", "open_engine", "reading", "transaction"]
 
 
 def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
-    """An engine for ``sqlite:///PATH``; creates the folder and brings the schema up to date."""
+    """An engine for ``sqlite:///PATH`` or ``postgresql+psycopg://…``; brings the schema up to date."""
     if url.startswith("sqlite:///") and url not in ("sqlite:///", "sqlite:///:memory:"):
         path = Path(url[len("sqlite:///") :])
         try:
@@ -64,44 +35,50 @@ def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
             ) from None
         if path.is_dir():
             raise DatabaseLocationError(f"the database path {path} is a folder (see [database] url)")
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", _on_connect)
-    event.listen(engine, "begin", _on_begin)
+    engine = create(url)
     if migrate_schema:
         try:
             migrate(engine)
-            _enable_wal(engine)
+            after_migrate(engine)
         except (DBAPIError, sqlite3.DatabaseError) as e:
             # DBAPIError covers "file is not a database" (a DatabaseError, not an OperationalError).
             engine.dispose()
-            problem = _first_line(e)
+            problem = scrub(_first_line(e), url)
+            shown = display_url(url)
             if "unable to open database file" in problem:  # the place, not the file: a config matter
                 raise DatabaseLocationError(
-                    f"cannot open the database {url}: {problem} (see [database] url)"
+                    f"cannot open the database {shown}: {problem} (see [database] url)"
                 ) from None
-            raise DatabaseError(f"cannot open the database {url}: {problem}") from None
+            raise DatabaseError(f"cannot open the database {shown}: {problem}") from None
         except DatabaseError:
             engine.dispose()
             raise
     return engine
 
 
-def _enable_wal(engine: Engine) -> None:
-    """Switch the file to WAL (persistent; a no-op when it already is). Outside any transaction."""
-    raw = engine.raw_connection()
+def open_existing(url: str) -> Engine | None:
+    """``open_engine`` for a database zcwatch has already made; None if there is none yet (no SQLite
+    file, no tables on the server), and nothing is created: for checks that must not make one."""
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///") :])
+        return open_engine(url) if path.exists() else None
+    probe = create(url)
     try:
-        cur = raw.cursor()
-        # Read first: asking for WAL again is a no-op, but reading the mode needs no lock at all.
-        if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-            cur.execute("PRAGMA journal_mode = WAL")
-        cur.close()
+        with probe.connect() as conn:
+            made = inspect(conn).has_table(Window.__tablename__)
+    except DBAPIError as e:
+        raise DatabaseError(
+            f"cannot open the database {display_url(url)}: {scrub(_first_line(e), url)}"
+        ) from None
     finally:
-        raw.close()
+        probe.dispose()
+    return open_engine(url) if made else None
 
 
 def _first_line(e: BaseException) -> str:
     orig = getattr(e, "orig", None) or e
-    return str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
 
 
 @contextmanager

@@ -1,19 +1,45 @@
-"""Advisory file locks next to the database: one run at a time, one daemon per database.
+"""The locks of one database: one run at a time, one daemon per database, one crawl per source.
 
-``flock`` locks vanish with the last process that holds them, so a crashed run never leaves a
-stale lock behind (unlike a PID file). A lock's descriptor can be handed to a child process
-(``held_lock_fd``): the lock then lasts until the child is gone too, even if the parent is killed.
+On **SQLite** they are advisory file locks next to the database. ``flock`` locks vanish with the last
+process that holds them, so a crashed run never leaves a stale lock behind (unlike a PID file). A
+lock's descriptor can be handed to a child process (``held_lock_fd``): the lock then lasts until the
+child is gone too, even if the parent is killed. A file lock only reaches the processes of one host,
+which is all a SQLite file can serve.
+
+On **PostgreSQL** the database may be shared by several hosts, so the locks live in the server:
+session-level advisory locks (``pg_try_advisory_lock``), each held by a connection of its own for
+as long as the lock is held. The server drops them when that connection ends, so a killed process
+frees its locks as a file lock would (its TCP connection is closed by the kernel; a host that vanishes
+is noticed by the server's TCP keepalive). The run lock and the daemon lock are taken by the parent;
+the per-source crawl lock by the crawl child itself (``crawler.process``), so it is held exactly as long
+as that source is being crawled, by whichever host.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import zlib
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar
+from typing import ClassVar, Protocol
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from core.config import Config
+from core.errors import DatabaseError
+from store.engine import create, display_url, scrub
+
+# The first key of every zcwatch advisory lock (two-key form): apart from other users of the server.
+ADVISORY_NAMESPACE = 0x7A63
+
+
+class Lock(Protocol):
+    def acquire(self) -> bool: ...
+    def release(self) -> None: ...
+    @property
+    def where(self) -> str: ...
 
 
 def lock_path(config: Config, name: str) -> Path:
@@ -29,6 +55,10 @@ class FileLock:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
 
     def acquire(self) -> bool:
         """Take the lock without waiting; False if another process holds it."""
@@ -83,3 +113,128 @@ def is_locked(path: Path) -> bool:
     finally:
         os.close(fd)  # closing drops the probe's shared lock, if it got one
     return False
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------------------
+
+
+def advisory_key(name: str) -> int:
+    """The second key of the lock called ``name``: a stable 31-bit hash (an int4, as pg_locks shows it)."""
+    return zlib.crc32(name.encode("utf-8")) & 0x7FFF_FFFF
+
+
+class AdvisoryLock:
+    """A session-level advisory lock on the PostgreSQL database at ``url``, on a connection of its own."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self.url, self.name = url, name
+        self._engine: Engine | None = None
+        self._conn: Connection | None = None
+
+    @property
+    def where(self) -> str:
+        return f"advisory lock {self.name!r} on {display_url(self.url)}"
+
+    def acquire(self) -> bool:
+        """Take the lock without waiting; False if another session (on any host) holds it."""
+        engine = create(self.url)
+        try:
+            conn = engine.connect()
+            got = bool(
+                conn.exec_driver_sql(
+                    "SELECT pg_try_advisory_lock(%s, %s)", (ADVISORY_NAMESPACE, advisory_key(self.name))
+                ).scalar()
+            )
+            conn.commit()  # the lock is the session's: no transaction stays open while it is held
+        except DBAPIError as e:
+            engine.dispose()
+            raise DatabaseError(f"cannot take the {self.where}: {scrub(_first_line(e), self.url)}") from None
+        if not got:
+            conn.close()
+            engine.dispose()
+            return False
+        self._engine, self._conn = engine, conn
+        return True
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.exec_driver_sql(
+                    "SELECT pg_advisory_unlock(%s, %s)", (ADVISORY_NAMESPACE, advisory_key(self.name))
+                )
+                self._conn.commit()
+            except DBAPIError:
+                pass  # the connection is gone, and the lock with it
+            finally:
+                self._conn.close()
+                self._conn = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __enter__(self) -> AdvisoryLock:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()
+
+
+def advisory_lock_held(url: str, name: str) -> bool:
+    """Whether some session (this process's included) holds the advisory lock ``name``."""
+    engine = create(url)
+    try:
+        with engine.connect() as conn:
+            count = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND classid = %s AND objid = %s AND objsubid = 2",
+                (ADVISORY_NAMESPACE, advisory_key(name)),
+            ).scalar()
+    except DBAPIError as e:
+        raise DatabaseError(
+            f"cannot read the locks of {display_url(url)}: {scrub(_first_line(e), url)}"
+        ) from None
+    finally:
+        engine.dispose()
+    return bool(count)
+
+
+def _first_line(e: BaseException) -> str:
+    orig = getattr(e, "orig", None) or e
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
+
+
+# --- the locks by purpose: what callers use ---------------------------------------------------------------
+
+
+def _on_server(config: Config) -> bool:
+    return config.database_path is None and not config.database_url.startswith("sqlite")
+
+
+def run_lock(config: Config) -> FileLock | AdvisoryLock:
+    """One `zcwatch run`/`crawl`/`notify` (or daemon job) at a time for the database, on any host."""
+    if _on_server(config):
+        return AdvisoryLock(config.resolved_database_url, "run")
+    return FileLock(lock_path(config, "run"))
+
+
+def daemon_lock(config: Config) -> FileLock | AdvisoryLock:
+    """One `zcwatch daemon` per database, on any host."""
+    if _on_server(config):
+        return AdvisoryLock(config.resolved_database_url, "daemon")
+    return FileLock(lock_path(config, "daemon"))
+
+
+def source_lock(config: Config, source: str) -> AdvisoryLock | None:
+    """PostgreSQL: the lock a crawl of ``source`` holds (taken by the crawl child); None on SQLite, where
+    the run lock, handed to the child, already keeps every crawl of the file apart."""
+    return AdvisoryLock(config.resolved_database_url, f"source:{source}") if _on_server(config) else None
+
+
+def run_in_progress(config: Config) -> bool:
+    """Whether a run (or a crawl child it left) holds the run lock: for `zcwatch status`."""
+    if _on_server(config):
+        return advisory_lock_held(config.resolved_database_url, "run")
+    return is_locked(lock_path(config, "run"))

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import socket
-import sqlite3
 import subprocess
 import sys
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from support import database
 from support.attachment_files import xlsx_bytes
 from support.crawl_fixtures import CONTACT, EXPECTED, CrawlEnv, FirstCrawl, site_requests
 from support.replica import LoggedRequest, ReplicaServer, default_root
@@ -76,8 +76,7 @@ def test_first_crawl_stores_every_listed_notice_once(first_crawl: FirstCrawl) ->
     assert ran.stderr.startswith("replica: partial: stored 24 notice(s), 56 window(s); 1 notice(s) failed: ")
     assert "post_10985530" in ran.stderr
 
-    conn = sqlite3.connect(first_crawl.db_path)
-    conn.row_factory = sqlite3.Row
+    conn = database.connect(first_crawl.url)
     rows = {r["url"]: r for r in conn.execute("SELECT * FROM notices")}
     assert sorted(rows) == sorted(LISTED)
     assert conn.execute("SELECT count(*) FROM notices").fetchone()[0] == len(LISTED) == 25
@@ -167,6 +166,7 @@ def test_notices_json_shape(crawl_env: CrawlEnv, first_crawl: FirstCrawl) -> Non
 # ---------------------------------------------------------------------------------------------- politeness
 
 
+@pytest.mark.sqlite_only  # crawl behaviour: the store is not what it checks
 def test_user_agent_names_zcwatch_and_contact_and_robots_first(first_crawl: FirstCrawl) -> None:
     log = first_crawl.requests
     assert log and all("zcwatch" in r.headers.get("User-Agent", "") for r in log)
@@ -178,6 +178,7 @@ def test_user_agent_names_zcwatch_and_contact_and_robots_first(first_crawl: Firs
     assert not [r for r in log if r.path.startswith("/search/")]  # disallowed by rsj's robots.txt
 
 
+@pytest.mark.sqlite_only  # crawl behaviour: the store is not what it checks
 def test_robots_disallow_all_fetches_nothing_else(
     crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
 ) -> None:
@@ -196,6 +197,7 @@ def test_robots_disallow_all_fetches_nothing_else(
 # ---------------------------------------------------------------------------------------------- polling
 
 
+@pytest.mark.sqlite_only  # crawl behaviour: the store is not what it checks
 def test_second_poll_reads_page_one_only(
     crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
 ) -> None:
@@ -416,6 +418,7 @@ def test_fault_yields_its_outcome_and_loses_nothing(
         assert [r.path for r in site_requests(log)] == [COLUMN_PATH] * 2  # one retry for a 5xx, no more
 
 
+@pytest.mark.sqlite_only  # crawl behaviour: the store is not what it checks
 def test_unreachable_site_is_one_line(crawl_env: CrawlEnv, first_crawl: FirstCrawl) -> None:
     crawl_env.seed(first_crawl)
     before = crawl_env.snapshot()
@@ -430,6 +433,7 @@ def test_unreachable_site_is_one_line(crawl_env: CrawlEnv, first_crawl: FirstCra
     assert crawl_env.snapshot() == before
 
 
+@pytest.mark.sqlite_only  # crawl behaviour: the store is not what it checks
 def test_challenge_midway_stops_every_later_request(
     crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
 ) -> None:
@@ -487,6 +491,7 @@ def test_hang_is_a_timeout_and_loses_nothing(crawl_env: CrawlEnv, first_crawl: F
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only  # crawl behaviour: the store is not what it checks
 def test_progress_line_goes_to_stderr_and_json_to_stdout(
     crawl_env: CrawlEnv, first_crawl: FirstCrawl
 ) -> None:
@@ -593,6 +598,7 @@ def test_a_window_read_with_low_confidence_puts_its_notice_up_for_review(
     assert title not in review_section()
 
 
+@pytest.mark.sqlite_only  # crawl behaviour: the store is not what it checks
 def test_test_source_crawls_into_a_scratch_database_and_shows_what_it_read(
     crawl_env: CrawlEnv, replica: ReplicaServer
 ) -> None:
@@ -760,6 +766,7 @@ def test_a_broken_attachment_keeps_the_notice_and_the_crawl_names_it(
     assert "详见附件1" in row["body"]
 
 
+@pytest.mark.sqlite_only  # crawl behaviour: the store is not what it checks
 def test_test_source_never_crawls_beside_a_run_of_the_same_config(
     crawl_env: CrawlEnv, replica: ReplicaServer
 ) -> None:

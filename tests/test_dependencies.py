@@ -62,3 +62,16 @@ def test_the_lock_pins_every_declared_dependency_inside_its_bounds() -> None:
     for name, req in DECLARED.items():
         assert name in pins, f"{name} is not in requirements.lock"
         assert req.specifier.contains(pins[name]), (name, pins[name], str(req.specifier))
+
+
+def test_the_postgres_extra_is_declared_and_pinned() -> None:
+    # psycopg is optional (the `postgres` extra: store/engine.py names it, SQLAlchemy imports it), and the
+    # lock pins it too, so a PostgreSQL deployment runs the version the suite ran against.
+    extra = {
+        Requirement(r).name.lower(): Requirement(r)
+        for r in PYPROJECT["project"]["optional-dependencies"]["postgres"]
+    }
+    assert set(extra) == {"psycopg"} and "binary" in extra["psycopg"].extras
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^\s#]+)", (REPO / "requirements.lock").read_text(), re.M))
+    assert extra["psycopg"].specifier.contains(pins["psycopg"]), pins.get("psycopg")
+    assert pins["psycopg-binary"] == pins["psycopg"]

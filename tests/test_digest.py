@@ -18,7 +18,6 @@ import html as htmllib
 import json
 import os
 import re
-import sqlite3
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -30,8 +29,8 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 from icalendar import Calendar
-from support.cli import one_line, zcwatch_exe
-from support.crawl_fixtures import CrawlEnv
+from support.cli import copy_db, one_line, zcwatch_exe
+from support.crawl_fixtures import CrawlEnv, new_env
 from support.replica import ReplicaServer
 from support.smtp import SmtpSink
 from support.texttables import cells_by_column, text_tables
@@ -138,7 +137,7 @@ class DigestSite:
     env: CrawlEnv
     outputs: dict[tuple[str, ...], str]
 
-    def windows(self) -> list[sqlite3.Row]:
+    def windows(self) -> list[Any]:
         return self.env.query(
             'SELECT w.key, w.committee, w.kind, w.start, w."end", w.status, n.url AS notice_url'
             " FROM windows w LEFT JOIN notices n ON n.id = w.notice_id"
@@ -163,11 +162,16 @@ class DigestSite:
 
 
 @pytest.fixture(scope="module")
-def site(replica_server: ReplicaServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DigestSite]:
+def site(
+    replica_server: ReplicaServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    db_engine: str,
+    request: pytest.FixtureRequest,
+) -> Iterator[DigestSite]:
     replica_server.reset()
     _plant(replica_server)
     try:
-        env = CrawlEnv(tmp_path_factory.mktemp("digest"), replica_server, timeout=3)
+        env = new_env(tmp_path_factory.mktemp("digest"), replica_server, db_engine, request, timeout=3)
         ran = env.crawl()
         # Partial only because the replica's listing links one withdrawn notice (a 404).
         assert ran.returncode in (0, 1), ran
@@ -669,20 +673,21 @@ def test_bad_days_is_one_line_usage_error(site: DigestSite) -> None:
 
 
 def _scheduled_config(site: DigestSite, tmp_path: Path, recipients: list[str]) -> Path:
+    """A config on a copy of the site's database (a file copy, or CREATE DATABASE … TEMPLATE)."""
     db = tmp_path / "z.sqlite3"
-    src, dst = sqlite3.connect(site.env.db_path), sqlite3.connect(db)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
+    url = f"sqlite:///{db.as_posix()}"
+    if site.env.pg is None:
+        copy_db(site.env.db_path, db)
+    else:
+        name = site.env.pg.create_database(template=site.env.url.rsplit("/", 1)[1])
+        url = site.env.pg.url(name)
     quoted = ", ".join(json.dumps(r) for r in recipients)
     path = tmp_path / "zcwatch.toml"
     path.write_text(
         "\n".join(
             [
                 "[database]",
-                f'url = "sqlite:///{db.as_posix()}"',
+                f'url = "{url}"',
                 "[crawl]",
                 "delay = 0",
                 f'proxy = "{site.env.replica.proxy_url}"',

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
-from support.cli import one_line, run_zcwatch
+from support.cli import REPO, one_line, run_zcwatch
+from support.postgres import PostgresServer
 
 from core.errors import DatabaseError
 from store.db import open_engine, transaction
-from store.migrate import LATEST
+from store.migrate import LATEST, schema_version
 from store.models import Delivery, Incident, Meta, Notice, Window
 
 SCHEMA_V1 = Path(__file__).parent / "data" / "schema_v1.sql"
@@ -476,3 +479,93 @@ def test_cli_reads_a_v1_database(v1_file: Path) -> None:
     assert "广州市卫生高级职称评审委员会关于开展2025年度" in proc.stdout
     assert '"end": "2025-02-07"' in proc.stdout
     assert user_version(v1_file) == LATEST == 4
+
+
+# --- Alembic, and PostgreSQL (issue 13) ---------------------------------------------------------------------
+
+
+def test_alembic_head_is_latest_and_every_script_ships() -> None:
+    import tomllib
+
+    from alembic.script import ScriptDirectory
+
+    from store.migrate import HEAD, SCRIPTS
+
+    scripts = ScriptDirectory(str(SCRIPTS))
+    assert scripts.get_heads() == [HEAD] == [f"v{LATEST}"]
+    assert [r.revision for r in scripts.walk_revisions()] == [f"v{n}" for n in range(LATEST, 0, -1)]
+    # The scripts are package data of `store`, listed file by file: a new revision must be listed too.
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(pyproject["tool"]["setuptools"]["package-data"]["store"])
+    on_disk = {
+        str(p.relative_to(REPO / "store"))
+        for p in SCRIPTS.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert listed == on_disk
+
+
+def _pg_at_v3(url: str) -> None:
+    """A PostgreSQL database as zcwatch's schema v3 made it: today's less windows.confidence."""
+    engine = open_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE windows DROP COLUMN confidence")
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'v3'")
+    finally:
+        engine.dispose()
+
+
+def test_postgres_is_upgraded_in_place_and_told_how_to_dump(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    url = postgres_server.url(postgres_server.create_database())
+    _pg_at_v3(url)
+    config = tmp_path / "zcwatch.toml"
+    config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+    ran = run_zcwatch(["--config", str(config), "status"], cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    warning = one_line(ran.stderr)
+    assert (
+        "from schema v3 to v4" in warning
+        and f"pg_dump -h 127.0.0.1 -p {postgres_server.port} -U postgres" in warning
+    )
+    assert postgres_server.password not in warning
+    assert list(tmp_path.iterdir()) == [config]  # no file named after the database, no fake backup
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert schema_version(conn) == LATEST
+            assert "confidence" in {c["name"] for c in inspect(conn).get_columns("windows")}
+    finally:
+        engine.dispose()
+    again = run_zcwatch(["--config", str(config), "status"], cwd=tmp_path)
+    assert again.returncode == 0 and again.stderr == "", again.stderr
+
+
+def test_concurrent_migrations_of_one_postgres_database_are_serialised(
+    postgres_server: PostgresServer,
+) -> None:
+    """Six processes open one empty database at once: one creates the schema, the others wait and find it."""
+    url = postgres_server.url(postgres_server.create_database())
+    code = "import sys; from store.db import open_engine; open_engine(sys.argv[1]).dispose()"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, errors
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["v4"]
+    finally:
+        engine.dispose()
+
+
+def test_a_postgres_database_from_a_newer_zcwatch_is_refused(postgres_server: PostgresServer) -> None:
+    url = postgres_server.url(postgres_server.create_database())
+    open_engine(url).dispose()
+    postgres_server.execute("UPDATE alembic_version SET version_num = 'v9'", url.rsplit("/", 1)[1])
+    with pytest.raises(DatabaseError, match="schema version 9, newer than this zcwatch"):
+        open_engine(url)

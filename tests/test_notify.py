@@ -421,7 +421,7 @@ def test_a_keyword_matching_no_committee_seen_is_warned_about(
     # No database yet: nothing to compare with, and checking the config must not create one.
     ran = notify_env.zcwatch("config")
     assert ran.returncode == 0 and ran.stderr == "", ran
-    assert not notify_env.db_path.exists()
+    assert not notify_env.database_exists()
     notify_env.add_notice(HEALTH, [("apply", "2025-12-01", "2025-12-26")], seen="2025-11-20T10:00")
     warning = (
         "warning: subscriber alice: committee keyword '卫士' matches no committee seen so far "

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -28,8 +27,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from support import database
 from support.cli import Ran, copy_db, run_timed, zcwatch_exe
 from support.crawl_fixtures import CONTACT, site_requests
+from support.postgres import PostgresServer
 from support.replica import ReplicaServer, default_root
 from support.webhook import WebhookSink
 
@@ -72,10 +73,17 @@ class Env:
     timeout: float = 2
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscribers: list[dict[str, Any]] = field(default_factory=list)
+    # The database (support/database.py); empty: the SQLite file z.sqlite3 in ``dir``.
+    url: str = ""
+    pg: PostgresServer | None = None
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            self.url = f"sqlite:///{(self.dir / 'z.sqlite3').as_posix()}"
 
     @property
     def db_path(self) -> Path:
-        return self.dir / "z.sqlite3"
+        return database.sqlite_path(self.url) or self.dir / "z.not-sqlite"
 
     @property
     def config_path(self) -> Path:
@@ -83,7 +91,7 @@ class Env:
 
     def write_config(self) -> None:
         sections = {
-            "database": {"url": f"sqlite:///{self.db_path.as_posix()}"},
+            "database": {"url": self.url},
             "crawl": {
                 "delay": 0,
                 "proxy": self.replica.proxy_url,
@@ -128,12 +136,15 @@ class Env:
             env=self.environ(),
         )
 
-    def seed(self, template: Path) -> None:
-        copy_db(template, self.db_path)
+    def seed(self, template: str) -> None:
+        """Start from a copy of the database at ``template`` (a URL of the same engine)."""
+        if self.pg is None:
+            copy_db(Path(template[len("sqlite:///") :]), self.db_path)
+        else:
+            self.pg.recreate_database(self.url.rsplit("/", 1)[1], template=template.rsplit("/", 1)[1])
 
-    def query(self, sql: str, *params: Any) -> list[sqlite3.Row]:
-        conn = sqlite3.connect(self.db_path)
-        conn.row_factory = sqlite3.Row
+    def query(self, sql: str, *params: Any) -> list[Any]:
+        conn = database.connect(self.url)
         try:
             return list(conn.execute(sql, params))
         finally:
@@ -144,7 +155,8 @@ class Env:
 
     def runs(self) -> list[tuple[str, int]]:
         return [
-            (r["outcome"], r["full"]) for r in self.query("SELECT outcome, full FROM crawl_runs ORDER BY id")
+            (r["outcome"], r["full"])
+            for r in self.query('SELECT outcome, "full" FROM crawl_runs ORDER BY id')
         ]
 
     def admin(self, sink: WebhookSink, *, failures: int = 2, hours: float = 0) -> None:
@@ -164,30 +176,43 @@ class Env:
 
 @dataclass(frozen=True)
 class FirstRun:
-    db_path: Path
+    url: str
     ran: Ran
-    runs: list[sqlite3.Row]
+    runs: list[Any]
+
+
+def _server(engine: str, request: pytest.FixtureRequest) -> PostgresServer | None:
+    return request.getfixturevalue("postgres_server") if engine == "postgresql" else None
 
 
 @pytest.fixture(scope="module")
-def first_run(replica_server: ReplicaServer, tmp_path_factory: pytest.TempPathFactory) -> FirstRun:
+def first_run(
+    replica_server: ReplicaServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    db_engine: str,
+    request: pytest.FixtureRequest,
+) -> FirstRun:
     """One `zcwatch run` (a full pass: none ran yet) of the unmodified replica into a fresh database."""
     replica_server.reset()
-    env = Env(tmp_path_factory.mktemp("first-run"), replica_server)
+    folder = tmp_path_factory.mktemp("first-run")
+    url = database.new_database_url(db_engine, folder, request)
+    env = Env(folder, replica_server, url=url, pg=_server(db_engine, request))
     ran = env.run()
     runs = env.query("SELECT * FROM crawl_runs")
     replica_server.clear_log()
-    return FirstRun(env.db_path, ran, runs)
+    return FirstRun(env.url, ran, runs)
 
 
 @pytest.fixture
-def env(replica: ReplicaServer, tmp_path: Path) -> Env:
-    return Env(tmp_path, replica)
+def env(
+    replica: ReplicaServer, tmp_path: Path, database_url: str, db_engine: str, request: pytest.FixtureRequest
+) -> Env:
+    return Env(tmp_path, replica, url=database_url, pg=_server(db_engine, request))
 
 
 @pytest.fixture
 def seeded(env: Env, first_run: FirstRun) -> Env:
-    env.seed(first_run.db_path)
+    env.seed(first_run.url)
     return env
 
 
@@ -260,11 +285,11 @@ def test_first_run_is_a_partial_full_pass_then_runs_are_quiet(first_run: FirstRu
 
 
 @pytest.mark.slow
-def test_overlapping_runs_only_one_does_the_work(first_run: FirstRun, tmp_path: Path) -> None:
+def test_overlapping_runs_only_one_does_the_work(first_run: FirstRun, tmp_path: Path, env: Env) -> None:
     # A replica of our own: its "hang" handlers are woken when it stops, so none logs into later tests.
     with ReplicaServer() as replica:
-        env = Env(tmp_path, replica, timeout=2)
-        env.seed(first_run.db_path)
+        env = Env(tmp_path, replica, timeout=2, url=env.url, pg=env.pg)
+        env.seed(first_run.url)
         replica.set_fault("hang", COLUMN_PATH)  # page 1 never answers: the crawl waits for its timeout
         slow = env.popen("run")
         deadline = time.monotonic() + 30

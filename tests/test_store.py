@@ -1,4 +1,8 @@
-"""The SQLite store on real files: connection settings, model constraints and the notice/window history."""
+"""The store on real databases: connection settings, model constraints and the notice/window history.
+
+The SQLite connection settings are checked on real files; everything else runs on both engines (a
+SQLite file and a fresh database on the session's PostgreSQL: ``database_url``, support/database.py).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,9 @@ BODY = (
     "一、网上申报时间：2025年1月6日至1月24日。\n"
     "二、纸质材料报送时间：2025年2月10日至2月14日。\n"
 )
+# Each engine's words for the same violation (check constraints are named, so those match by name).
+UNIQUE = "UNIQUE constraint failed|violates unique constraint"
+FOREIGN_KEY = "FOREIGN KEY constraint failed|violates foreign key constraint"
 # The same notice edited in place: the online application is extended.
 BODY_EXTENDED = BODY.replace("1月24日", "2月7日")
 
@@ -36,8 +43,15 @@ def db_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def engine(db_file: Path) -> Iterator[Engine]:
+def sqlite_engine(db_file: Path) -> Iterator[Engine]:
     eng = open_engine(f"sqlite:///{db_file}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = open_engine(database_url)
     yield eng
     eng.dispose()
 
@@ -70,8 +84,8 @@ def page(body: str = BODY, **kw: Any) -> FetchedNotice:
 # --- connection settings -------------------------------------------------------------------------------
 
 
-def test_pragmas_through_the_engine(engine: Engine, db_file: Path) -> None:
-    with engine.connect() as conn:
+def test_pragmas_through_the_engine(sqlite_engine: Engine, db_file: Path) -> None:
+    with sqlite_engine.connect() as conn:
         pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
         assert pragma("journal_mode") == "wal"
         assert pragma("foreign_keys") == 1
@@ -87,10 +101,10 @@ def test_pragmas_through_the_engine(engine: Engine, db_file: Path) -> None:
         raw.close()
 
 
-def test_every_connection_gets_the_settings(engine: Engine) -> None:
+def test_every_connection_gets_the_settings(sqlite_engine: Engine) -> None:
     # Raw DBAPI connections: every transaction begins IMMEDIATE, so two open engine transactions would
     # wait on each other; the settings are per connection, so check several fresh ones.
-    conns = [engine.raw_connection() for _ in range(3)]
+    conns = [sqlite_engine.raw_connection() for _ in range(3)]
     try:
         for conn in conns:
             cur = conn.cursor()
@@ -102,11 +116,11 @@ def test_every_connection_gets_the_settings(engine: Engine) -> None:
             conn.close()
 
 
-def test_data_survives_reopening(db_file: Path, engine: Engine, source_id: int) -> None:
+def test_data_survives_reopening(database_url: str, engine: Engine, source_id: int) -> None:
     with transaction(engine) as s:
         record(s, source_id, page())
     engine.dispose()
-    again = open_engine(f"sqlite:///{db_file}")
+    again = open_engine(database_url)
     try:
         with Session(again) as s:
             notice = s.scalars(select(Notice)).one()
@@ -185,7 +199,7 @@ def _notice_and_window(engine: Engine, source_id: int) -> tuple[int, int]:
 
 def test_notice_url_unique(engine: Engine, source_id: int) -> None:
     _commit(engine, _notice(source_id))
-    with pytest.raises(IntegrityError, match="UNIQUE"):
+    with pytest.raises(IntegrityError, match=UNIQUE):
         _commit(engine, _notice(source_id))
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Notice)) == 1
@@ -229,7 +243,7 @@ def test_window_valid_rows(engine: Engine, fields: dict[str, Any]) -> None:
 
 def test_window_key_version_unique(engine: Engine) -> None:
     _commit(engine, _window(None))
-    with pytest.raises(IntegrityError, match="UNIQUE"):
+    with pytest.raises(IntegrityError, match=UNIQUE):
         _commit(engine, _window(None, end="2025-02-07"))
     _commit(engine, _window(None, version=2, end="2025-02-07"))
 
@@ -237,7 +251,7 @@ def test_window_key_version_unique(engine: Engine) -> None:
 def test_delivery_unique(engine: Engine, source_id: int) -> None:
     _, window_id = _notice_and_window(engine, source_id)
     _commit(engine, _delivery(window_id))
-    with pytest.raises(IntegrityError, match="UNIQUE"):
+    with pytest.raises(IntegrityError, match=UNIQUE):
         _commit(engine, _delivery(window_id, status="sent", channel_label="another label"))
     # Any one of the five differing makes a different delivery.
     for change in (
@@ -274,13 +288,13 @@ def test_foreign_keys_enforced(engine: Engine, source_id: int, table: str) -> No
         "crawl_run": lambda: CrawlRun(source_id=999),
         "notice_version": lambda: NoticeVersion(notice_id=999, title=TITLE),
     }
-    with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(IntegrityError, match=FOREIGN_KEY):
         _commit(engine, rows[table]())
 
 
 def test_source_referenced_by_notices_cannot_be_deleted(engine: Engine, source_id: int) -> None:
     _commit(engine, _notice(source_id))
-    with pytest.raises(IntegrityError, match="FOREIGN KEY"), transaction(engine) as s:
+    with pytest.raises(IntegrityError, match=FOREIGN_KEY), transaction(engine) as s:
         s.delete(s.get(Source, source_id))
 
 

@@ -1,8 +1,8 @@
 """Hostile or unlucky pages never lock the database or wipe what a notice said (issue 11, defects 1 and 5).
 
-Real SQLite files, the real CLI in subprocesses: a read command answers while a writer holds the lock,
-a page made of dates is read within caps and marked for review, and a maintenance page served at a
-notice's address keeps the notice's windows.
+Real databases (SQLite files, and PostgreSQL), the real CLI in subprocesses: a read command answers
+while a writer holds the lock, a page made of dates is read within caps and marked for review, and a
+maintenance page served at a notice's address keeps the notice's windows.
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ DATES_PAGE = "网上申报时间：2025年1月6日至1月24日。纸质材料报
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[tuple[Path, Engine, int]]:
+def env(tmp_path: Path, database_url: str) -> Iterator[tuple[Path, Engine, int]]:
+    """A config and its database, on each engine (SQLite: a path relative to the config file)."""
     config = tmp_path / "zcwatch.toml"
-    config.write_text('[database]\nurl = "sqlite:///data/z.sqlite3"\n', encoding="utf-8")
+    url = "sqlite:///data/z.sqlite3" if database_url.startswith("sqlite") else database_url
+    config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
     engine = open_engine(load_config(config).resolved_database_url)
     with transaction(engine) as s:
         source_id = ensure_source(s, "gz-pstz", URL.rsplit("content/", 1)[0]).id

@@ -55,18 +55,20 @@ def init(args: argparse.Namespace) -> int:
         _say(args, f"wrote {path}")
     config = load_checked(path)
     _engine(config).dispose()
-    _say(args, f"database ready: {config.database_path or config.database_url}")
+    _say(args, f"database ready: {config.database_path or config.masked_database_url}")
     return EXIT_OK
 
 
 def _warn_unmatched_keywords(config: Config) -> None:
     """Warn (stderr) about subscriber keywords that match no committee in the database, if it exists."""
     from notifier.keywords import committees_seen, unmatched_keywords
+    from store.db import open_existing
 
-    path = config.database_path
-    if not any(s.committees for s in config.subscribers) or (path is not None and not path.exists()):
-        return  # nothing to check, or no database yet: a config check must not create one
-    engine = _engine(config)
+    if not any(s.committees for s in config.subscribers):
+        return
+    engine = open_existing(config.resolved_database_url)
+    if engine is None:
+        return  # no database yet: nothing to compare with, and a config check must not create one
     try:
         for problem in unmatched_keywords(config.subscribers, committees_seen(engine)):
             print(problem.warning(), file=sys.stderr)
@@ -85,11 +87,11 @@ def show_config(args: argparse.Namespace) -> int:
 
 def crawl(args: argparse.Namespace) -> int:
     from scheduler.crawljob import crawl_sources
-    from store.lock import FileLock, lock_path
+    from store.lock import run_lock
 
     config = _config(args)
     sources = list(config.sources_to_crawl(args.source))
-    lock = FileLock(lock_path(config, "run"))
+    lock = run_lock(config)
     if not lock.acquire():  # a run or the daemon is crawling: one crawl at a time per database
         _say(args, "zcwatch: another run is in progress; nothing to do")
         return EXIT_OK
@@ -143,7 +145,7 @@ def extract(args: argparse.Namespace) -> int:
 
 def test_source(args: argparse.Namespace) -> int:
     from scheduler.trial import try_source
-    from store.lock import FileLock, lock_path
+    from store.lock import run_lock
 
     if args.pages is not None and not 1 <= args.pages <= 500:
         raise UsageError("--pages must be between 1 and 500")
@@ -165,7 +167,7 @@ def test_source(args: argparse.Namespace) -> int:
         )
     # The trial crawls with its own scratch config, but the site is the same: while a run or the daemon
     # of this config is crawling, a second crawler must not ask the site at once.
-    lock = FileLock(lock_path(config, "run"))
+    lock = run_lock(config)
     if not lock.acquire():
         print("zcwatch: another run is in progress; try test-source again when it ends", file=sys.stderr)
         return EXIT_FAILED
@@ -235,13 +237,13 @@ def _test_page_file(path: Path, url: str, selectors: Selectors | None) -> int:
 
 def notify(args: argparse.Namespace) -> int:
     from notifier.deliver import notify_due
-    from store.lock import FileLock, lock_path
+    from store.lock import run_lock
 
     config = _config(args)
     engine = _engine(config)
     # The same lock as `zcwatch run` and the daemon's jobs: a second sender would take the first
     # one's claimed rows for a crash and send them again.
-    lock = FileLock(lock_path(config, "run"))
+    lock = run_lock(config)
     if not args.dry_run and not lock.acquire():
         _say(args, "zcwatch: another run is in progress; nothing to do")
         return EXIT_OK

@@ -1,7 +1,8 @@
 """`zcwatch config`: the effective configuration as TOML, every secret masked.
 
 Apprise URLs are shown as the user wrote them, secrets masked (``notifier.channels.masked``); a proxy
-URL loses its password. Values that came from ``${VAR}`` are therefore never printed in the clear.
+URL and a database URL lose their password. Values that came from ``${VAR}`` are therefore never
+printed in the clear.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def _table(obj: Any) -> list[str]:
 
 def dump(config: Config) -> str:
     lines = [f"# effective configuration from {config.path}", _line("timezone", config.timezone), ""]
-    lines += ["[database]", _line("url", config.database_url), f"# file: {config.database_path}", ""]
+    # The database URL as written, its password masked (a PostgreSQL URL may hold one).
+    where = f"# file: {config.database_path}" if config.database_path else "# server database"
+    lines += ["[database]", _line("url", config.masked_database_url), where, ""]
     for name in ("crawl", "alerts", "digest", "admin", "daemon"):
         section = getattr(config, name)
         lines += [f"[{name}]", *_table(section), ""]

@@ -1,9 +1,13 @@
 """Fixtures for end-to-end crawls: the real `zcwatch crawl` (a subprocess running Scrapy) against the replica.
 
-``crawl_env`` gives a test its own config and SQLite file pointing at the session's replica (the
+``crawl_env`` gives a test its own config and database pointing at the session's replica (the
 ``replica`` and ``replica_server`` fixtures of ``support.replica_fixtures``, re-exported by conftest);
 ``first_crawl`` runs one first crawl per module into a template database that ``CrawlEnv.seed`` copies,
 so tests that start from "everything already stored" do not each pay for a backfill.
+
+The database is a SQLite file, or, in a test's ``[postgresql]`` run, a database on the session's
+PostgreSQL server (support/database.py); seeding copies it there with CREATE DATABASE … TEMPLATE.
+Tests of crawl behaviour that the store does not take part in are marked ``sqlite_only``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from typing import Any
 
 import pytest
 
+from support import database
 from support.cli import Ran, copy_db, run_timed, zcwatch_exe
+from support.postgres import PostgresServer
 from support.replica import LoggedRequest, ReplicaServer
 
 __all__ = [
@@ -49,10 +55,18 @@ class CrawlEnv:
     max_bytes: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     extra_toml: str = ""  # more tables for the config, written as is after the source
+    # The database; empty: the SQLite file z.sqlite3 in ``dir``. A PostgreSQL one needs its server.
+    url: str = ""
+    pg: PostgresServer | None = None
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            self.url = f"sqlite:///{(self.dir / 'z.sqlite3').as_posix()}"
 
     @property
     def db_path(self) -> Path:
-        return self.dir / "z.sqlite3"
+        """The SQLite file (on PostgreSQL a path that never exists)."""
+        return database.sqlite_path(self.url) or self.dir / "z.not-sqlite"
 
     @property
     def config_path(self) -> Path:
@@ -61,7 +75,7 @@ class CrawlEnv:
     def write_config(self) -> Path:
         lines = [
             "[database]",
-            f'url = "sqlite:///{self.db_path.as_posix()}"',
+            f'url = "{self.url}"',
             "",
             "[crawl]",
             "delay = 0",
@@ -94,14 +108,16 @@ class CrawlEnv:
 
         ``polled``: from the state after one more, ok, poll, which stored the listing's validators.
         """
-        copy_db(first.polled_db_path if polled else first.db_path, self.db_path)
+        source = first.polled_url if polled else first.url
+        if self.pg is None:
+            copy_db(Path(source[len("sqlite:///") :]), self.db_path)
+        else:
+            self.pg.recreate_database(self.url.rsplit("/", 1)[1], template=source.rsplit("/", 1)[1])
 
-    def db(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.db_path)
-        conn.row_factory = sqlite3.Row
-        return conn
+    def db(self) -> sqlite3.Connection | database.DbConn:
+        return database.connect(self.url)
 
-    def query(self, sql: str, *params: Any) -> list[sqlite3.Row]:
+    def query(self, sql: str, *params: Any) -> list[Any]:
         with self.db() as conn:
             return list(conn.execute(sql, params))
 
@@ -134,10 +150,10 @@ class CrawlEnv:
 
 @dataclass(frozen=True)
 class FirstCrawl:
-    db_path: Path
+    url: str
     ran: Ran
     requests: list[LoggedRequest]
-    polled_db_path: Path  # the same followed by one no-change poll (ok: validators stored)
+    polled_url: str  # the same followed by one no-change poll (ok: validators stored)
 
 
 def site_requests(log: list[LoggedRequest]) -> list[LoggedRequest]:
@@ -145,25 +161,48 @@ def site_requests(log: list[LoggedRequest]) -> list[LoggedRequest]:
     return [r for r in log if r.path.split("?", 1)[0] != "/robots.txt"]
 
 
+def _server(engine: str, request: pytest.FixtureRequest) -> PostgresServer | None:
+    return request.getfixturevalue("postgres_server") if engine == "postgresql" else None
+
+
+def new_env(
+    folder: Path, replica: ReplicaServer, engine: str, request: pytest.FixtureRequest, **kw: Any
+) -> CrawlEnv:
+    """A CrawlEnv on a new, empty database of ``engine`` (dropped with ``request``'s scope)."""
+    url = database.new_database_url(engine, folder, request)
+    return CrawlEnv(folder, replica, url=url, pg=_server(engine, request), **kw)
+
+
 @pytest.fixture(scope="module")
-def first_crawl(replica_server: ReplicaServer, tmp_path_factory: pytest.TempPathFactory) -> FirstCrawl:
+def first_crawl(
+    replica_server: ReplicaServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    db_engine: str,
+    request: pytest.FixtureRequest,
+) -> FirstCrawl:
     """One first (non-full) crawl of the unmodified replica into a fresh database, per test module."""
     replica_server.reset()
     replica_server.clear_log()
-    env = CrawlEnv(tmp_path_factory.mktemp("first-crawl"), replica_server)
+    env = new_env(tmp_path_factory.mktemp("first-crawl"), replica_server, db_engine, request)
     ran = env.crawl()
     requests = replica_server.requests
-    first = FirstCrawl(env.db_path, ran, requests, env.dir / "polled.sqlite3")
-    polled = CrawlEnv(tmp_path_factory.mktemp("first-crawl-polled"), replica_server)
+    polled = new_env(tmp_path_factory.mktemp("first-crawl-polled"), replica_server, db_engine, request)
+    polled_url = polled.url
+    if db_engine == "sqlite":
+        polled_url = f"sqlite:///{(env.dir / 'polled.sqlite3').as_posix()}"
+    first = FirstCrawl(env.url, ran, requests, polled_url)
     polled.seed(first)
     if polled.crawl().returncode != 0:
         raise RuntimeError("the no-change poll after the first crawl failed")
-    copy_db(polled.db_path, first.polled_db_path)
+    if db_engine == "sqlite":
+        copy_db(polled.db_path, Path(polled_url[len("sqlite:///") :]))
     replica_server.clear_log()
     return first
 
 
 @pytest.fixture
-def crawl_env(replica: ReplicaServer, tmp_path: Path) -> Iterator[CrawlEnv]:
+def crawl_env(
+    replica: ReplicaServer, tmp_path: Path, database_url: str, db_engine: str, request: pytest.FixtureRequest
+) -> Iterator[CrawlEnv]:
     """A fresh config + empty database in tmp_path, crawling the (reset) replica."""
-    return CrawlEnv(tmp_path, replica)
+    return CrawlEnv(tmp_path, replica, url=database_url, pg=_server(db_engine, request))

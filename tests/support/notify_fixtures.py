@@ -1,4 +1,7 @@
-"""A config + SQLite file for end-to-end alert tests, filled by direct inserts, and a CLI runner.
+"""A config + database for end-to-end alert tests, filled by direct inserts, and a CLI runner.
+
+The database is a SQLite file in the test's folder, or, for the ``[postgresql]`` run of a test, a fresh
+database on the session's PostgreSQL server (``support.database``): the fixture asks for ``database_url``.
 
 ``NotifyEnv.add_notice`` stores a notice and its windows through ``store.windows.apply_windows`` (the
 same code the crawler uses) and then stamps the new window versions with a chosen ``seen`` time, so a
@@ -27,6 +30,7 @@ from core.timeutil import SHANGHAI, to_utc_naive
 from store.db import open_engine
 from store.models import Notice, Source, Window
 from store.windows import Extracted, apply_windows
+from support import database
 from support.cli import Ran, run_timed, zcwatch_exe
 
 __all__ = [
@@ -118,12 +122,29 @@ class NotifyEnv:
     subscribers: list[Subscriber] = field(default_factory=list)
     alerts: dict[str, Any] = field(default_factory=dict)
     extra_toml: str = ""  # more tables for the config ([crawl], [[sources]], [daemon] …), written as is
+    # The database; empty: the SQLite file z.sqlite3 in ``dir``.
+    url: str = ""
     _engine: Engine | None = None
     _urls: int = 0
 
+    def __post_init__(self) -> None:
+        if not self.url:
+            self.url = f"sqlite:///{(self.dir / 'z.sqlite3').as_posix()}"
+
     @property
     def db_path(self) -> Path:
-        return self.dir / "z.sqlite3"
+        """The SQLite file (on PostgreSQL a path that never exists)."""
+        return database.sqlite_path(self.url) or self.dir / "z.not-sqlite"
+
+    @property
+    def is_postgres(self) -> bool:
+        return not self.url.startswith("sqlite")
+
+    def database_exists(self) -> bool:
+        """Whether zcwatch has made its database: the SQLite file, or any table in the PostgreSQL one."""
+        if not self.is_postgres:
+            return self.db_path.exists()
+        return bool(self.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"))
 
     @property
     def config_path(self) -> Path:
@@ -132,7 +153,7 @@ class NotifyEnv:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = open_engine(f"sqlite:///{self.db_path.as_posix()}")
+            self._engine = open_engine(self.url)
         return self._engine
 
     def close(self) -> None:
@@ -146,7 +167,7 @@ class NotifyEnv:
         return sub
 
     def write_config(self) -> Path:
-        lines = ["[database]", f"url = {_toml('sqlite:///' + self.db_path.as_posix())}", ""]
+        lines = ["[database]", f"url = {_toml(self.url)}", ""]
         if self.alerts:
             lines.append("[alerts]")
             lines += [f"{k} = {_toml(v)}" for k, v in self.alerts.items()]
@@ -207,12 +228,10 @@ class NotifyEnv:
             notice.first_seen = notice.last_seen = stamp
             return notice.id
 
-    def db(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.db_path)
-        conn.row_factory = sqlite3.Row
-        return conn
+    def db(self) -> sqlite3.Connection | database.DbConn:
+        return database.connect(self.url)
 
-    def query(self, sql: str, *params: Any) -> list[sqlite3.Row]:
+    def query(self, sql: str, *params: Any) -> list[Any]:
         conn = self.db()
         try:
             return list(conn.execute(sql, params))
@@ -272,8 +291,8 @@ class NotifyEnv:
 # Registered as "notify_env"; test modules import notify_env_fixture (a different name, so that a
 # `notify_env` argument does not shadow an import).
 @pytest.fixture(name="notify_env")
-def notify_env_fixture(tmp_path: Path) -> Iterator[NotifyEnv]:
-    """An empty NotifyEnv in tmp_path (no subscribers yet; add them with ``subscribe``)."""
-    env = NotifyEnv(tmp_path)
+def notify_env_fixture(tmp_path: Path, database_url: str) -> Iterator[NotifyEnv]:
+    """An empty NotifyEnv in tmp_path (no subscribers yet; add them with ``subscribe``), on each engine."""
+    env = NotifyEnv(tmp_path, url=database_url)
     yield env
     env.close()

@@ -32,10 +32,13 @@ COMMITTEE = "广州市卫生专业技术人才高级职称评审委员会"
 NOW = "2025-11-01T09:00"
 
 
-def bench_zcwatch(sink: WebhookSink, n: int, workdir: Path) -> tuple[float, int]:
-    env = NotifyEnv(workdir)
+def bench_zcwatch(
+    sink: WebhookSink, n: int, workdir: Path, url: str = "", tag: str = "z"
+) -> tuple[float, int]:
+    """One notify run of ``n`` subscribers on ``url`` (a SQLite file by default): (seconds, sent)."""
+    env = NotifyEnv(workdir, url=url)
     for i in range(n):
-        env.subscribe(f"s{i:04d}", sink.apprise_url(f"/z{i:04d}"))
+        env.subscribe(f"s{i:04d}", sink.apprise_url(f"/{tag}{i:04d}"))
     env.add_notice(COMMITTEE, [("apply", "2025-12-01T09:00", "2025-12-20T17:30")], seen="2025-10-15T10:00")
     config = load_config(env.write_config())
     started = time.perf_counter()
@@ -43,7 +46,7 @@ def bench_zcwatch(sink: WebhookSink, n: int, workdir: Path) -> tuple[float, int]
     seconds = time.perf_counter() - started
     env.close()
     if report.sent != n or report.failed:
-        raise SystemExit(f"zcwatch sent {report.sent} of {n}, {report.failed} failed: {report.problems[:1]}")
+        raise SystemExit(f"{tag}: sent {report.sent} of {n}, {report.failed} failed: {report.problems[:1]}")
     return seconds, report.sent
 
 

@@ -15,36 +15,17 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
-from support.notify_fixtures import NotifyEnv, local  # noqa: E402
+from notify import bench_zcwatch as bench  # noqa: E402  # the same work as bench/notify.py
 from support.postgres import PostgresServer  # noqa: E402
 from support.webhook import WebhookSink  # noqa: E402
 
-from core.config import load_config  # noqa: E402
-from notifier.deliver import notify_due  # noqa: E402
-
 COMMITTEE = "广州市卫生专业技术人才高级职称评审委员会"
 NOW = "2025-11-01T09:00"
-
-
-def bench(sink: WebhookSink, n: int, workdir: Path, url: str, tag: str) -> tuple[float, int]:
-    env = NotifyEnv(workdir, url=url)
-    for i in range(n):
-        env.subscribe(f"s{i:04d}", sink.apprise_url(f"/{tag}{i:04d}"))
-    env.add_notice(COMMITTEE, [("apply", "2025-12-01T09:00", "2025-12-20T17:30")], seen="2025-10-15T10:00")
-    config = load_config(env.write_config())
-    started = time.perf_counter()
-    report = notify_due(config, env.engine, local(NOW))
-    seconds = time.perf_counter() - started
-    env.close()
-    if report.sent != n or report.failed:
-        raise SystemExit(f"{tag}: sent {report.sent} of {n}, {report.failed} failed: {report.problems[:1]}")
-    return seconds, report.sent
 
 
 def main() -> None:

@@ -216,22 +216,7 @@ def _read_xlsx(data: bytes) -> AttachmentReading:
             for r in range(cells.min_row, min(cells.max_row, MAX_ROWS + 1) + 1):
                 for c in range(cells.min_col, min(cells.max_col, MAX_COLUMNS) + 1):
                     merged[(r, c)] = (cells.min_row, cells.min_col)
-        grid: dict[tuple[int, int], str] = {}
-        rows: list[list[str]] = []
-        last_row = min(sheet.max_row, MAX_ROWS + 1)  # one past the cap: the budget then says so
-        last_col = min(sheet.max_column, MAX_COLUMNS)
-        for r, values in enumerate(
-            sheet.iter_rows(min_row=1, max_row=last_row, max_col=last_col, values_only=True), start=1
-        ):
-            for c, value in enumerate(values, start=1):
-                grid[(r, c)] = _cell_text(value)
-            # A merged range holds its value in its top-left cell only: spread it, as a table's rowspan would.
-            row = [grid.get(merged.get((r, c), (r, c)), "") for c in range(1, len(values) + 1)]
-            if not any(row):
-                continue
-            if not budget.take(row):
-                break
-            rows.append(row)
+        rows = _rows_within(budget, _sheet_rows(sheet, merged))
         if rows:
             title = sheet.title if not _DEFAULT_SHEET.match(sheet.title) else ""
             parts.append((f"<h2>{_escape(title)}</h2>" if title else "") + _table(rows))
@@ -240,6 +225,32 @@ def _read_xlsx(data: bytes) -> AttachmentReading:
     if not parts:
         return AttachmentReading(failure="an empty spreadsheet")
     return AttachmentReading(html="\n".join(parts), capped=budget.capped)
+
+
+def _sheet_rows(sheet: Any, merged: dict[tuple[int, int], tuple[int, int]]) -> Iterator[list[str]]:
+    """A sheet's rows as text, up to one past the row cap (the budget then says so)."""
+    grid: dict[tuple[int, int], str] = {}
+    last_row = min(sheet.max_row, MAX_ROWS + 1)
+    last_col = min(sheet.max_column, MAX_COLUMNS)
+    for r, values in enumerate(
+        sheet.iter_rows(min_row=1, max_row=last_row, max_col=last_col, values_only=True), start=1
+    ):
+        for c, value in enumerate(values, start=1):
+            grid[(r, c)] = _cell_text(value)
+        # A merged range holds its value in its top-left cell only: spread it, as a table's rowspan would.
+        yield [grid.get(merged.get((r, c), (r, c)), "") for c in range(1, len(values) + 1)]
+
+
+def _rows_within(budget: _Budget, rows: Iterator[list[str]]) -> list[list[str]]:
+    """A table's non-empty rows, until the reading's budget refuses one."""
+    out: list[list[str]] = []
+    for row in rows:
+        if not any(row):
+            continue
+        if not budget.take(row):
+            break
+        out.append(row)
+    return out
 
 
 def _docx_blocks(document: Any) -> Iterator[Any]:
@@ -264,15 +275,8 @@ def _read_docx(data: bytes) -> AttachmentReading:
     parts: list[str] = []
     for block in _docx_blocks(document):
         if isinstance(block, Table):
-            rows: list[list[str]] = []
-            for tr in block.rows:
-                # python-docx repeats a merged cell in every grid position it covers, as _grid spreads spans.
-                row = [cell.text for cell in tr.cells][:MAX_COLUMNS]
-                if not any(row):
-                    continue
-                if not budget.take(row):
-                    break
-                rows.append(row)
+            # python-docx repeats a merged cell in every grid position it covers, as _grid spreads spans.
+            rows = _rows_within(budget, ([cell.text for cell in tr.cells][:MAX_COLUMNS] for tr in block.rows))
             if rows:
                 parts.append(_table(rows))
         else:

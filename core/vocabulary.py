@@ -38,7 +38,7 @@ class DeliveryStatus(StrEnum):
     """Where one (subscriber, channel, window version, alert kind) row of the ledger stands."""
 
     PENDING = "pending"  # planned, not yet claimed
-    SENDING = "sending"  # claimed for a send; left so only by a crash between send and record
+    SENDING = "sending"  # claimed for a send by a worker holding a lease; left so only by a crash
     SENT = "sent"
     FAILED = "failed"  # the send failed; retried with backoff until the window closes
     DEAD = "dead"  # given up: the window closed while it kept failing

@@ -97,6 +97,8 @@ class CrawlTally:
     notice_failures: list[str] = field(default_factory=list)
     repeat_failures: int = 0  # notices that had failed before this crawl too (not reported again)
     moved_to: str | None = None  # the source URL answered a permanent redirect to this URL
+    # Not crawled: another zcwatch process (PostgreSQL: on any host) was crawling this site at that moment.
+    crawling_elsewhere: bool = False
 
     def outcome(self, last_item_count: int | None, drop_ratio: float) -> CrawlOutcome:
         if self.blocked_reason:
@@ -162,6 +164,8 @@ class CrawlResult:
     seconds: float = 0.0
     run_id: int | None = None
     moved_to: str | None = None  # the source URL answered a permanent redirect to this URL
+    # Not crawled: another zcwatch process (PostgreSQL: on any host) was crawling this site at that moment.
+    crawling_elsewhere: bool = False
 
     @property
     def ok(self) -> bool:
@@ -170,6 +174,8 @@ class CrawlResult:
     def summary(self) -> str:
         moved = f"; source moved to {self.moved_to}: update the config" if self.moved_to else ""
         windows = f" ({self.windows} window(s) stored)" if self.windows else ""
+        if self.crawling_elsewhere:
+            return f"{self.source}: skipped: {self.reason}"
         if self.ok:
             what = (
                 "nothing changed"

@@ -7,7 +7,9 @@ closed after it with the outcome and counts; the listing's validators (ETag, Las
 signature) are only advanced when the crawl was ok, so a failed or partial poll is repeated in full
 next time.
 
-The child never crawls on without its parent, which holds the run lock: SIGTERM, SIGINT and SIGHUP
+On PostgreSQL the child holds the site's crawl lock (``store.lock.site_lock``) while it crawls and for one
+politeness delay after: a site another process is crawling is skipped (``crawling_elsewhere``), not crawled
+twice. The child never crawls on without its parent, which holds the run lock: SIGTERM, SIGINT and SIGHUP
 end it at once (their default action; Scrapy's graceful shutdown would let queued work go on), and
 with ``--parent PID`` it is sent SIGTERM when that process dies (Linux: prctl PR_SET_PDEATHSIG;
 elsewhere a thread watches ``os.getppid()``). A record left ``running`` by a crawl that was killed
@@ -34,7 +36,7 @@ from core.errors import UserError
 from core.vocabulary import CrawlOutcome
 from crawler.outcome import CrawlResult, CrawlTally, moved_key
 from store.db import open_engine, transaction
-from store.lock import source_lock
+from store.lock import site_lock
 from store.models import CrawlRun, Meta, Source
 from store.notices import ensure_source, finish_run, known_notices, start_run
 
@@ -113,16 +115,22 @@ def crawl(
     config: Config, source_name: str, full: bool, progress: bool = False, since: str | None = None
 ) -> CrawlResult:
     source = config.source(source_name)
-    lock = source_lock(config, source.name)
+    lock = site_lock(config, source.url)
     if lock is not None and not lock.acquire():
-        raise UserError(
-            f"{source.name}: another zcwatch process is crawling this source ({lock.where}); "
-            "not crawled twice at once"
+        # Not a failure: the site is being read right now, by a run on another host (or another command).
+        return CrawlResult(
+            source=source.name,
+            outcome=CrawlOutcome.OK,
+            reason=f"another zcwatch process is crawling this site now ({lock.where}); not crawled twice",
+            crawling_elsewhere=True,
         )
     try:
         return _crawl_locked(config, source, full, progress, since, per_source=lock is not None)
     finally:
         if lock is not None:
+            # The politeness delay holds across hosts too: the next crawl of this site, wherever it
+            # runs, starts no sooner than one delay after this one's last request.
+            time.sleep(config.crawl.delay)
             lock.release()
 
 

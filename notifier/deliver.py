@@ -5,11 +5,17 @@ One run: (1) in one transaction, make estimates, plan what is due and insert it 
 window, or one batch per rate-limited channel): (3) claim its rows and commit, (4) send with no
 transaction open, (5) record the outcome in its own short transaction. One failing channel never
 blocks the others, and a channel that succeeded is never re-sent because another failed.
+
+A run is one *notify worker* (``notify_worker``): on PostgreSQL any number of them may run at once, on
+any hosts. They plan one at a time (``store.engine.lock_for_planning``) and claim disjoint rows with
+leases (``notifier.ledger``); each holds an advisory lock named after itself while it runs, so the
+others know when it has died. On SQLite one run at a time holds the run lock, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from itertools import groupby
@@ -24,10 +30,19 @@ from core.vocabulary import DeliveryStatus
 from notifier import channels as ch
 from notifier.estimates import materialize_estimates
 from notifier.inputs import alert_for, ledger_rows, plan_windows
-from notifier.ledger import claim, claimable, expire_late, record_failed, record_planned, record_sent
+from notifier.ledger import (
+    Claimant,
+    claim,
+    claimable,
+    expire_late,
+    record_failed,
+    record_planned,
+    record_sent,
+)
 from notifier.messages import DEFAULT_CHECKLIST, Alert, Message, merge_window, render_alert, render_batch
 from notifier.planner import PlanChannel, Planned, PlanSettings, after_quiet_hours, plan
 from store.db import reading, transaction
+from store.engine import is_postgres, lock_for_planning
 from store.models import Delivery, Window
 
 Sender = Callable[[str, Message], ch.SendResult]
@@ -139,8 +154,52 @@ def _messages(url: str, alerts: list[tuple[int, str, Alert]]) -> list[tuple[list
     return [(ids, render_alert(a, fmt)) for ids, a in merged]
 
 
+@contextmanager
+def notify_worker(engine: Engine) -> Iterator[Claimant]:
+    """This process as a notify worker, for as long as the block runs.
+
+    PostgreSQL: the worker holds the advisory lock ``worker:<name>`` on a connection of its own, and asks
+    the server which other workers' locks are still held (``store.lock.live_advisory_locks``). SQLite:
+    notify runs only under the run lock, so no other sender can be alive.
+    """
+    from store.lock import AdvisoryLock, live_advisory_locks, new_worker_name, worker_lock_name
+
+    owner = new_worker_name()
+    if not is_postgres(engine):
+        yield Claimant(owner, alive=lambda _session, _owners: set())
+        return
+
+    def alive(session: Session, owners: set[str]) -> set[str]:
+        by_lock = {worker_lock_name(o): o for o in owners}
+        return {by_lock[n] for n in live_advisory_locks(session.connection(), set(by_lock))}
+
+    lock = AdvisoryLock(engine.url.render_as_string(hide_password=False), worker_lock_name(owner))
+    if not lock.acquire():  # a random name: only a collision of names could get here
+        raise UserError(f"cannot take this notify worker's {lock.where}; try again")
+    try:
+        yield Claimant(owner, alive=alive)
+    finally:
+        lock.release()
+
+
 def notify_due(
     config: Config, engine: Engine, now: datetime, *, dry_run: bool = False, sender: Sender | None = None
+) -> NotifyReport:
+    """Plan what is due and deliver it, as one notify worker (see the module's doc)."""
+    if dry_run:
+        return _notify(config, engine, now, dry_run=True, sender=sender, claimant=None)
+    with notify_worker(engine) as claimant:
+        return _notify(config, engine, now, dry_run=False, sender=sender, claimant=claimant)
+
+
+def _notify(
+    config: Config,
+    engine: Engine,
+    now: datetime,
+    *,
+    dry_run: bool,
+    sender: Sender | None,
+    claimant: Claimant | None,
 ) -> NotifyReport:
     send = sender or (lambda url, msg: ch.send(url, msg))
     report = NotifyReport()
@@ -148,6 +207,7 @@ def notify_due(
     # Keyed by subscriber too: two subscribers may share one URL (a team's group bot).
     by_id = {(c.subscriber.name, c.id): c for c in chans}
     with Session(engine, expire_on_commit=False) as s, s.begin():
+        lock_for_planning(s.connection())
         if config.alerts.estimate:
             materialize_estimates(s, now.astimezone(config.tz).date())
         planned: list[Planned] = plan(
@@ -164,6 +224,7 @@ def notify_due(
             s.rollback()
             return report
         record_planned(s, planned, {c.id: c.label for c in chans})
+    assert claimant is not None  # only a dry run has none
 
     with transaction(engine) as s:
         # A failed alert is retried until its window closes; after that it is dead, not sent late.
@@ -174,7 +235,7 @@ def notify_due(
             report.problems.append(f"{expired} failed alert(s) given up: their windows have closed")
         todo = [
             d
-            for d in claimable(s, now)
+            for d in claimable(s, now, claimant)
             if (d.subscriber, d.channel) in by_id
             and after_quiet_hours(now, by_id[d.subscriber, d.channel].subscriber.quiet_hours) <= now
         ]
@@ -192,24 +253,48 @@ def notify_due(
 
     for target, group in groupby(work, key=lambda x: x[0]):
         chan = by_id[target]
-        for ids, message in _messages(chan.url, [(i, w, a) for _, i, w, a in group]):
+        items = [(i, w, a) for _, i, w, a in group]
+        for ids, message in _messages(chan.url, items):
             # Claimed just before its own send, so a crash leaves only this message's rows in
             # `sending`: those, and only those, may go out twice (and are counted).
             with transaction(engine) as s:
-                rows = list(s.scalars(select(Delivery).where(Delivery.id.in_(ids))))
-                report.possible_duplicates += sum(d.status == DeliveryStatus.SENDING for d in rows)
-                claim(s, rows, now)
-            result = send(chan.url, message)
-            with transaction(engine) as s:
-                if result.ok:
-                    record_sent(s, ids, now)
-                    report.sent += len(ids)
-                else:
-                    dead = record_failed(s, ids, result.error or "send failed", now)
-                    report.dead += dead
-                    report.failed += len(ids) - dead
-                    report.problems.append(f"{chan.subscriber.name} via {chan.label}: {result.error}")
+                got, taken_over = claim(s, ids, now, claimant)
+            report.possible_duplicates += taken_over
+            if not got:
+                continue  # another worker has claimed (or sent) them since the ledger was read
+            # Part of the message is another worker's now: what goes out says only what this one holds.
+            parts = [(ids, message)] if len(got) == len(ids) else _messages(chan.url, _only(items, got))
+            for part_ids, part in parts:
+                _deliver(engine, chan, part_ids, part, now, send, claimant, report)
     return report
+
+
+def _only(items: list[tuple[int, str, Alert]], ids: list[int]) -> list[tuple[int, str, Alert]]:
+    keep = set(ids)
+    return [item for item in items if item[0] in keep]
+
+
+def _deliver(
+    engine: Engine,
+    chan: Channel,
+    ids: list[int],
+    message: Message,
+    now: datetime,
+    send: Sender,
+    claimant: Claimant,
+    report: NotifyReport,
+) -> None:
+    """Send one claimed message and record what happened to its rows."""
+    result = send(chan.url, message)
+    with transaction(engine) as s:
+        if result.ok:
+            record_sent(s, ids, now)
+            report.sent += len(ids)
+        else:
+            dead = record_failed(s, ids, result.error or "send failed", now, claimant)
+            report.dead += dead
+            report.failed += len(ids) - dead
+            report.problems.append(f"{chan.subscriber.name} via {chan.label}: {result.error}")
 
 
 # --- the subscribers and deliveries commands' data ---------------------------------------------------

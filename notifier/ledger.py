@@ -1,11 +1,25 @@
-"""The alert ledger in the database: claim -> send -> record, one row per promise.
+r"""The alert ledger in the database: claim -> send -> record, one row per promise.
 
 The promise: each (subscriber, channel, window version, alert kind) is one row, ever (a UNIQUE
 constraint, inserted with ON CONFLICT DO NOTHING on either engine: ``store.engine``). Sending happens
-with no transaction open: rows are *claimed* (status ``sending``, attempts + 1) and committed first,
-then sent, then recorded ``sent`` or ``failed``. A crash after the claim leaves rows in ``sending``; the next
-run (runs are serialised by the run lock) sends them again and counts a possible duplicate.
-So nothing is ever lost, and a duplicate can only come from the send->record gap.
+with no transaction open: rows are *claimed* (status ``sending``, attempts + 1, a lease) and committed
+first, then sent, then recorded ``sent`` or ``failed``. So nothing is ever lost, and a duplicate can
+only come from the send->record gap.
+
+**Leases.** A claim says who holds it (``lease_owner``, one notify worker) and until when
+(``lease_until``, real time, longer than any send may take). Several workers may deliver from one
+PostgreSQL database at once: each claims a message's rows with ``FOR UPDATE SKIP LOCKED`` and takes only
+rows that are due and free, so two workers never claim the same row. A row in ``sending`` is taken over
+only once its lease has ended: its time ran out, or its holder is gone (``Claimant.alive``: on PostgreSQL
+every worker holds an advisory lock for as long as it runs, which the server drops when the process
+dies; on SQLite senders are serialised by the run lock, so any other holder is a crashed run). A row
+taken over is counted as a possible duplicate: its last attempt may have gone out before the crash.
+
+::
+
+    pending --claim--> sending --sent--> sent
+    failed  --claim-->    |  \--failed--> failed (backoff) ... --window closed--> dead
+                          \--lease ended (crash, hang)--> taken over by the next claim (+1 possible duplicate)
 
 A failed send is retried with exponential backoff until the window closes, then marked
 ``dead`` (the health module raises one admin alert for dead deliveries). What to plan is read
@@ -14,6 +28,8 @@ by ``notifier.inputs``; estimates are made by ``notifier.estimates``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -32,33 +48,79 @@ DEAD_WITHOUT_END = timedelta(days=7)
 
 def record_planned(session: Session, planned: list[Planned], labels: dict[str, str]) -> int:
     """Insert planned alerts; a row that exists already is left alone. Returns rows inserted."""
-    inserted = 0
     now = utcnow()
+    rows = [
+        {
+            "subscriber": p.subscriber,
+            "channel": p.channel,
+            "channel_label": labels.get(p.channel, p.channel),
+            "window_id": p.window_id,
+            "window_key": p.key,
+            "window_version": p.version,
+            "alert_kind": p.kind,
+            "status": p.status,
+            "due_at": to_utc_naive(p.due_at),
+            "next_attempt_at": to_utc_naive(p.due_at),
+            "created_at": now,
+            "attempts": 0,
+            "duplicates": 0,
+        }
+        for p in planned
+    ]
     insert = insert_ignoring_duplicates(session.connection(), Delivery)
-    for p in planned:
-        due = to_utc_naive(p.due_at)
-        stmt = insert.values(
-            subscriber=p.subscriber,
-            channel=p.channel,
-            channel_label=labels.get(p.channel, p.channel),
-            window_id=p.window_id,
-            window_key=p.key,
-            window_version=p.version,
-            alert_kind=p.kind,
-            status=p.status,
-            due_at=due,
-            next_attempt_at=due,
-            created_at=now,
-            attempts=0,
-            duplicates=0,
-        )
-        # Core execution, not the ORM's bulk path: only it reports the rows a skipped conflict did not add.
-        inserted += session.connection().execute(stmt).rowcount or 0
+    inserted = 0
+    # One multi-row statement per chunk: a round trip per chunk, not per alert (every notify worker plans
+    # the same alerts again, under the planning lock, and most of them conflict). Core execution, not the
+    # ORM's bulk path: only it reports how many rows the skipped conflicts did not add. The chunk keeps
+    # the statement under SQLite's limit of bound parameters.
+    for start in range(0, len(rows), _PLANNED_PER_STATEMENT):
+        chunk = rows[start : start + _PLANNED_PER_STATEMENT]
+        inserted += session.connection().execute(insert.values(chunk)).rowcount or 0
     return inserted
 
 
-def claimable(session: Session, now: datetime) -> list[Delivery]:
-    """Deliveries to send now: due pending/failed ones, and any left in `sending` by a crash."""
+_PLANNED_PER_STATEMENT = 500
+
+
+# Longer than any one send may take (notifier.channels.send gives up after 20 s), with room to spare: a
+# worker that is alive but has not recorded its send within this is presumed hung, and its rows are free.
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Claimant:
+    """One notify worker as the ledger sees it: its name on the rows it claims, and how it learns which
+    other workers are still alive (``alive(session, owners)`` returns those of ``owners`` that are)."""
+
+    owner: str
+    alive: Callable[[Session, set[str]], set[str]]
+    lease: timedelta = LEASE
+
+
+def _ended_leases(session: Session, rows: list[Delivery], claimant: Claimant) -> set[int]:
+    """The ids of the rows in ``sending`` whose lease has ended: timed out, or its holder is gone."""
+    sending = [d for d in rows if d.status == DeliveryStatus.SENDING]
+    if not sending:
+        return set()
+    clock = utcnow()  # real time, not the run's `now` (which `--now` may set): leases time processes
+    others = {d.lease_owner for d in sending if d.lease_owner and d.lease_owner != claimant.owner}
+    living = claimant.alive(session, others) if others else set()
+    return {
+        d.id
+        for d in sending
+        if d.lease_owner is None  # claimed before leases (schema v5) or by a run that could not say
+        or d.lease_until is None
+        or d.lease_until <= clock
+        or (d.lease_owner != claimant.owner and d.lease_owner not in living)
+    }
+
+
+def _due(d: Delivery, now_utc: datetime) -> bool:
+    return d.status in (DeliveryStatus.PENDING, DeliveryStatus.FAILED) and d.next_attempt_at <= now_utc
+
+
+def claimable(session: Session, now: datetime, claimant: Claimant) -> list[Delivery]:
+    """Deliveries to send now: due pending/failed ones, and those in `sending` whose lease has ended."""
     now_utc = to_utc_naive(now)
     q = select(Delivery).where(
         (
@@ -67,25 +129,45 @@ def claimable(session: Session, now: datetime) -> list[Delivery]:
         )
         | (Delivery.status == DeliveryStatus.SENDING)
     )
-    return list(session.scalars(q.order_by(Delivery.subscriber, Delivery.channel, Delivery.id)))
+    rows = list(session.scalars(q.order_by(Delivery.subscriber, Delivery.channel, Delivery.id)))
+    ended = _ended_leases(session, rows, claimant)
+    return [d for d in rows if d.status != DeliveryStatus.SENDING or d.id in ended]
 
 
-def claim(session: Session, deliveries: list[Delivery], now: datetime) -> None:
-    for d in deliveries:
-        if d.status == DeliveryStatus.SENDING:
-            d.duplicates += 1  # the last attempt may have gone out before the crash
+def claim(session: Session, ids: list[int], now: datetime, claimant: Claimant) -> tuple[list[int], int]:
+    """Claim those of the rows ``ids`` (one message's) that are still free; returns (claimed ids, taken over).
+
+    Rows another worker is claiming right now are skipped, not waited for (``FOR UPDATE SKIP LOCKED``;
+    SQLite's write transaction is exclusive anyway), and so is a row another worker claimed or recorded
+    since this one read the ledger: each is checked again under its row lock.
+    """
+    q = select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id).with_for_update(skip_locked=True)
+    rows = list(session.scalars(q))
+    now_utc, ended = to_utc_naive(now), _ended_leases(session, rows, claimant)
+    until = utcnow() + claimant.lease
+    got: list[int] = []
+    taken_over = 0
+    for d in rows:
+        if d.id in ended:
+            d.duplicates += 1  # the last attempt may have gone out before its holder died
+            taken_over += 1
+        elif not _due(d, now_utc):
+            continue
         d.status = DeliveryStatus.SENDING
         d.attempts += 1
-        d.claimed_at = to_utc_naive(now)
+        d.claimed_at = now_utc
+        d.lease_owner, d.lease_until = claimant.owner, until
+        got.append(d.id)
+    return got, taken_over
 
 
 def expire_late(session: Session, now: datetime) -> tuple[int, int]:
     """Alerts whose window has closed are not sent late: failed ones become ``dead`` (an admin alert
     follows), never-tried ones (held by quiet hours through a downtime) ``skipped``. Returns both counts."""
     dead = skipped = 0
-    for d in session.scalars(
-        select(Delivery).where(Delivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.PENDING)))
-    ):
+    waiting = select(Delivery).where(Delivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.PENDING)))
+    # Row locks, skipping rows another worker is claiming: a row claimed meanwhile is no longer waiting.
+    for d in session.scalars(waiting.with_for_update(skip_locked=True)):
         if _too_late(d, now):
             if d.status == DeliveryStatus.FAILED:
                 d.status, dead = DeliveryStatus.DEAD, dead + 1
@@ -95,15 +177,27 @@ def expire_late(session: Session, now: datetime) -> tuple[int, int]:
 
 
 def record_sent(session: Session, ids: list[int], now: datetime) -> None:
-    for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids))):
+    """The send went out: ``sent``, whoever holds the row now (it is true; a worker that took the row
+    over meanwhile may send it again, and counted that as a possible duplicate when it did)."""
+    for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids)).with_for_update()):
         d.status, d.sent_at, d.last_error = DeliveryStatus.SENT, to_utc_naive(now), None
+        d.lease_until = None  # lease_owner stays: which worker sent it
 
 
-def record_failed(session: Session, ids: list[int], error: str, now: datetime) -> int:
-    """Schedule a retry with backoff, or mark dead once the window has closed. Returns dead count."""
+def record_failed(session: Session, ids: list[int], error: str, now: datetime, claimant: Claimant) -> int:
+    """Schedule a retry with backoff, or mark dead once the window has closed. Returns dead count.
+
+    Only rows this worker still holds: a row another worker took over (this one outlived its lease) is
+    that worker's to record, and may have been sent by it already."""
     dead = 0
-    for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids))):
+    q = select(Delivery).where(
+        Delivery.id.in_(ids),
+        Delivery.status == DeliveryStatus.SENDING,
+        Delivery.lease_owner == claimant.owner,
+    )
+    for d in session.scalars(q.with_for_update()):
         d.last_error = error[:500]
+        d.lease_until = None
         if _too_late(d, now):
             d.status = DeliveryStatus.DEAD
             dead += 1

@@ -1,12 +1,16 @@
 """`zcwatch run`: one cycle for cron: crawl every source, send due alerts, the digest if due.
 
-Safe at any frequency: a lock next to the database makes an overlapping run give way. The CLI
+Safe at any frequency: on SQLite a lock next to the database makes an overlapping run give way; on
+PostgreSQL overlapping runs (on several hosts) share the work, each part under its own lock
+(``store.lock``): a site is crawled by one of them, alerts are claimed with leases, the digest and
+the health check are done once. The CLI
 keeps it quiet on success (cron mails any output), with one line per problem on stderr and exit 1
 if anything failed. The same steps serve the daemon's jobs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,7 +22,7 @@ from core.timeutil import now_local, to_utc_naive
 from crawler.outcome import CrawlResult
 from scheduler.crawljob import crawl_source
 from store.db import reading
-from store.lock import run_lock
+from store.lock import run_lock, step_lock
 from store.models import CrawlRun, Source
 
 FULL_EVERY = timedelta(days=7)  # a weekly full pass revalidates recent notices (catches edits in place)
@@ -79,18 +83,40 @@ def cycle_steps(config: Config, engine: Engine, now: datetime, *, crawl: bool = 
     report = notify_due(config, engine, now)
     out.steps.append(report.summary())
     out.problems += [f"delivery failed: {p}" for p in report.problems]
-    if digest_due(config, engine, now):
-        failed = send_digest(config, engine, now)
-        out.steps.append("digest: sent" if not failed else f"digest: {len(failed)} recipient(s) failed")
-        out.problems += failed
-    else:
-        out.steps.append("digest: not due")
-    health_problems = health.report(config, engine, now)
-    out.steps.append(
-        f"health: {len(health_problems)} problem(s) reported" if health_problems else "health: ok"
-    )
-    out.problems += health_problems
+    # The digest and the health check are done by one run at a time: on PostgreSQL, where runs on several
+    # hosts overlap, a step another run is doing is skipped (it is due once, and that run does it).
+
+    def digest() -> None:
+        if digest_due(config, engine, now):
+            failed = send_digest(config, engine, now)
+            out.steps.append("digest: sent" if not failed else f"digest: {len(failed)} recipient(s) failed")
+            out.problems += failed
+        else:
+            out.steps.append("digest: not due")
+
+    def check_health() -> None:
+        health_problems = health.report(config, engine, now)
+        out.steps.append(
+            f"health: {len(health_problems)} problem(s) reported" if health_problems else "health: ok"
+        )
+        out.problems += health_problems
+
+    _one_at_a_time(config, "digest", out, digest)
+    _one_at_a_time(config, "health", out, check_health)
     return out
+
+
+def _one_at_a_time(config: Config, step: str, out: CycleReport, work: Callable[[], None]) -> None:
+    """Do ``work`` under the step's lock (PostgreSQL), or skip it with one line if another run holds it."""
+    lock = step_lock(config, step)
+    if lock is not None and not lock.acquire():
+        out.steps.append(f"{step}: another run is doing it; skipped")
+        return
+    try:
+        work()
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def run_cycle(config: Config, *, now: datetime | None) -> CycleReport | None:

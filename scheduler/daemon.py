@@ -5,8 +5,9 @@ random delay; alert planning every ``notify_minutes``; the weekly digest is chec
 notify run (it is level-triggered: sent once after its moment). Crawls run in child processes.
 Jobs coalesce and have a generous misfire grace, so a sleep catches up once; at start a crawl is
 made at once if a scheduled one was missed while the daemon was down. Each job takes the run
-lock (a cron `zcwatch run` at the same moment simply skips). SIGTERM and SIGINT stop the
-scheduler after the running job finishes. Only one daemon per database (a lock).
+lock (SQLite: a cron `zcwatch run` at the same moment simply skips; PostgreSQL: they share the
+work, see ``store.lock``). SIGTERM and SIGINT stop the scheduler after the running job finishes.
+Only one daemon per database (a lock).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from core.timeutil import from_utc_naive, now_local
 from core.vocabulary import CrawlOutcome, DeliveryStatus, WindowStatus
 from scheduler.health import open_incidents
 from store.db import reading
-from store.lock import run_in_progress
+from store.lock import crawl_in_progress
 from store.models import CrawlRun, Delivery, Notice, Source, Window
 
 
@@ -50,9 +50,8 @@ def next_jobs(config: Config, now: datetime) -> list[dict[str, str]]:
 
 def collect(config: Config, engine: Engine) -> dict[str, Any]:
     now = now_local(config.tz)
-    # A crawl holds the run lock until its child process is gone: a "running" record without it is a
+    # A crawl holds its lock until its child process is gone: a "running" record without it is a
     # killed crawl, which the next crawl will close as interrupted.
-    crawling = run_in_progress(config)
     with Session(reading(engine)) as s:
         sources = []
         for src in s.scalars(select(Source).order_by(Source.name)):
@@ -60,7 +59,7 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
                 select(CrawlRun).where(CrawlRun.source_id == src.id).order_by(CrawlRun.id.desc()).limit(1)
             ).first()
             outcome, error = (run.outcome, run.error) if run else (None, None)
-            if outcome == CrawlOutcome.RUNNING and not crawling:
+            if outcome == CrawlOutcome.RUNNING and not crawl_in_progress(config, src.url):
                 outcome, error = CrawlOutcome.ERROR, "interrupted: the crawl process is gone"
             ok_run = s.scalar(
                 select(func.max(CrawlRun.finished_at)).where(

@@ -128,6 +128,18 @@ def lock_for_migration(conn: Connection) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
 
 
+# Likewise for planning alerts: several notify workers on one PostgreSQL database plan one at a time (a plan
+# reads the ledger and adds to it, and may add estimated windows); they claim and send side by side.
+PLANNING_LOCK_KEY = 0x7A63_0002
+
+
+def lock_for_planning(conn: Connection) -> None:
+    """Serialise the planning transactions of concurrent notify workers (PostgreSQL; SQLite's write
+    transactions are serialised already). Released by the transaction's commit or rollback."""
+    if is_postgres(conn):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PLANNING_LOCK_KEY})")
+
+
 def display_url(url: str) -> str:
     """The URL for messages and logs: the password masked."""
     return mask_database_url(url)

@@ -1,4 +1,4 @@
-"""The locks of one database: one run at a time, one daemon per database, one crawl per source.
+"""The locks of one database: runs, the daemon, the crawl of each site, and the steps that run once.
 
 On **SQLite** they are advisory file locks next to the database. ``flock`` locks vanish with the last
 process that holds them, so a crashed run never leaves a stale lock behind (unlike a PID file). A
@@ -10,15 +10,24 @@ On **PostgreSQL** the database may be shared by several hosts, so the locks live
 session-level advisory locks (``pg_try_advisory_lock``), each held by a connection of its own for
 as long as the lock is held. The server drops them when that connection ends, so a killed process
 frees its locks as a file lock would (its TCP connection is closed by the kernel; a host that vanishes
-is noticed by the server's TCP keepalive). The run lock and the daemon lock are taken by the parent;
-the per-source crawl lock by the crawl child itself (``crawler.process``), so it is held exactly as long
-as that source is being crawled, by whichever host.
+is noticed by the server's TCP keepalive). There runs do not take turns: they share the work, each part
+kept apart by a lock of its own:
+
+- there is no run lock (``NoLock``): any number of runs go at once;
+- the crawl of a site (``site_lock``, the host of a source's URL) is held by the crawl child itself
+  (``crawler.process``) while it crawls and for one politeness delay after, so each site is read by one
+  process at a time, on whichever host, and different sites by different hosts at once;
+- alerts are claimed with leases (``notifier.ledger``); the digest and the health check take
+  ``step_lock`` so one host sends them and another skips the step;
+- the daemon lock stays exclusive: one daemon per database (its schedule would otherwise run twice).
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import secrets
+import socket
 import zlib
 from pathlib import Path
 from types import TracebackType
@@ -142,7 +151,8 @@ class AdvisoryLock:
             conn = engine.connect()
             got = bool(
                 conn.exec_driver_sql(
-                    "SELECT pg_try_advisory_lock(%s, %s)", (ADVISORY_NAMESPACE, advisory_key(self.name))
+                    "SELECT pg_try_advisory_lock(%s, %s)",
+                    (ADVISORY_NAMESPACE, advisory_key(self.name)),
                 ).scalar()
             )
             conn.commit()  # the lock is the session's: no transaction stays open while it is held
@@ -160,7 +170,8 @@ class AdvisoryLock:
         if self._conn is not None:
             try:
                 self._conn.exec_driver_sql(
-                    "SELECT pg_advisory_unlock(%s, %s)", (ADVISORY_NAMESPACE, advisory_key(self.name))
+                    "SELECT pg_advisory_unlock(%s, %s)",
+                    (ADVISORY_NAMESPACE, advisory_key(self.name)),
                 )
                 self._conn.commit()
             except DBAPIError:
@@ -200,6 +211,20 @@ def advisory_lock_held(url: str, name: str) -> bool:
     return bool(count)
 
 
+def live_advisory_locks(conn: Connection, names: set[str]) -> set[str]:
+    """Those of the advisory locks ``names`` that some session holds now, read on ``conn`` (PostgreSQL):
+    one query, in the caller's transaction. A hash collision can only make a lock look held."""
+    keys: dict[int, list[str]] = {}
+    for n in names:
+        keys.setdefault(advisory_key(n), []).append(n)
+    held = conn.exec_driver_sql(
+        "SELECT objid FROM pg_locks"
+        " WHERE locktype = 'advisory' AND granted AND classid = %s AND objsubid = 2",
+        (ADVISORY_NAMESPACE,),
+    ).scalars()
+    return {n for key in held for n in keys.get(int(key), ())}
+
+
 def _first_line(e: BaseException) -> str:
     orig = getattr(e, "orig", None) or e
     text = str(orig).strip()
@@ -213,11 +238,22 @@ def _on_server(config: Config) -> bool:
     return config.database_path is None and not config.database_url.startswith("sqlite")
 
 
-def run_lock(config: Config) -> FileLock | AdvisoryLock:
-    """One `zcwatch run`/`crawl`/`notify` (or daemon job) at a time for the database, on any host."""
-    if _on_server(config):
-        return AdvisoryLock(config.resolved_database_url, "run")
-    return FileLock(lock_path(config, "run"))
+class NoLock:
+    """The run lock on PostgreSQL: none. Runs share the work there, each part kept apart by its own lock."""
+
+    where = "no run lock (PostgreSQL: runs share the work)"
+
+    def acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
+def run_lock(config: Config) -> FileLock | NoLock:
+    """SQLite: one `zcwatch run`/`crawl`/`notify` (or daemon job) at a time, on the one host a file serves.
+    PostgreSQL: none (see the module's doc)."""
+    return NoLock() if _on_server(config) else FileLock(lock_path(config, "run"))
 
 
 def daemon_lock(config: Config) -> FileLock | AdvisoryLock:
@@ -227,14 +263,42 @@ def daemon_lock(config: Config) -> FileLock | AdvisoryLock:
     return FileLock(lock_path(config, "daemon"))
 
 
-def source_lock(config: Config, source: str) -> AdvisoryLock | None:
-    """PostgreSQL: the lock a crawl of ``source`` holds (taken by the crawl child); None on SQLite, where
-    the run lock, handed to the child, already keeps every crawl of the file apart."""
-    return AdvisoryLock(config.resolved_database_url, f"source:{source}") if _on_server(config) else None
+def site_name(url: str) -> str:
+    """The site a URL belongs to, as the crawl locks name it: its host, lower case."""
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or url).lower()
 
 
-def run_in_progress(config: Config) -> bool:
-    """Whether a run (or a crawl child it left) holds the run lock: for `zcwatch status`."""
+def site_lock(config: Config, url: str) -> AdvisoryLock | None:
+    """PostgreSQL: the lock a crawl of the site of ``url`` holds (taken by the crawl child); None on SQLite,
+    where the run lock, handed to the child, already keeps every crawl of the file apart."""
+    if not _on_server(config):
+        return None
+    return AdvisoryLock(config.resolved_database_url, f"site:{site_name(url)}")
+
+
+def step_lock(config: Config, step: str) -> AdvisoryLock | None:
+    """PostgreSQL: the lock of a step that one run at a time does (the digest, the health check); None on
+    SQLite, where the run lock already makes every step one at a time."""
+    return AdvisoryLock(config.resolved_database_url, f"step:{step}") if _on_server(config) else None
+
+
+# --- notify workers ---------------------------------------------------------------------------------------
+
+
+def worker_lock_name(owner: str) -> str:
+    return f"worker:{owner}"
+
+
+def new_worker_name() -> str:
+    """A notify worker's name on the rows it claims: host, process and a random tag (a pid is reused)."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def crawl_in_progress(config: Config, url: str) -> bool:
+    """Whether the site of ``url`` is being crawled now (PostgreSQL: its crawl lock, on any host; SQLite: the
+    run lock, which a crawl holds until its child process is gone): for `zcwatch status`."""
     if _on_server(config):
-        return advisory_lock_held(config.resolved_database_url, "run")
+        return advisory_lock_held(config.resolved_database_url, f"site:{site_name(url)}")
     return is_locked(lock_path(config, "run"))

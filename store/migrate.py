@@ -8,10 +8,10 @@ server's database, and never a fake file). Two processes never migrate at once: 
 ``BEGIN IMMEDIATE`` serialises them, on PostgreSQL an advisory lock (``store.engine.lock_for_migration``).
 A database from a newer zcwatch is refused rather than guessed at.
 
-Revisions are named by the schema numbers zcwatch had before Alembic (``v1`` … ``v4``). A SQLite file from
-then has no ``alembic_version`` table: its ``PRAGMA user_version`` says which revision it is at, and it
-is stamped so before upgrading. SQLite files keep ``user_version`` up to date too, so an older zcwatch
-still recognises a database that is newer than it.
+Revisions are named by schema numbers (``v1`` … ``v4`` are those zcwatch had before Alembic; ``v5`` on
+continue the count). A SQLite file from before Alembic has no ``alembic_version`` table: its ``PRAGMA
+user_version`` says which revision it is at, and it is stamped so before upgrading. SQLite files keep
+``user_version`` up to date too, so an older zcwatch still recognises a database that is newer than it.
 
 To change the schema: change the models, add a revision under ``store/alembic/versions/`` doing the
 same to an existing database (``v<N+1>``, down_revision ``v<N>``), bump ``LATEST``, and keep a frozen
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 # of alembic inside the functions: only a database that needs migrating pays for them.
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-LATEST = 4
+LATEST = 5
 SCRIPTS = Path(__file__).with_name("alembic")
 VERSION_TABLE = "alembic_version"
 

@@ -187,6 +187,10 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     duplicates: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The claim's lease (schema v5; last, where the migration adds them): which notify worker holds the row
+    # in `sending`, and until when (UTC, real time). Only a claim whose lease has ended is taken over.
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None]
     window: Mapped[Window] = relationship()
 
 

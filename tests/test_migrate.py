@@ -265,7 +265,7 @@ def test_migrate_v1_keeps_every_row(v1_file: Path) -> None:
     engine = open_engine(f"sqlite:///{v1_file}")
     try:
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 4
+            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 5
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
@@ -277,6 +277,9 @@ def test_migrate_v1_keeps_every_row(v1_file: Path) -> None:
     # v4 added windows.confidence the same way: unknown (NULL) for every window read before.
     assert {row[-1] for row in after["windows"]} == {None}
     after["windows"] = [row[:-1] for row in after["windows"]]
+    # v5 added deliveries.lease_owner and lease_until: no lease for any row claimed before.
+    assert {row[-2:] for row in after["deliveries"]} == {(None, None)}
+    after["deliveries"] = [row[:-2] for row in after["deliveries"]]
     assert after == before
 
 
@@ -478,7 +481,7 @@ def test_cli_reads_a_v1_database(v1_file: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "广州市卫生高级职称评审委员会关于开展2025年度" in proc.stdout
     assert '"end": "2025-02-07"' in proc.stdout
-    assert user_version(v1_file) == LATEST == 4
+    assert user_version(v1_file) == LATEST == 5
 
 
 # --- Alembic, and PostgreSQL (issue 13) ---------------------------------------------------------------------
@@ -506,11 +509,13 @@ def test_alembic_head_is_latest_and_every_script_ships() -> None:
 
 
 def _pg_at_v3(url: str) -> None:
-    """A PostgreSQL database as zcwatch's schema v3 made it: today's less windows.confidence."""
+    """A PostgreSQL database as zcwatch's schema v3 made it: today's less windows.confidence (v4) and the
+    deliveries' leases (v5)."""
     engine = open_engine(url)
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql("ALTER TABLE windows DROP COLUMN confidence")
+            conn.exec_driver_sql("ALTER TABLE deliveries DROP COLUMN lease_owner, DROP COLUMN lease_until")
             conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'v3'")
     finally:
         engine.dispose()
@@ -527,7 +532,7 @@ def test_postgres_is_upgraded_in_place_and_told_how_to_dump(
     assert ran.returncode == 0, ran.stderr
     warning = one_line(ran.stderr)
     assert (
-        "from schema v3 to v4" in warning
+        f"from schema v3 to v{LATEST}" in warning
         and f"pg_dump -h 127.0.0.1 -p {postgres_server.port} -U postgres" in warning
     )
     assert postgres_server.password not in warning
@@ -558,7 +563,8 @@ def test_concurrent_migrations_of_one_postgres_database_are_serialised(
     engine = open_engine(url)
     try:
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["v4"]
+            versions = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+            assert versions == [f"v{LATEST}"]
     finally:
         engine.dispose()
 

@@ -145,7 +145,7 @@ def extract(args: argparse.Namespace) -> int:
 
 def test_source(args: argparse.Namespace) -> int:
     from scheduler.trial import try_source
-    from store.lock import run_lock
+    from store.lock import run_lock, site_lock
 
     if args.pages is not None and not 1 <= args.pages <= 500:
         raise UsageError("--pages must be between 1 and 500")
@@ -166,8 +166,9 @@ def test_source(args: argparse.Namespace) -> int:
             "(expected http://…, https://…, a source's name or a saved page)"
         )
     # The trial crawls with its own scratch config, but the site is the same: while a run or the daemon
-    # of this config is crawling, a second crawler must not ask the site at once.
-    lock = run_lock(config)
+    # of this config is crawling, a second crawler must not ask the site at once (PostgreSQL: the site's
+    # crawl lock, on any host; SQLite: the run lock).
+    lock = site_lock(config, url) or run_lock(config)
     if not lock.acquire():
         print("zcwatch: another run is in progress; try test-source again when it ends", file=sys.stderr)
         return EXIT_FAILED
@@ -241,8 +242,8 @@ def notify(args: argparse.Namespace) -> int:
 
     config = _config(args)
     engine = _engine(config)
-    # The same lock as `zcwatch run` and the daemon's jobs: a second sender would take the first
-    # one's claimed rows for a crash and send them again.
+    # SQLite: the same lock as `zcwatch run` and the daemon's jobs, one sender at a time. PostgreSQL: none;
+    # any number of notify workers share the ledger through their leases (notifier.ledger).
     lock = run_lock(config)
     if not args.dry_run and not lock.acquire():
         _say(args, "zcwatch: another run is in progress; nothing to do")

@@ -15,6 +15,9 @@ for zcwatch, and speed in sentences per second on one core. Four sets:
 - dev3: tests/dev/dev3_multi.jsonl, multi-committee notices written blind, with per-window committee
   accuracy (and, with --diff, the windows whose committee is wrong);
 - dev4: tests/dev/dev4_kinds.jsonl, sentences and short passages written blind around the step (kind);
+- dev5: tests/dev/dev5_passages.jsonl, whole notices written blind around issue 12's passage phenomena
+  (label lines, split start/deadline lines, two ranges on a line, negatives, link rows, traditional text),
+  with per-window committee accuracy;
 - held-out (blind): tests/data/heldout_notices.jsonl if present. Only aggregate figures are
   printed for it, never a per-notice line, so nobody can tune the extractor on it;
 - blind2 (blind): tests/blind2/{sentences,passages,multi}.jsonl, one table per file (HTML records read
@@ -60,6 +63,7 @@ DEV = ROOT / "tests" / "data" / "site_expected.json"
 DEV2 = ROOT / "tests" / "dev" / "dev2_notices.jsonl"
 DEV3 = ROOT / "tests" / "dev" / "dev3_multi.jsonl"
 DEV4 = ROOT / "tests" / "dev" / "dev4_kinds.jsonl"
+DEV5 = ROOT / "tests" / "dev" / "dev5_passages.jsonl"
 HELD_OUT = ROOT / "tests" / "data" / "heldout_notices.jsonl"
 BLIND2 = ROOT / "tests" / "blind2"
 SENTENCE = re.compile(r"[^。；;\n]+")
@@ -459,6 +463,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
         dev4 = _docs_from_cases(DEV4)
         title = f"dev4 (tests/dev/dev4_kinds.jsonl, {len(dev4)} sentences and short passages)"
         sets.append((title, dev4, True))
+    dev5: list[Doc] = []
+    if DEV5.is_file():
+        dev5 = _docs_from_jsonl(DEV5, keep_windows=True)
+        sets.append((f"dev5 (tests/dev/dev5_passages.jsonl, {len(dev5)} whole notices)", dev5, True))
     if "--no-heldout" in args:
         print("held-out (blind): skipped (--no-heldout)")
     elif HELD_OUT.is_file():
@@ -512,6 +520,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
             committee_diff("dev3", dev3)
         if dev4:
             diff("dev4", dev4)
+        if dev5:
+            diff("dev5", dev5)
+            committee_diff("dev5", dev5)
     return 0
 
 

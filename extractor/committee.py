@@ -12,6 +12,7 @@ import re
 from datetime import date
 
 from .numerals import normalise
+from .traditional import as_written, to_simplified
 
 _SUFFIX = r"(?:评审委员会|评委会|评委办|高评委|中评委|初评委)"
 _NAME = re.compile(r"([\u4e00-\u9fff()（）]{2,40}?" + _SUFFIX + ")")
@@ -25,16 +26,18 @@ _STEP = re.compile(
 _ABBR = re.compile(
     r"([\u4e00-\u9fff()（）]{4,40}?(?:评审委员会|评委会|评委办))\s?[(（]\s?(?:以下)?简称\s?[“\"']([^”\"')）]{2,12})"
 )
+# Guangzhou's districts: a committee named after one is the district's (广州市增城区…).
+_DISTRICT = r"(?:越秀|海珠|荔湾|天河|白云|黄埔|番禺|花都|南沙|从化|增城)区"
 # Text before the name that is not part of it: keep what follows the last of these.
 _PREFIX = re.compile(
     # 和/及/与 join two bodies only before a new place name: 计算机与信息技术 is one name.
     r".*(?:关于|做好|开展|组织|召开|举办|启动|印发|公布|年度|\d{4}年|[《“\"，,：:\s]|的|、"
+    # What a notice does to a committee's dates: 关于调整/延长/更正…评审委员会…时间的通知.
+    r"|调整|延长|更正|变更|推迟|暂停|恢复"
     r"|(?:和|及|与)(?=广州|广东|[省市区县])"
-    # Verbs and prepositions in front of a place name: 经广州市…评审, 邮寄至广州市…, 由市…受理.
-    r"|(?:经|由|向|至|将|请|交|送|对|在|[)）])(?=广州|广东|[省市区县]))"
+    # Verbs and prepositions in front of a place name: 经广州市…评审, 邮寄至广州市…, 由市…受理, 决定由增城区….
+    r"|(?:经|由|向|至|将|请|交|送|对|在|[)）])(?=广州|广东|[省市区县]|" + _DISTRICT + "))"
 )
-# Guangzhou's districts: a committee named after one is the district's (广州市增城区…).
-_DISTRICT = r"(?:越秀|海珠|荔湾|天河|白云|黄埔|番禺|花都|南沙|从化|增城)区"
 _PLACE = re.compile(r"(?:广州|广东|中共|[省市]|" + _DISTRICT + ")")
 # The issuer in front of 关于 (增城区关于…, 广州医科大学关于…, 广州市教育局关于…).
 _ISSUER = re.compile(r"([\u4e00-\u9fff]{2,24}?)关于")
@@ -107,9 +110,13 @@ def extract_committee(title: str, body: str = "") -> str | None:
     (卫生、教育系列), committees at large (部分/各/有关/组建…评审委员会), or a body naming three or more
     committees when the title names none (the city's season notice). Its windows name their own.
     """
-    title, body = normalise(title), normalise(body)
+    # A traditional-character repost is read in simplified characters and named as it writes itself.
+    written = normalise(title) + "\n" + normalise(body)
+    title, body = normalise(to_simplified(title)), normalise(to_simplified(body))
     name = _placed(_committee(title, body), title, body)
-    return None if name is None or _GENERIC.search(name) or _GENERIC_TITLE.search(name) else name
+    if name is None or _GENERIC.search(name) or _GENERIC_TITLE.search(name):
+        return None
+    return as_written(name, written)
 
 
 def _committee(title: str, body: str) -> str | None:
@@ -177,7 +184,11 @@ def extract_review_year(title: str, body: str = "", published: date | None = Non
 _GENERIC = re.compile(r"各|有关|相关|上述|通过|所属|^由|^本|^我|^该")
 # Where a full name starts inside a longer run of cells (卫生系列 | 广州市卫生…委员会, 市农业农村局 |
 # 广州市农业…委员会, 番禺区(一)申报广州市工程…委员会): at a place name.
-_NAME_START = re.compile(r"广州市|广东省|" + _DISTRICT)
+# 佛山 | 佛山市机械…委员会 (a digest's city cell run into the name): at the city's name too.
+_NAME_START = re.compile(
+    r"广州市|广东省|" + _DISTRICT + r"|(?:深圳|珠海|汕头|佛山|韶关|河源|梅州|惠州|汕尾|东莞|中山|江门|阳江"
+    r"|湛江|茂名|肇庆|清远|潮州|揭阳|云浮)市"
+)
 _FULL_SUFFIX = ("评审委员会", "评委会")
 _SHORT_SUFFIX = ("高评委", "中评委", "初评委", "评委会", "评委办")
 

@@ -39,7 +39,7 @@ from .layout import (
 )
 from .model import Window
 from .numerals import normalise
-from .traditional import simplified_sentences, to_simplified
+from .traditional import as_written, simplified_sentences, to_simplified
 
 # A short bracket without digits after a date qualifies it (（含）, （含当天）, （以邮戳为准）).
 _QUALIFIER = r"(?:\([^()\d]{1,8}\)\s?)?"
@@ -90,7 +90,12 @@ _NEGATIVE = re.compile(
     # Print-outs cut off (继续教育证书打印时间截至…), maintenance and holidays (系统维护期间暂停申报).
     r"打印时间|打印截[止至]|维护|暂停|假期|放假|恢复|搬迁|"
     # Policies taking effect (自2026年1月1日起实行…), exam candidates and recruitment.
-    r"实行|考生|招聘"
+    r"实行|考生|招聘|"
+    # What a candidate's work must have reached by a date (科研项目须在…前结题, 代表作品须在…前完成).
+    r"结题|中期检查|代表作|作品|(?:活动|项目)(?:须|需|应)|"
+    # The previous season quoted (参照2025年度安排（…）),
+    # a city bureau's own deadline to the province (须于…前将本地区…报送我厅), a notice about a notice.
+    r"参照[^，,。；;()]{0,12}安排\s?\(|我厅|发布[^，,。:：]{0,4}通知"
 )
 # A defence or interview on its own is not a window (面试答辩时间定于…); held by the committee as
 # part of the review (评审答辩, 评议及答辩, 组织答辩和评审) it is the review itself.
@@ -656,4 +661,7 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             if kind:
                 heading = _Kind(kind, "heading", "heading: " + s.strip(" :")[:20])
     _committees(out)
-    return [Window(f.kind, f.start, f.end, f.evidence, f.committee, f.reason, f.confidence) for f in out]
+    return [
+        Window(f.kind, f.start, f.end, f.evidence, as_written(f.committee, text), f.reason, f.confidence)
+        for f in out
+    ]

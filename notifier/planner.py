@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from core.timeutil import SHANGHAI, window_point
 from core.vocabulary import DEFAULT_SUBSCRIBED_KINDS, AlertKind, DeliveryStatus, WindowStatus
+from extractor.traditional import same_chars
 
 DEFAULT_KINDS = DEFAULT_SUBSCRIBED_KINDS
 RECENT_DAYS = 30  # windows that closed longer ago than this are not planned at all
@@ -64,7 +65,11 @@ class PlanChannel:
         kinds = self.kinds or DEFAULT_KINDS
         if w.kind not in kinds:
             return False
-        return not self.committees or any(k in w.committee for k in self.committees)
+        if not self.committees:
+            return True
+        # A traditional-character repost names its committee so (廣州市衞生…): compare simplified forms.
+        committee = same_chars(w.committee)
+        return any(same_chars(k) in committee for k in self.committees)
 
 
 @dataclass(frozen=True)

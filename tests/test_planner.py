@@ -364,6 +364,10 @@ def test_plan_defers_pending_alerts_out_of_quiet_hours() -> None:
         ((), ("卫生",), "apply", ENGINEERING, False),
         ((), ("卫生", "工程"), "apply", ENGINEERING, True),
         (("accept",), ("工程",), "apply", ENGINEERING, False),
+        # A traditional-character repost's committee matches a simplified keyword, and the reverse.
+        ((), ("卫生",), "apply", "廣州市衞生專業技術人才高級職稱評審委員會", True),
+        ((), ("衞生",), "apply", HEALTH, True),
+        ((), ("會計",), "apply", HEALTH, False),
     ],
 )
 def test_committee_and_kind_filters(

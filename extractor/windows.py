@@ -86,16 +86,18 @@ _NEGATIVE = re.compile(
     # Evidence and document cut-offs: 社保缴费记录截至…, 工作年限统计截止到…, 著作须在…前正式出版.
     r"社保|社会保险|参保|缴费记录|年限|统计(?:截止|截至|时间|到)|出版|出刊|见刊|刊发|刊出|退休|"
     # Generic seasons (一般集中在8月至9月) and plans for the notice itself (发布通知：3月).
-    r"一般(?:集中|安排|会|是|都)|大多|多集中|往往|发布通知|印发通知|下发通知|"
+    r"一般(?:集中|安排|会|是|都)|大多|多集中|往往|(?:发布|印发|下发)通知(?!之日)|"
     # Print-outs cut off (继续教育证书打印时间截至…), maintenance and holidays (系统维护期间暂停申报).
     r"打印时间|打印截[止至]|维护|暂停|假期|放假|恢复|搬迁|"
     # Policies taking effect (自2026年1月1日起实行…), exam candidates and recruitment.
     r"实行|考生|招聘|"
-    # What a candidate's work must have reached by a date (科研项目须在…前结题, 代表作品须在…前完成).
-    r"结题|中期检查|代表作|作品|(?:活动|项目)(?:须|需|应)|"
-    # The previous season quoted (参照2025年度安排（…）),
-    # a city bureau's own deadline to the province (须于…前将本地区…报送我厅), a notice about a notice.
-    r"参照[^，,。；;()]{0,12}安排\s?\(|我厅|发布[^，,。:：]{0,4}通知"
+    # What a candidate's work must have reached by a date (科研项目须在…前结题, 代表作品须在…前完成);
+    # works sent in by a date (代表作须于…前报送) are the paper step, and stay a window.
+    r"结题|中期检查|(?:代表作|作品)[^，,。；;]{0,24}?前(?:完成|创作|展出|获奖)|"
+    # The previous season quoted (参照2025年度安排（…）), the city bureaus' own deadline to the province
+    # (各地级以上市人力资源社会保障局须于…前…报送我厅: applicants who send papers to 我厅 have a window),
+    # a notice about a notice (发布评审通知：…).
+    r"参照[^，,。；;()]{0,12}安排\s?\(|地级以上市人力资源|发布[^，,。:：]{1,4}通知(?!之日)"
 )
 # A defence or interview on its own is not a window (面试答辩时间定于…); held by the committee as
 # part of the review (评审答辩, 评议及答辩, 组织答辩和评审) it is the review itself.

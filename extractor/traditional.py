@@ -63,7 +63,7 @@ def as_written(name: str | None, text: str) -> str | None:
     """``name``, read from the simplified form of ``text``, spelled as ``text`` writes it.
 
     A committee of a traditional-character repost is named in its own characters (廣州市建設工程…評審委員會),
-    like its evidence; subscriber filters compare simplified forms (``same_chars``). A name that is not
+    like its evidence; subscriber filters compare simplified forms (``to_simplified``). A name that is not
     in the text as one run (put together from the issuer and a title) stays simplified.
     """
     if not name or _traditional().isdisjoint(text):
@@ -73,8 +73,3 @@ def as_written(name: str | None, text: str) -> str | None:
         return name
     at = simple.find(name)
     return text[at : at + len(name)] if at >= 0 else name
-
-
-def same_chars(text: str) -> str:
-    """``text`` for comparing names across scripts: simplified (衞生 and 卫生 compare equal)."""
-    return to_simplified(text)

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from core.timeutil import SHANGHAI, window_point
 from core.vocabulary import DEFAULT_SUBSCRIBED_KINDS, AlertKind, DeliveryStatus, WindowStatus
-from extractor.traditional import same_chars
+from extractor.traditional import to_simplified
 
 DEFAULT_KINDS = DEFAULT_SUBSCRIBED_KINDS
 RECENT_DAYS = 30  # windows that closed longer ago than this are not planned at all
@@ -68,8 +68,8 @@ class PlanChannel:
         if not self.committees:
             return True
         # A traditional-character repost names its committee so (廣州市衞生…): compare simplified forms.
-        committee = same_chars(w.committee)
-        return any(same_chars(k) in committee for k in self.committees)
+        committee = to_simplified(w.committee)
+        return any(to_simplified(k) in committee for k in self.committees)
 
 
 @dataclass(frozen=True)

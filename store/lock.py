@@ -197,18 +197,14 @@ def advisory_lock_held(url: str, name: str) -> bool:
     engine = create(url)
     try:
         with engine.connect() as conn:
-            count = conn.exec_driver_sql(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                " AND classid = %s AND objid = %s AND objsubid = 2",
-                (ADVISORY_NAMESPACE, advisory_key(name)),
-            ).scalar()
+            held = live_advisory_locks(conn, {name})
     except DBAPIError as e:
         raise DatabaseError(
             f"cannot read the locks of {display_url(url)}: {scrub(_first_line(e), url)}"
         ) from None
     finally:
         engine.dispose()
-    return bool(count)
+    return bool(held)
 
 
 def live_advisory_locks(conn: Connection, names: set[str]) -> set[str]:

@@ -35,7 +35,8 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest -q
+	# Two workers, one test file each at a time: a file's module fixtures (servers, databases) stay in one process.
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(PIP) -e '.[test,bench]' 2>&1 | grep -v '^WARNING: Location' || true

@@ -16,12 +16,12 @@ $(BIN)/python:
 
 $(RUNSTAMP): pyproject.toml requirements.lock | $(BIN)/python
 	$(PIP) -e . 2>&1 | grep -v '^WARNING: Location' || true
-	$(BIN)/python -c 'import zcwatch, scrapy, sqlalchemy, alembic, apscheduler, apprise, bs4, lxml, openpyxl, docx, pypdf'
+	$(BIN)/python -c 'import zcwatch, scrapy, sqlalchemy, alembic, apscheduler, apprise, bs4, lxml, openpyxl, docx, pypdf, jinja2, starlette, uvicorn'
 	touch $(RUNSTAMP)
 
 $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 	$(PIP) -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
-	$(BIN)/python -c 'import zcwatch, scrapy, sqlalchemy, alembic, apscheduler, apprise, bs4, lxml, openpyxl, docx, pypdf, pytest'
+	$(BIN)/python -c 'import zcwatch, scrapy, sqlalchemy, alembic, apscheduler, apprise, bs4, lxml, openpyxl, docx, pypdf, jinja2, starlette, uvicorn, pytest, playwright'
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -129,6 +129,22 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """`zcwatch serve`: the deadline board on the web (README "The web board")."""
+
+    # The address people open (behind nginx: https://zc.example.org); links in the feeds and the webcal://
+    # link are built on it. Empty: the address each request came to.
+    base_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    title: str = "广州职称评审申报看板"
+    # The office's contact line, shown at the foot of every page ("区人社局职称办 020-…").
+    contact: str = ""
+    # Open windows that close within this many days are shown in red.
+    closing_days: int = 7
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     timezone: str = "Asia/Shanghai"
@@ -141,6 +157,7 @@ class Config:
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     admin: HealthSettings = field(default_factory=HealthSettings)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -552,6 +569,32 @@ def _daemon(r: _Reader) -> DaemonSettings:
     return out
 
 
+def _web(r: _Reader) -> WebSettings:
+    d = WebSettings()
+    base = r.get("base_url", str, d.base_url).strip().rstrip("/")
+    if base:
+        parts = urlsplit(base)
+        _check(
+            r,
+            "base_url",
+            parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query,
+            "an http(s) address with a host and no query, e.g. https://zc.example.org",
+        )
+    host = r.get("host", str, d.host).strip()
+    _check(r, "host", bool(host) and not any(c.isspace() for c in host), "an address to listen on")
+    port = r.get("port", int, d.port)
+    _check(r, "port", 1 <= port <= 65535, "must be between 1 and 65535")
+    title = r.get("title", str, d.title).strip()
+    _check(r, "title", bool(title) and len(title) <= 80, "a non-empty title of at most 80 characters")
+    contact = r.get("contact", str, d.contact).strip()
+    _check(r, "contact", len(contact) <= 200, "at most 200 characters")
+    closing = r.get("closing_days", int, d.closing_days)
+    _check(r, "closing_days", 1 <= closing <= 60, "must be between 1 and 60")
+    out = WebSettings(base_url=base, host=host, port=port, title=title, contact=contact, closing_days=closing)
+    r.finish()
+    return out
+
+
 def parse_config(path: Path, data: Mapping[str, Any], *, check_url: UrlCheck = url_shape) -> Config:
     """Validate parsed TOML; raises ConfigError naming the first bad key.
 
@@ -574,6 +617,7 @@ def parse_config(path: Path, data: Mapping[str, Any], *, check_url: UrlCheck = u
         "extract": _extract,
         "admin": _admin,
         "daemon": _daemon,
+        "web": _web,
     }
     parsed = {name: fn(_table(r, name)) for name, fn in sections.items()}
     config = Config(

@@ -20,6 +20,7 @@ Feishu plugins read that; for the WeCom bot, DingTalk and ServerChan ``notifier.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -430,8 +431,13 @@ def send(url: str, message: Message, attachments: Sequence[Path] = (), timeout: 
 
     apobj = Apprise(asset=_asset())
     apobj.add(plugin)
+    text_part: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if message.body_format == "html" and message.text and _scheme(url) in ("mailto", "mailtos"):
+        from notifier.mailtext import alternative
+
+        text_part = alternative(message.body, message.text)
     try:
-        with _kept_local():
+        with _kept_local(), text_part:
             result = apobj.notify(
                 body=message.body,
                 title=message.title,

@@ -71,6 +71,8 @@ class Message:
     title: str
     body: str
     body_format: str  # "html" | "text" | "markdown"
+    # For an HTML body: the same message as plain text, the text part of an e-mail (notifier.mailtext).
+    text: str | None = None
 
 
 # --- dates -----------------------------------------------------------------------------------------------
@@ -334,7 +336,8 @@ def render_alert(alert: Alert, body_format: str) -> Message:
     """One alert as one message; the title alone should tell the applicant what happened."""
     _check_format(body_format)
     body = _section(body_format, _lines(alert), _checklist(alert))
-    return Message(title=_title(alert), body=body, body_format=body_format)
+    text = render_alert(alert, "text").body if body_format == "html" else None
+    return Message(title=_title(alert), body=body, body_format=body_format, text=text)
 
 
 def render_batch(alerts: Sequence[Alert], body_format: str) -> Message:
@@ -362,4 +365,5 @@ def render_batch(alerts: Sequence[Alert], body_format: str) -> Message:
     committees = {" ".join(a.committee.split()) for a in alerts}
     title = f"【职称提醒】{len(alerts)}条提醒（{len(committees)}个评委会）"
     separator = "\n<hr>\n" if body_format == "html" else "\n\n"
-    return Message(title=title, body=separator.join(sections), body_format=body_format)
+    text = render_batch(alerts, "text").body if body_format == "html" else None
+    return Message(title=title, body=separator.join(sections), body_format=body_format, text=text)

@@ -13,13 +13,15 @@ from store.db import reading
 from store.models import Notice, Source, Window
 
 
-def notices_as_json(engine: Engine, since: date | None = None) -> list[dict[str, Any]]:
+def notices_as_json(
+    engine: Engine, since: date | None = None, *, with_ids: bool = False
+) -> list[dict[str, Any]]:
     """The stable `zcwatch notices --format json` shape, newest first.
 
     ``[{"url","title","published","committee","source","changed_at","windows":[{"committee","kind","start",
     "end","evidence","confidence"}]}]``: ``source`` is the configured source name; ``windows`` are the
     current ones, each with its own committee (a notice may announce several committees' windows) and the
-    extractor's confidence (null when unknown).
+    extractor's confidence (null when unknown). ``with_ids`` (the web API) puts the notice's ``id`` first.
     """
     with Session(reading(engine)) as s:
         q = (
@@ -37,6 +39,7 @@ def notices_as_json(engine: Engine, since: date | None = None) -> list[dict[str,
         for notice, source_name in s.execute(q):
             out.append(
                 {
+                    **({"id": notice.id} if with_ids else {}),
                     "url": notice.url,
                     "title": notice.title,
                     "published": notice.published or notice.listing_date,

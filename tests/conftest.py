@@ -10,6 +10,7 @@ from support.crawl_fixtures import *  # noqa: F403
 from support.database import database_url, db_engine, postgres_server  # noqa: F401
 from support.fixtures import *  # noqa: F403
 from support.replica_fixtures import *  # noqa: F403
+from support.web_fixtures import board_env  # noqa: F401
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

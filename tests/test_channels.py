@@ -80,6 +80,12 @@ def test_html_email_arrives_decoded_and_escaped(smtp_sink: SmtpSink) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;卫生高评委通知" in content
     assert "<script>" not in content
     assert '<a href="https://rsj.gz.gov.cn/zwgk/content/post_10999952.html">' in content
+    # The text part is the alert's own text rendering (with the link), not the tag-stripped HTML.
+    plain = mail.message.get_body(("plain",))
+    assert plain is not None
+    expected = render_alert(_alert(notice_title="<script>alert(1)</script>卫生高评委通知"), "text").body
+    assert plain.get_content().split() == expected.split()
+    assert "https://rsj.gz.gov.cn/zwgk/content/post_10999952.html" in plain.get_content()
 
 
 def test_text_email_without_login(smtp_sink: SmtpSink) -> None:

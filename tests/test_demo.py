@@ -66,6 +66,11 @@ def test_demo_runs_from_the_built_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "zcwatch/demo/site/rsj.gz.gov.cn/ywzt/rcgz/gzzc/zcsb/pstz/gzsggzjpwhndpsgztz/index.html" in names
     assert "zcwatch/demo/replica.py" in names and "core/config_template.toml" in names
+    # The templates the digest and the web board render from ship too.
+    assert (
+        "notifier/digest/templates/digest.html" in names and "notifier/digest/templates/digest.css" in names
+    )
+    assert {"web/templates/board.html", "web/templates/timeline.svg", "web/templates/board.css"} <= set(names)
     assert not [n for n in names if n.startswith(("tests/", "bench/", "support/"))]
     with zipfile.ZipFile(wheel) as zf:  # the fault-injecting replica stays in tests/support/
         faults = [n for n in names if n.endswith(".py") and b"def set_fault" in zf.read(n)]
@@ -96,3 +101,35 @@ def test_demo_runs_from_the_built_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
         timeout=180,
     )
     _check_demo_output(ran, db)
+
+
+def test_demo_serve_shows_the_board_on_loopback(tmp_path: Path) -> None:
+    """`zcwatch demo --serve`: the replica's season on a board at 127.0.0.1, as the README says."""
+    import json
+    import signal
+    import urllib.request
+
+    from support.cli import zcwatch_exe
+    from support.web_fixtures import free_port
+
+    port = free_port()
+    cmd = [zcwatch_exe(), "demo", "--keep", str(tmp_path / "demo.sqlite3"), "--serve", "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # the demo's steps, then the serving line
+            if f"http://127.0.0.1:{port}/" in line:
+                break
+        else:
+            raise AssertionError(f"demo --serve ended without serving (exit {proc.wait()})")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
+            page = r.read().decode("utf-8")
+        assert "今天 2025-12-01(一)" in page and "广州市卫生专业技术人才高级职称评审委员会" in page
+        assert "2025年度时间轴" in page and 'href="webcal://127.0.0.1:' in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/windows", timeout=10) as r:
+            assert json.load(r)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+        if proc.stdout:
+            proc.stdout.close()

@@ -34,6 +34,7 @@ from support.crawl_fixtures import CrawlEnv, new_env
 from support.replica import ReplicaServer
 from support.smtp import SmtpSink
 from support.texttables import cells_by_column, text_tables
+from support.web_fixtures import notice_page
 from support.webhook import WebhookSink
 
 from core.config import load_config
@@ -73,31 +74,13 @@ JSON_KEYS = [
 HEADINGS = ("正在申报", "天内开始", "最近截止", "最近变更", "预估（据上年度）", "需人工核对")
 
 
-def _notice_page(title: str, paragraphs: list[str], published: str) -> str:
-    """A notice in the column's ucap template; ``paragraphs`` are HTML (escape text yourself)."""
-    t = htmllib.escape(title)
-    body = "".join(f'<p style="text-indent: 2em;">{p}</p>' for p in paragraphs)
-    return (
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        f'<meta name="ArticleTitle" content="{t}"><meta name="PubDate" content="{published}">'
-        '<meta name="ContentSource" content="广州市卫生健康委员会">'
-        f"<title>{t}-广州市人力资源和社会保障局网站</title></head><body>"
-        '<div class="main w1200"><div class="info">'
-        f'<div class="info_title"><h1>{t}</h1></div>'
-        f'<div class="time"><span class="publishTime">发布时间：<publishtime>{published}</publishtime></span>'
-        '<span class="resourse">来源：<font>广州市卫生健康委员会</font></span></div>'
-        f'<div class="content"><ucapcontent>{body}</ucapcontent></div>'
-        "</div></div></body></html>"
-    )
-
-
 def _plant(replica: ReplicaServer) -> None:
     esc = htmllib.escape
     replica.add_listing_item(
         ESTIMATE_TITLE,
         ESTIMATE_URL,
         "2024-12-16",
-        _notice_page(
+        notice_page(
             ESTIMATE_TITLE,
             ["一、网上申报：2025年1月6日至1月24日。", "二、纸质材料报送：2025年2月10日至2月14日。"],
             "2024-12-16 10:00",
@@ -107,13 +90,13 @@ def _plant(replica: ReplicaServer) -> None:
         REVIEW_TITLE,
         REVIEW_URL,
         "2025-12-11",
-        _notice_page(REVIEW_TITLE, ["各有关单位：具体申报时间另行通知，请留意本网站。"], "2025-12-11 09:00"),
+        notice_page(REVIEW_TITLE, ["各有关单位：具体申报时间另行通知，请留意本网站。"], "2025-12-11 09:00"),
     )
     replica.add_listing_item(
         PAYLOAD_TITLE,
         PAYLOAD_URL,
         "2025-12-12",
-        _notice_page(
+        notice_page(
             PAYLOAD_TITLE,
             [
                 f"各有关单位：{esc(SCRIPT)}{esc(IMG)}",
@@ -714,6 +697,11 @@ def _check_email(mail: Any) -> None:
     assert body is not None and body.get_content_type() == "text/html"
     soup = BeautifulSoup(body.get_content(), "lxml")
     assert soup.find("script") is None and "正在申报" in soup.get_text()
+    # The text part is the digest's own text rendering, not the HTML with its tags stripped.
+    plain = msg.get_body(preferencelist=("plain",))
+    assert plain is not None and plain.get_content_type() == "text/plain"
+    text = plain.get_content()
+    assert "【正在申报】" in text and "http://rsj.gz.gov.cn/" in text and "<" + "td" not in text
     attachments = [p for p in msg.iter_attachments() if (p.get_filename() or "").endswith(".ics")]
     assert len(attachments) == 1
     payload = attachments[0].get_payload(decode=True)

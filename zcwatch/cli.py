@@ -37,6 +37,12 @@ def _iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port (1-65535): {value!r}")
+    return int(value)
+
+
 class _Parser(argparse.ArgumentParser):
     # argparse exits 2 on usage errors already; keep its one-line message but add the prog.
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -155,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit the text digest to this many columns (default: the terminal's, when writing to one)",
     )
 
+    sp = cmd("serve", c.serve, "serve the deadline board, calendar (.ics), Atom feed and JSON API over HTTP")
+    sp.add_argument("--host", help="address to listen on (default: [web] host, 127.0.0.1)")
+    sp.add_argument("--port", type=_port, help="port to listen on (default: [web] port, 8080)")
+    sp.add_argument("--now", type=_iso_now, help="show the board as at this time (ISO 8601), e.g. for a demo")
+
     sp = cmd("deliveries", c.deliveries, "the alert ledger")
     sp.add_argument("--failed", action="store_true", help="only failed and dead deliveries")
     sp.add_argument("--format", choices=["text", "json"], default="text")
@@ -169,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = cmd("demo", c.demo, "serve the bundled replica site on loopback and run the whole pipeline on it")
     sp.add_argument("--keep", type=Path, help="keep the demo database at this path")
+    sp.add_argument("--serve", action="store_true", help="then serve the demo's board on 127.0.0.1")
+    sp.add_argument("--port", type=_port, default=8080, help="with --serve: the port (default 8080)")
     return p
 
 

@@ -387,10 +387,65 @@ def _json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def _serve(config: Config, host: str, port: int, now: Any, say: Any) -> None:
+    """Serve the board until interrupted; a port that cannot be bound is one line, not a traceback."""
+    import socket
+
+    import uvicorn
+
+    from web.app import create_app
+
+    engine = _engine(config)
+    clock = (lambda: now) if now is not None else None
+    app = create_app(config, engine, clock)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)  # from now on connections queue, so the "serving" line below is already true
+    except OSError as e:
+        sock.close()
+        raise UserError(f"cannot listen on {host}:{port}: {e.strerror}") from None
+    shown = f"[{host}]" if ":" in host else host
+    where = config.database_path or config.masked_database_url
+    say(f"serving the board on http://{shown}:{port}/ (database {where}); Ctrl-C stops")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            # Behind nginx (deploy/nginx/): trust its X-Forwarded-* from loopback only.
+            proxy_headers=True,
+            forwarded_allow_ips="127.0.0.1",
+        )
+    )
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a person stops it; uvicorn has shut down gracefully (SIGTERM returns normally)
+    finally:
+        engine.dispose()
+
+
+def serve(args: argparse.Namespace) -> int:
+    config = _config(args)
+    host = args.host or config.web.host
+    port = args.port or config.web.port
+    _serve(config, host, port, args.now, lambda line: _say(args, line))
+    return EXIT_OK
+
+
 def demo(args: argparse.Namespace) -> int:
+    from core.timeutil import parse_now
     from zcwatch.demo import run_demo
 
     ran = run_demo(keep=args.keep, emit=print)
+    if args.serve:
+        print("\n4. The board, as at the demo's moment (the replica's 2025年度 season):")
+        _serve(load_checked(ran.config_path), "127.0.0.1", args.port, parse_now(ran.now), print)
+        return EXIT_OK
     print(
         f"\nDone. Try: zcwatch --config {ran.config_path} notices | head\n"
         f"           zcwatch --config {ran.config_path} digest --format html --now {ran.now}"

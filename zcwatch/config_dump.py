@@ -58,7 +58,7 @@ def dump(config: Config) -> str:
     # The database URL as written, its password masked (a PostgreSQL URL may hold one).
     where = f"# file: {config.database_path}" if config.database_path else "# server database"
     lines += ["[database]", _line("url", config.masked_database_url), where, ""]
-    for name in ("crawl", "alerts", "digest", "admin", "daemon"):
+    for name in ("crawl", "alerts", "digest", "admin", "daemon", "web"):
         section = getattr(config, name)
         lines += [f"[{name}]", *_table(section), ""]
     for s in config.sources:

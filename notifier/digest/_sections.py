@@ -31,8 +31,9 @@ class Row:
     cells: list[str]
     link: Link | None = None
     predicted: bool = False
-    urgent: bool = False  # closes within 3 days: worth highlighting
+    urgent: bool = False  # closes within `urgent_days` (3 in the digest): worth highlighting
     evidence: str = ""
+    committee: str = ""  # the committee as stored, for the board's link to its page
 
 
 @dataclass(frozen=True)
@@ -94,25 +95,26 @@ _WINDOW_SECTIONS = (
 )
 
 
-def _row(entry: DigestEntry, digest: Digest, columns: tuple[str, ...]) -> Row:
+def _row(entry: DigestEntry, digest: Digest, columns: tuple[str, ...], urgent_days: int) -> Row:
     return Row(
         cells=[_COLUMNS[c](entry, digest) for c in columns],
         link=Link(clean(entry.notice_title) or clean(entry.notice_url) or "-", clean(entry.notice_url)),
         predicted=entry.predicted,
-        urgent=entry.status != "closed" and entry.days_left is not None and entry.days_left <= URGENT_DAYS,
+        urgent=entry.status != "closed" and entry.days_left is not None and entry.days_left <= urgent_days,
         evidence=clean(entry.evidence),
+        committee=entry.committee,
     )
 
 
-def build_sections(digest: Digest) -> list[Section]:
-    """The six digest sections in display order."""
+def build_sections(digest: Digest, urgent_days: int = URGENT_DAYS) -> list[Section]:
+    """The six digest sections in display order; rows closing within ``urgent_days`` are urgent."""
     sections = [
         Section(
             key=spec.key,
             title=spec.title.format(days=digest.days),
             empty=spec.empty.format(days=digest.days),
             headers=list(spec.columns),
-            rows=[_row(e, digest, spec.columns) for e in getattr(digest, spec.key)],
+            rows=[_row(e, digest, spec.columns, urgent_days) for e in getattr(digest, spec.key)],
             note=spec.note,
         )
         for spec in _WINDOW_SECTIONS

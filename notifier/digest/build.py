@@ -14,7 +14,7 @@ when the last scheduled moment (weekday + time) is later than the last digest se
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -52,8 +52,15 @@ def _this_season(w: Window, season: int, end_day: date | None, today: date) -> b
 
 
 def build_digest(
-    config: Config, session: Session, now: datetime, *, days: int | None = None, committee: str | None = None
+    config: Config,
+    session: Session,
+    now: datetime,
+    *,
+    days: int | None = None,
+    committee: str | None = None,
+    kinds: frozenset[str] | None = None,
 ) -> Digest:
+    """The digest at ``now``; ``committee`` keeps committees whose name contains it, ``kinds`` those steps."""
     horizon = days or config.digest.days
     today = now.astimezone(config.tz).date()
     season = season_year(today)
@@ -65,6 +72,8 @@ def build_digest(
     open_now, soon, closed, changed, estimates = [], [], [], [], []
     for w, notice in rows:
         if committee and committee not in w.committee:
+            continue
+        if kinds is not None and w.kind not in kinds:
             continue
         status = _status(w, now, config)
         end_day = date.fromisoformat(w.end[:10]) if w.end else None
@@ -93,6 +102,10 @@ def build_digest(
             evidence=w.evidence,
             previous_start=prev.start if prev else None,
             previous_end=prev.end if prev else None,
+            window_id=w.id,
+            notice_id=notice.id if notice else None,
+            sequence=max(w.version - 1, 0),
+            recorded_at=w.created_at.replace(tzinfo=UTC),
         )
         if w.status == WindowStatus.ESTIMATE:
             if status != "closed":
@@ -192,10 +205,13 @@ def send_digest(config: Config, engine: Engine, now: datetime) -> list[str]:
         ics.write_text(render(digest, "ics"), encoding="utf-8", newline="")
         for url in config.digest.recipients:
             html = takes_html(url)
+            text = render(digest, "text")
+            # An HTML e-mail carries the text rendering as its plain-text part (notifier.mailtext).
             message = Message(
                 title=title,
-                body=render(digest, "html" if html else "text"),
+                body=render(digest, "html") if html else text,
                 body_format="html" if html else "text",
+                text=text if html else None,
             )
             result = send(url, message, attachments=[ics] if takes_attachments(url) else [])
             delivered = delivered or result.ok

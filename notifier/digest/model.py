@@ -40,6 +40,13 @@ class DigestEntry:
     evidence: str = ""
     previous_start: str | None = None  # for "recently changed": the old dates
     previous_end: str | None = None
+    # Identity and history, for the web board's links and the calendar: the stored rows' ids (None for a
+    # hand-built entry), how many times the window's dates changed (the ICS SEQUENCE) and when this
+    # version was recorded (aware, UTC: the ICS DTSTAMP, so an unchanged window reads the same each poll).
+    window_id: int | None = None
+    notice_id: int | None = None
+    sequence: int = 0
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)

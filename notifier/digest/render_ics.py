@@ -13,6 +13,12 @@ Time model (dates are Asia/Shanghai local):
   included: UTC+8, no DST); a missing time is the start (00:00) or end (23:59) of that day; a
   timed bare deadline is a zero-duration event (DTSTART only, RFC 5545 §3.6.1).
 
+Changes and reminders: ``SEQUENCE`` counts the times the window's dates changed (a calendar replaces
+an event only for a higher one) and ``DTSTAMP`` is when that version was recorded, so an unchanged
+window reads byte for byte the same on every poll (the web feed's ETag depends on it). Each event
+carries ``VALARM`` reminders at 09:00 Beijing time (absolute UTC triggers, so an all-day event does
+not ring at midnight): 30 days and 1 day before the start, and 3 days before the end.
+
 Writing by hand keeps ``icalendar`` a test-only dependency. The rules implemented: TEXT
 escaping of ``\\ ; ,`` and newlines, CRLF line ends, and folding at 75 octets without ever
 splitting a UTF-8 sequence.
@@ -30,6 +36,10 @@ CALNAME = "职称评审申报窗口"
 MAX_LINE_OCTETS = 75
 PREDICTED_PREFIX = "【预估】"
 _END_OF_DAY = time(23, 59)
+# Reminders: (days before, which end of the window, what the reminder says).
+ALARMS = ((30, "start", "30天后开始"), (1, "start", "明天开始"), (3, "end", "3天后截止"))
+ALARM_AT = time(9, 0)
+_SHANGHAI_OFFSET = timedelta(hours=8)
 
 VTIMEZONE = [
     "BEGIN:VTIMEZONE",
@@ -176,6 +186,30 @@ def _description(entry: DigestEntry) -> str:
     return "\n".join(lines)
 
 
+def _utc_stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _alarms(entry: DigestEntry) -> list[str]:
+    """The VALARM blocks: 09:00 local on each reminder day, as UTC date-times."""
+    out: list[str] = []
+    for days, edge, text in ALARMS:
+        parsed = parse_when(entry.start if edge == "start" else entry.end)
+        if parsed is None:
+            continue
+        day = (parsed.date() if isinstance(parsed, datetime) else parsed) - timedelta(days=days)
+        local = datetime.combine(day, ALARM_AT)
+        trigger = (local - _SHANGHAI_OFFSET).strftime("%Y%m%dT%H%M%SZ")
+        out += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"DESCRIPTION:{escape_text(f'{_summary(entry)}：{text}')}",
+            f"TRIGGER;VALUE=DATE-TIME:{trigger}",
+            "END:VALARM",
+        ]
+    return out
+
+
 def _vevent(entry: DigestEntry, dtstamp: str) -> tuple[list[str], bool] | None:
     times = _event_times(entry)
     if times is None:
@@ -184,7 +218,8 @@ def _vevent(entry: DigestEntry, dtstamp: str) -> tuple[list[str], bool] | None:
     lines = [
         "BEGIN:VEVENT",
         f"UID:{escape_text(entry.window_key)}@zcwatch",
-        f"DTSTAMP:{dtstamp}",
+        f"DTSTAMP:{_utc_stamp(entry.recorded_at) if entry.recorded_at else dtstamp}",
+        f"SEQUENCE:{entry.sequence}",
         *time_lines,
         f"SUMMARY:{escape_text(_summary(entry))}",
         f"DESCRIPTION:{escape_text(_description(entry))}",
@@ -195,12 +230,13 @@ def _vevent(entry: DigestEntry, dtstamp: str) -> tuple[list[str], bool] | None:
     # Windows span weeks; they must not mark people busy. Estimates are tentative by nature.
     lines.append("TRANSP:TRANSPARENT")
     lines.append(f"STATUS:{'TENTATIVE' if entry.predicted else 'CONFIRMED'}")
+    lines.extend(_alarms(entry))
     lines.append("END:VEVENT")
     return lines, timed
 
 
 def render_ics(digest: Digest) -> str:
-    dtstamp = digest.generated_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    dtstamp = _utc_stamp(digest.generated_at)
     events: list[str] = []
     any_timed = False
     for entry in unique_windows(digest.open_now, digest.opening_soon, digest.estimates):

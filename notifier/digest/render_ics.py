@@ -88,6 +88,11 @@ def _atoms(line: str) -> list[str]:
     return atoms
 
 
+def _utf8_octets(ch: str) -> int:
+    code = ord(ch)
+    return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+
+
 def fold(line: str) -> str:
     """Fold one content line into CRLF-joined chunks of at most 75 octets (§3.1).
 
@@ -96,12 +101,14 @@ def fold(line: str) -> str:
     RFC would allow splitting a backslash escape, but some importers mis-read that, so escapes
     stay together too.
     """
+    if len(line) * 4 <= MAX_LINE_OCTETS or len(line.encode("utf-8")) <= MAX_LINE_OCTETS:
+        return line  # most lines fit: no need to walk them character by character
     chunks: list[str] = []
     current: list[str] = []
     size = 0
     limit = MAX_LINE_OCTETS
     for atom in _atoms(line):
-        n = len(atom.encode("utf-8"))
+        n = len(atom) if len(atom) == 2 else _utf8_octets(atom)  # an escape is two ASCII octets
         if current and size + n > limit:
             chunks.append("".join(current))
             current, size = [], 0

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from core.config import Config
 from core.timeutil import from_utc_naive, season_year
 from core.vocabulary import WINDOW_KINDS, CrawlOutcome, FetchStatus, WindowStatus, kind_label
+from notifier.digest._common import fmt_range
 from notifier.digest.build import build_digest
 from notifier.digest.model import Digest
 from store.models import CrawlRun, Notice, Window
@@ -194,7 +195,8 @@ def committees(session: Session) -> dict[str, str]:
 
 
 def _dates(start: str | None, end: str | None) -> str:
-    return f"{start or '…'} 至 {end or '…'}"
+    """``2025-12-01(一) 09:00 至 2025-12-26(五) 17:30``, as the board's tables write dates."""
+    return fmt_range(start, end)
 
 
 def committee_page(config: Config, session: Session, name: str, today: date) -> CommitteePage:

@@ -137,16 +137,10 @@ def _qs(filters: board.Filters) -> str:
     return ("?" + urlencode(pairs)) if pairs else ""
 
 
-def _day_start(today: date) -> datetime:
-    """Local midnight today, in UTC: what a date-dependent page cannot be older than."""
-    from datetime import timedelta, timezone
-
-    return datetime.combine(today, time(), tzinfo=timezone(timedelta(hours=8))).astimezone(UTC)
-
-
-def _last_modified(session: Session, today: date) -> datetime:
+def _last_modified(session: Session, today: date, config: Config) -> datetime:
+    """When the data last changed, but never before local midnight today: the answers depend on the date."""
     changed = board.data_changed_at(session)
-    start = _day_start(today)
+    start = datetime.combine(today, time(), tzinfo=config.tz).astimezone(UTC)
     if changed is None:
         return start
     return max(changed.replace(tzinfo=UTC), start)
@@ -168,10 +162,9 @@ class _Endpoints:
         def work(s: Session) -> tuple[Any, ...]:
             digest = board.board_digest(self.config, s, now, filters, days=self.config.digest.days)
             rows = board.season_rows(s, season, filters)
-            return digest, rows, board.last_ok_crawl(s), board.committees(s)
+            return digest, rows, board.last_ok_crawl(s)
 
-        digest, rows, crawled, known = self.site.read(work)
-        ids = {name: cid for cid, name in known.items()}
+        digest, rows, crawled = self.site.read(work)
         tl = layout(rows, today)
         sections = build_sections(digest, urgent_days=self.config.web.closing_days)
         qs = _qs(filters)
@@ -185,7 +178,6 @@ class _Endpoints:
             crawled=from_utc_naive(crawled, self.config.tz).strftime("%Y-%m-%d %H:%M") if crawled else "",
             sections=sections,
             season=season,
-            timeline=tl,
             tl=tl,
             caption=f"{season}年度各评委会申报窗口时间轴",
             counts={
@@ -198,9 +190,7 @@ class _Endpoints:
                 "soon": len(digest.opening_soon),
             },
             horizon=digest.days,
-            committee_href=lambda name: (
-                f"{self.site.root(request)}committees/{ids.get(name) or board.committee_id(name)}"
-            ),
+            committee_href=lambda name: f"{self.site.root(request)}committees/{board.committee_id(name)}",
             ics_href=ics,
             webcal_href="webcal://" + ics.split("://", 1)[1],
             feed_href=self.site.absolute(request, "feed.atom") + qs,
@@ -230,7 +220,7 @@ class _Endpoints:
 
         def work(s: Session) -> tuple[Any, datetime]:
             digest = board.board_digest(self.config, s, now, filters, days=board.CALENDAR_DAYS)
-            return digest, _last_modified(s, today)
+            return digest, _last_modified(s, today, self.config)
 
         digest, modified = self.site.read(work)
         body = render(digest, "ics").encode("utf-8")
@@ -248,7 +238,7 @@ class _Endpoints:
         today = now.astimezone(self.config.tz).date()
 
         def work(s: Session) -> tuple[list[board.FeedEntry], datetime]:
-            return board.feed_entries(self.config, s, now, filters), _last_modified(s, today)
+            return board.feed_entries(self.config, s, now, filters), _last_modified(s, today, self.config)
 
         entries, modified = self.site.read(work)
         qs = _qs(filters)
@@ -271,7 +261,7 @@ class _Endpoints:
 
         def work(s: Session) -> tuple[Any, datetime]:
             digest = board.board_digest(self.config, s, now, filters, days=board.CALENDAR_DAYS)
-            return api.windows_json(digest), _last_modified(s, today)
+            return api.windows_json(digest), _last_modified(s, today, self.config)
 
         data, modified = self.site.read(work)
         return conditional(request, _dumps(data), JSON_TYPE, last_modified=modified)

@@ -303,16 +303,21 @@ def feed_entries(config: Config, session: Session, now: datetime, filters: Filte
         .outerjoin(Notice, Notice.id == Window.notice_id)
         .where(Window.version > 1, Window.created_at >= since)
     ).all()
-    for w, notice in changed:
-        if filters.committee and filters.committee not in w.committee:
-            continue
-        if filters.kinds and w.kind not in filters.kinds:
-            continue
-        old = session.scalars(
-            select(Window)
-            .where(Window.key == w.key, Window.version < w.version)
-            .order_by(Window.version.desc())
-        ).first()
+    wanted = [
+        (w, notice)
+        for w, notice in changed
+        if not (filters.committee and filters.committee not in w.committee)
+        and not (filters.kinds and w.kind not in filters.kinds)
+    ]
+    # Every version of the changed windows in one query, not one query per change.
+    versions: dict[str, dict[int, Window]] = defaultdict(dict)
+    keys = {w.key for w, _ in wanted}
+    if keys:
+        for v in session.scalars(select(Window).where(Window.key.in_(keys))):
+            versions[v.key][v.version] = v
+    for w, notice in wanted:
+        earlier = [n for n in versions[w.key] if n < w.version]
+        old = versions[w.key][max(earlier)] if earlier else None
         before = _dates(old.start, old.end) if old else "-"
         out.append(
             FeedEntry(

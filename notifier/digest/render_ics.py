@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from ._common import TZID, clean, fmt_when, is_http_url, parse_when, safe_url, unique_windows
+from ._common import SHANGHAI, TZID, clean, fmt_when, is_http_url, parse_when, safe_url, unique_windows
 from .model import Digest, DigestEntry, kind_label
 
 PRODID = "-//zcwatch//digest//ZH"
@@ -39,7 +39,6 @@ _END_OF_DAY = time(23, 59)
 # Reminders: (days before, which end of the window, what the reminder says).
 ALARMS = ((30, "start", "30天后开始"), (1, "start", "明天开始"), (3, "end", "3天后截止"))
 ALARM_AT = time(9, 0)
-_SHANGHAI_OFFSET = timedelta(hours=8)
 
 VTIMEZONE = [
     "BEGIN:VTIMEZONE",
@@ -205,8 +204,7 @@ def _alarms(entry: DigestEntry) -> list[str]:
         if parsed is None:
             continue
         day = (parsed.date() if isinstance(parsed, datetime) else parsed) - timedelta(days=days)
-        local = datetime.combine(day, ALARM_AT)
-        trigger = (local - _SHANGHAI_OFFSET).strftime("%Y%m%dT%H%M%SZ")
+        trigger = _utc_stamp(datetime.combine(day, ALARM_AT, tzinfo=SHANGHAI))
         out += [
             "BEGIN:VALARM",
             "ACTION:DISPLAY",

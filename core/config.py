@@ -87,6 +87,16 @@ class Subscriber:
     kinds: tuple[str, ...] = ()
     lead_days: int | None = None
     quiet_hours: str = ""
+    # Where the subscriber comes from and how it is reached (issue 15). A ``[[subscribers]]`` table is
+    # an active ``config`` subscriber with Apprise URLs; the stored ones also carry their row's id and nonce
+    # (for their manage links), a status and, for the web's channels, the bare address.
+    origin: str = "config"
+    channel_type: str = "apprise"
+    address: str = ""
+    status: str = "active"
+    paused_until: str | None = None
+    id: int | None = None
+    nonce: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,15 @@ class WebSettings:
     contact: str = ""
     # Open windows that close within this many days are shown in red.
     closing_days: int = 7
+    # Self-service subscriptions (/subscribe, issue 15). The operator's sender for e-mail subscribers: an
+    # Apprise mailto(s):// URL without `to=` (each subscriber's address is added per message). Empty: the
+    # page offers no e-mail.
+    mail_url: str = ""
+    # WxPusher: the operator's app token (AT_…) offers WeChat through WxPusher; the API's address.
+    wxpusher_app_token: str = ""
+    wxpusher_api: str = "https://wxpusher.zjiecode.com"
+    # Offer a WeCom group bot key (the subscriber's own bot, on qyapi.weixin.qq.com) as a channel.
+    wecombot: bool = True
 
 
 @dataclass(frozen=True)
@@ -452,12 +471,19 @@ def _hhmm(r: _Reader, name: str, value: str) -> str:
     return value
 
 
+def quiet_hours_problem(value: str) -> str | None:
+    """None for "" or a well-formed "HH:MM-HH:MM" (it may wrap midnight), else what is wrong."""
+    if not value:
+        return None
+    a, sep, b = value.partition("-")
+    if sep and _HHMM.match(a) and _HHMM.match(b):
+        return None
+    return "expected HH:MM-HH:MM, e.g. 22:00-08:00"
+
+
 def _quiet(r: _Reader, name: str, value: str) -> str:
-    if value:
-        a, sep, b = value.partition("-")
-        _check(
-            r, name, bool(sep and _HHMM.match(a) and _HHMM.match(b)), "expected HH:MM-HH:MM, e.g. 22:00-08:00"
-        )
+    problem = quiet_hours_problem(value)
+    _check(r, name, problem is None, problem or "")
     return value
 
 
@@ -480,10 +506,12 @@ def _alerts(r: _Reader) -> AlertSettings:
 
 def _subscribers(readers: list[_Reader] | None) -> tuple[Subscriber, ...]:
     out: list[Subscriber] = []
+    names: set[str] = set()
     for r in readers or []:
         name = r.get("name", str, "")
         _check(r, "name", bool(name.strip()), "required")
-        _check(r, "name", name not in {s.name for s in out}, f"duplicate subscriber name {name!r}")
+        _check(r, "name", name not in names, f"duplicate subscriber name {name!r}")
+        names.add(name)
         urls = _apprise_urls(r, "urls")
         cfg = r.get("config", str, "")
         if cfg:
@@ -590,7 +618,38 @@ def _web(r: _Reader) -> WebSettings:
     _check(r, "contact", len(contact) <= 200, "at most 200 characters")
     closing = r.get("closing_days", int, d.closing_days)
     _check(r, "closing_days", 1 <= closing <= 60, "must be between 1 and 60")
-    out = WebSettings(base_url=base, host=host, port=port, title=title, contact=contact, closing_days=closing)
+    mail_url = r.get("mail_url", str, d.mail_url).strip()
+    if mail_url:
+        problem = r.check_url(mail_url)
+        _check(r, "mail_url", problem is None, problem or "")
+        _check(
+            r,
+            "mail_url",
+            mail_url.split("://", 1)[0].lower() in ("mailto", "mailtos"),
+            "an Apprise mailto:// or mailtos:// URL (the operator's SMTP sender)",
+        )
+    token = r.get("wxpusher_app_token", str, d.wxpusher_app_token).strip()
+    _check(r, "wxpusher_app_token", not token or token.startswith("AT_"), "a WxPusher app token (AT_…)")
+    api = r.get("wxpusher_api", str, d.wxpusher_api).strip().rstrip("/")
+    api_parts = urlsplit(api)
+    _check(
+        r,
+        "wxpusher_api",
+        api_parts.scheme in ("http", "https") and bool(api_parts.hostname) and not api_parts.query,
+        "an http(s) address, e.g. https://wxpusher.zjiecode.com",
+    )
+    out = WebSettings(
+        base_url=base,
+        host=host,
+        port=port,
+        title=title,
+        contact=contact,
+        closing_days=closing,
+        mail_url=mail_url,
+        wxpusher_app_token=token,
+        wxpusher_api=api,
+        wecombot=r.get("wecombot", bool, d.wecombot),
+    )
     r.finish()
     return out
 

@@ -6,7 +6,9 @@
      │    ├── UsageError         the command line asks for something that does not exist    (exit 2)
      │    └── DatabaseError      the database cannot be opened or migrated; nothing changed (exit 1)
      │         └── DatabaseLocationError  the configured path cannot hold a database       (exit 2)
-     └── NoticeParseError        a fetched page has no text to read; the crawl records it and goes on
+     ├── NoticeParseError        a fetched page has no text to read; the crawl records it and goes on
+     └── BadToken                a signed link (manage, confirm) that this site did not make, or altered
+          └── ExpiredToken       a genuine link whose time is up             (the web page says which)
 
 Exit codes (README, "Exit codes"): 0 success, including "nothing new"; 1 a run or a delivery
 failed; 2 a usage or configuration error. The CLI maps a ``UserError`` to its ``exit_code`` and
@@ -65,3 +67,11 @@ class NoticeParseError(ZcwatchError, ValueError):
     Also a ``ValueError``: it is a bad value handed to a parser, and callers that predate the
     tree catch it as one.
     """
+
+
+class BadToken(ZcwatchError):
+    """A signed link that was not made by this site, was altered, or is for another purpose."""
+
+
+class ExpiredToken(BadToken):
+    """A genuine signed link whose time is up."""

@@ -51,6 +51,32 @@ class WindowStatus(StrEnum):
     ESTIMATE = "estimate"  # made from last season's dates, not published
 
 
+class SubscriberStatus(StrEnum):
+    """Whether a subscriber is told anything (issue 15)."""
+
+    PENDING = "pending"  # signed up on the web, not yet confirmed (double opt-in, WxPusher scan)
+    ACTIVE = "active"  # told; may be paused until a date (``paused_until``)
+    UNSUBSCRIBED = "unsubscribed"  # told nothing; the row stays so its manage link still answers
+
+
+class SubscriberOrigin(StrEnum):
+    """Who manages a subscriber: ``config`` rows are synced from ``[[subscribers]]`` at every run."""
+
+    CONFIG = "config"
+    CLI = "cli"  # `zcwatch subscribers add` / `import`
+    WEB = "web"  # the /subscribe page
+
+
+class ChannelType(StrEnum):
+    """How a subscriber is reached. Only ``apprise`` stores a full Apprise URL (an operator wrote it);
+    the web's channels store the address alone and combine it with the operator's sender when sending."""
+
+    APPRISE = "apprise"
+    EMAIL = "email"  # an address; sent through [web] mail_url
+    WXPUSHER = "wxpusher"  # a WxPusher UID; sent with [web] wxpusher_app_token
+    WECOMBOT = "wecombot"  # a WeCom group bot key (the user's own bot)
+
+
 class FetchStatus(StrEnum):
     PENDING = "pending"
     FETCHED = "fetched"
@@ -77,6 +103,9 @@ WINDOW_KINDS: tuple[str, ...] = tuple(m.value for m in WindowKind)
 ALERT_KINDS: tuple[str, ...] = tuple(m.value for m in AlertKind)
 DELIVERY_STATUSES: tuple[str, ...] = tuple(m.value for m in DeliveryStatus)
 WINDOW_STATUSES: tuple[str, ...] = tuple(m.value for m in WindowStatus)
+SUBSCRIBER_STATUSES: tuple[str, ...] = tuple(m.value for m in SubscriberStatus)
+SUBSCRIBER_ORIGINS: tuple[str, ...] = tuple(m.value for m in SubscriberOrigin)
+CHANNEL_TYPES: tuple[str, ...] = tuple(m.value for m in ChannelType)
 FETCH_STATUSES: tuple[str, ...] = tuple(m.value for m in FetchStatus)
 CRAWL_OUTCOMES: tuple[str, ...] = tuple(m.value for m in CrawlOutcome)
 

@@ -234,6 +234,9 @@ def _mask_secrets(text: str, urls: Iterable[str]) -> str:
 def _scrub(text: str, url: str) -> str:
     """Remove anything from ``text`` that could be a secret taken from ``url``; squeeze to one line."""
     text = _mask_secrets(" ".join(text.split()), [url])
+    # A recipient's address in an SMTP answer ("550 <bob@…>: no such user") is personal data: masked as
+    # in masked URLs, first letter and domain.
+    text = _EMAIL.sub(lambda m: f"{m.group(1)[:1]}***@{m.group(2)}", text)
     if len(text) > _MAX_ERROR_CHARS:
         text = text[: _MAX_ERROR_CHARS - 1] + "…"
     return text
@@ -361,6 +364,34 @@ def validate_url(url: str) -> str | None:
     return f"{scheme}:// URL rejected by Apprise"
 
 
+def masked_address(address: str) -> str:
+    """An e-mail address as ``a***@example.org``, a WxPusher UID or a bot key as its first 6 characters."""
+    local, at, domain = address.partition("@")
+    if at:
+        return f"{local[:1]}***@{domain}"
+    return address[:6] + "***"
+
+
+def with_recipient(mail_url: str, address: str) -> str:
+    """The operator's mailto(s):// sender URL addressed to one recipient (its ``to=`` replaced)."""
+    from urllib.parse import quote
+
+    base, _, query = mail_url.partition("?")
+    pairs = [p for p in query.split("&") if p and p.partition("=")[0].lower() != "to"]
+    pairs.append("to=" + quote(address, safe="@"))
+    return base + "?" + "&".join(pairs)
+
+
+def with_headers(url: str, headers: Sequence[tuple[str, str]]) -> str:
+    """An e-mail URL carrying extra headers (Apprise's ``+Name=value`` arguments); others unchanged."""
+    from urllib.parse import quote
+
+    if not headers or _scheme(url) not in ("mailto", "mailtos"):
+        return url
+    extra = "&".join(f"+{quote(k, safe='-')}={quote(v, safe='')}" for k, v in headers)
+    return url + ("&" if "?" in url else "?") + extra
+
+
 def takes_html(url: str) -> bool:
     """True when the service renders HTML by default (email, PushPlus), so HTML bodies are worth sending."""
     plugin, _ = _parsed(url)
@@ -418,7 +449,7 @@ def send(url: str, message: Message, attachments: Sequence[Path] = (), timeout: 
     still goes out. ``timeout`` bounds the whole call (Apprise's per-call deadline), on top of the plugin's
     own socket timeouts.
     """
-    plugin, _ = _instantiate(url)
+    plugin, _ = _instantiate(with_headers(url, message.headers))
     if plugin is None:
         return SendResult(ok=False, error=validate_url(url) or "invalid Apprise URL")
 

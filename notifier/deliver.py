@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from datetime import date, datetime, time
 from itertools import groupby
 from typing import Any
 
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Config, Subscriber
 from core.errors import UsageError, UserError
-from core.vocabulary import DeliveryStatus
+from core.vocabulary import ChannelType, DeliveryStatus
 from notifier import channels as ch
 from notifier.estimates import materialize_estimates
 from notifier.inputs import alert_for, ledger_rows, plan_windows
@@ -39,6 +39,7 @@ from notifier.ledger import (
     record_planned,
     record_sent,
 )
+from notifier.links import Links, links_for, with_links
 from notifier.messages import DEFAULT_CHECKLIST, Alert, Message, merge_window, render_alert, render_batch
 from notifier.planner import PlanChannel, Planned, PlanSettings, after_quiet_hours, plan
 from store.db import reading, transaction
@@ -50,16 +51,25 @@ Sender = Callable[[str, Message], ch.SendResult]
 
 @dataclass(frozen=True)
 class Channel:
+    """One way to reach one subscriber: the URL a message is sent to, and what the ledger knows it by.
+
+    ``ident`` is what the ledger's channel hash is made of: the URL for an Apprise URL the operator wrote,
+    ``mailto:<address>`` / ``wxpusher:<uid>`` for the web's channels, whose URL also carries the operator's
+    sender (changing the SMTP password must not make every alert look unsent).
+    """
+
     subscriber: Subscriber
     url: str
+    ident: str = ""
+    label_text: str = ""
 
     @property
     def id(self) -> str:
-        return ch.channel_id(self.url)
+        return ch.channel_id(self.ident or self.url)
 
     @property
     def label(self) -> str:
-        return ch.masked(self.url)
+        return self.label_text or ch.masked(self.url)
 
 
 def apprise_config_urls(path: str, tags: tuple[str, ...]) -> list[str]:
@@ -77,14 +87,53 @@ def apprise_config_urls(path: str, tags: tuple[str, ...]) -> list[str]:
     return urls
 
 
-def subscriber_channels(config: Config) -> list[Channel]:
-    out: list[Channel] = []
-    for sub in config.subscribers:
-        urls = list(sub.urls)
-        if sub.apprise_config:
-            urls += apprise_config_urls(sub.apprise_config, sub.tags)
-        out += [Channel(sub, u) for u in dict.fromkeys(urls)]
-    return out
+def channels_of(config: Config, sub: Subscriber) -> list[Channel]:
+    """The channels of one subscriber; a web channel whose sender is not configured (yet) has none."""
+    web = config.web
+    if sub.channel_type == ChannelType.EMAIL:
+        if not web.mail_url:
+            return []
+        return [
+            Channel(
+                sub,
+                ch.with_recipient(web.mail_url, sub.address),
+                ident=f"mailto:{sub.address}",
+                label_text=f"mailto:{ch.masked_address(sub.address)}",
+            )
+        ]
+    if sub.channel_type == ChannelType.WXPUSHER:
+        if not web.wxpusher_app_token:
+            return []
+        return [
+            Channel(
+                sub,
+                f"wxpusher://{web.wxpusher_app_token}/{sub.address}/",
+                ident=f"wxpusher:{sub.address}",
+                label_text=f"wxpusher:{ch.masked_address(sub.address)}",
+            )
+        ]
+    if sub.channel_type == ChannelType.WECOMBOT:
+        return [
+            Channel(
+                sub, f"wecombot://{sub.address}", label_text=f"wecombot://{ch.masked_address(sub.address)}"
+            )
+        ]
+    urls = list(sub.urls)
+    if sub.apprise_config:
+        urls += apprise_config_urls(sub.apprise_config, sub.tags)
+    return [Channel(sub, u) for u in dict.fromkeys(urls)]
+
+
+def subscriber_channels(config: Config, subs: list[Subscriber]) -> list[Channel]:
+    return [c for sub in subs for c in channels_of(config, sub)]
+
+
+def load_subscribers(config: Config, session: Session, today: date) -> tuple[list[Subscriber], list[str]]:
+    """The config's subscribers synced in, then everyone active today; and the sync's problems."""
+    from store.subscribers import active, sync_config
+
+    problems = sync_config(session, config.subscribers)
+    return active(session, today), problems
 
 
 def _plan_settings(config: Config) -> PlanSettings:
@@ -117,7 +166,9 @@ class NotifyReport:
     failed: int = 0
     dead: int = 0
     possible_duplicates: int = 0
+    subscribers: int = 0  # active subscribers this run planned for
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # not delivery failures (a config subscriber skipped)
     would_send: list[str] = field(default_factory=list)
 
     @property
@@ -138,7 +189,9 @@ class NotifyReport:
         )
 
 
-def _messages(url: str, alerts: list[tuple[int, str, Alert]]) -> list[tuple[list[int], Message]]:
+def _messages(
+    url: str, alerts: list[tuple[int, str, Alert]], links: Links | None = None
+) -> list[tuple[list[int], Message]]:
     """One channel's due (delivery id, window key, alert) as messages, each with the rows it stands for.
 
     Alerts about one window become one message (merge_window): a subscriber is told once per run per
@@ -150,8 +203,9 @@ def _messages(url: str, alerts: list[tuple[int, str, Alert]]) -> list[tuple[list
         per_window.setdefault(key, []).append((delivery_id, alert))
     merged = [([i for i, _ in group], merge_window([a for _, a in group])) for group in per_window.values()]
     if ch.rate_limited(url) and len(merged) > 1:
-        return [([i for ids, _ in merged for i in ids], render_batch([a for _, a in merged], fmt))]
-    return [(ids, render_alert(a, fmt)) for ids, a in merged]
+        batch = render_batch([a for _, a in merged], fmt)
+        return [([i for ids, _ in merged for i in ids], with_links(batch, links))]
+    return [(ids, with_links(render_alert(a, fmt), links)) for ids, a in merged]
 
 
 @contextmanager
@@ -203,11 +257,16 @@ def _notify(
 ) -> NotifyReport:
     send = sender or (lambda url, msg: ch.send(url, msg))
     report = NotifyReport()
-    chans = subscriber_channels(config)
-    # Keyed by subscriber too: two subscribers may share one URL (a team's group bot).
-    by_id = {(c.subscriber.name, c.id): c for c in chans}
+    today = now.astimezone(config.tz).date()
     with Session(engine, expire_on_commit=False) as s, s.begin():
         lock_for_planning(s.connection())
+        subs, problems = load_subscribers(config, s, today)
+        report.warnings += problems
+        report.subscribers = len(subs)
+        secret = _site_secret(s) if config.web.base_url else b""
+        chans = subscriber_channels(config, subs)
+        # Keyed by subscriber too: two subscribers may share one URL (a team's group bot).
+        by_id = {(c.subscriber.name, c.id): c for c in chans}
         if config.alerts.estimate:
             materialize_estimates(s, now.astimezone(config.tz).date())
         planned: list[Planned] = plan(
@@ -239,7 +298,6 @@ def _notify(
             if (d.subscriber, d.channel) in by_id
             and after_quiet_hours(now, by_id[d.subscriber, d.channel].subscriber.quiet_hours) <= now
         ]
-        today = now.astimezone(config.tz).date()
         checklist = config.alerts.checklist or DEFAULT_CHECKLIST
         work = [
             (
@@ -254,7 +312,8 @@ def _notify(
     for target, group in groupby(work, key=lambda x: x[0]):
         chan = by_id[target]
         items = [(i, w, a) for _, i, w, a in group]
-        for ids, message in _messages(chan.url, items):
+        links = links_for(config.web.base_url, secret, chan.subscriber)
+        for ids, message in _messages(chan.url, items, links):
             # Claimed just before its own send, so a crash leaves only this message's rows in
             # `sending`: those, and only those, may go out twice (and are counted).
             with transaction(engine) as s:
@@ -263,10 +322,18 @@ def _notify(
             if not got:
                 continue  # another worker has claimed (or sent) them since the ledger was read
             # Part of the message is another worker's now: what goes out says only what this one holds.
-            parts = [(ids, message)] if len(got) == len(ids) else _messages(chan.url, _only(items, got))
+            parts = (
+                [(ids, message)] if len(got) == len(ids) else _messages(chan.url, _only(items, got), links)
+            )
             for part_ids, part in parts:
                 _deliver(engine, chan, part_ids, part, now, send, claimant, report)
     return report
+
+
+def _site_secret(session: Session) -> bytes:
+    from store.subscribers import site_secret
+
+    return site_secret(session)
 
 
 def _only(items: list[tuple[int, str, Alert]], ids: list[int]) -> list[tuple[int, str, Alert]]:
@@ -306,15 +373,20 @@ TEST_MESSAGE = Message(
 )
 
 
-def test_subscriber(config: Config, name: str) -> list[tuple[Channel, ch.SendResult]]:
+def test_subscriber(config: Config, engine: Engine, name: str) -> list[tuple[Channel, ch.SendResult]]:
     """Send the test message on each of one subscriber's channels; the result of each send."""
-    if not any(s.name == name for s in config.subscribers):
-        raise UsageError(f"no subscriber named {name!r} (see `zcwatch subscribers list`)")
+    from store.subscribers import find, sync_config, to_subscriber
+
+    with transaction(engine) as s:
+        sync_config(s, config.subscribers)
+        row = find(s, name)
+        if row is None:
+            raise UsageError(f"no subscriber named {name!r} (see `zcwatch subscribers list`)")
+        sub = to_subscriber(row)
     out = []
-    for c in subscriber_channels(config):
-        if c.subscriber.name == name:
-            fmt = "html" if ch.takes_html(c.url) else "text"
-            out.append((c, ch.send(c.url, replace(TEST_MESSAGE, body_format=fmt))))
+    for c in channels_of(config, sub):
+        fmt = "html" if ch.takes_html(c.url) else "text"
+        out.append((c, ch.send(c.url, replace(TEST_MESSAGE, body_format=fmt))))
     return out
 
 

@@ -73,6 +73,8 @@ class Message:
     body_format: str  # "html" | "text" | "markdown"
     # For an HTML body: the same message as plain text, the text part of an e-mail (notifier.mailtext).
     text: str | None = None
+    # Extra e-mail headers (List-Unsubscribe, …); other channels have no headers and ignore them.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 # --- dates -----------------------------------------------------------------------------------------------

@@ -28,13 +28,17 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from core.vocabulary import (
     ALERT_KINDS,
+    CHANNEL_TYPES,
     CRAWL_OUTCOMES,
     DELIVERY_STATUSES,
     FETCH_STATUSES,
+    SUBSCRIBER_ORIGINS,
+    SUBSCRIBER_STATUSES,
     WINDOW_KINDS,
     WINDOW_STATUSES,
     DeliveryStatus,
     FetchStatus,
+    SubscriberStatus,
     WindowStatus,
 )
 
@@ -219,3 +223,41 @@ class Incident(Base):
     alerts_sent: Mapped[int] = mapped_column(default=0)
     resolved_at: Mapped[datetime | None]
     recovery_sent: Mapped[bool] = mapped_column(default=False)
+
+
+class SubscriberRow(Base):
+    """A subscriber (schema v6, issue 15): from the config, the CLI or the /subscribe page.
+
+    ``urls`` hold full Apprise URLs only for subscribers an operator wrote (config, CLI). The web's
+    channels keep the bare ``address`` (an e-mail address, a WxPusher UID, a WeCom bot key) and are combined
+    with the operator's sender when a message goes out (``notifier.deliver``), so the operator's SMTP
+    password or app token is never copied into rows. ``nonce`` is mixed into the signature of the
+    subscriber's manage and confirmation links (``core.signing``): changing it voids every link.
+    Deleting a subscriber deletes its row; the ledger keeps its (anonymous) deliveries, so nothing is re-sent.
+    """
+
+    __tablename__ = "subscribers"
+    __table_args__ = (
+        CheckConstraint(_in("origin", SUBSCRIBER_ORIGINS), name="ck_subscriber_origin"),
+        CheckConstraint(_in("status", SUBSCRIBER_STATUSES), name="ck_subscriber_status"),
+        CheckConstraint(_in("channel_type", CHANNEL_TYPES), name="ck_subscriber_channel_type"),
+        Index("ix_subscribers_address", "address"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    origin: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(14), default=SubscriberStatus.ACTIVE.value)
+    channel_type: Mapped[str] = mapped_column(String(10))
+    urls: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    address: Mapped[str | None] = mapped_column(Text)
+    apprise_config: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    committees: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    lead_days: Mapped[int | None]
+    quiet_hours: Mapped[str] = mapped_column(Text, default="")
+    paused_until: Mapped[str | None] = mapped_column(String(10))  # YYYY-MM-DD: told nothing before it
+    nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    changed_at: Mapped[datetime | None]

@@ -6,6 +6,7 @@
 
 import pytest
 from support import database
+from support.browser import browser  # noqa: F401
 from support.crawl_fixtures import *  # noqa: F403
 from support.database import database_url, db_engine, postgres_server  # noqa: F401
 from support.fixtures import *  # noqa: F403

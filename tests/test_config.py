@@ -92,6 +92,20 @@ BAD = [
     ),
     Bad("proxy-not-http", '[crawl]\nproxy = "socks5//proxy"\n', "crawl.proxy", "not an http(s) URL"),
     Bad(
+        "web-mail-url-not-mail",
+        '[web]\nmail_url = "json://127.0.0.1:9/x"\n',
+        "web.mail_url",
+        "an Apprise mailto:// or mailtos:// URL",
+    ),
+    Bad(
+        "web-wxpusher-token-shape",
+        '[web]\nwxpusher_app_token = "SecretTok123"\n',
+        "web.wxpusher_app_token",
+        "a WxPusher app token (AT_…)",
+        secret="SecretTok123",
+    ),
+    Bad("web-wxpusher-api", '[web]\nwxpusher_api = "ftp://x"\n', "web.wxpusher_api", "an http(s) address"),
+    Bad(
         "apprise-bad-wecombot-key",
         '[[subscribers]]\nname = "a"\nurls = ["wecombot://S3cretKey!xyz"]\n',
         "subscribers[0].urls[0]",
@@ -313,7 +327,9 @@ def test_config_command_masks_secrets(tmp_path: Path) -> None:
         'urls = ["mailtos://me:${SMTP_PASSWORD}@163.com?to=me@example.com",\n'
         f'        "wecombot://{bot_key}"]\n'
         'committees = ["卫生"]\n'
-        f'[digest]\nrecipients = ["wecombot://{bot_key}"]\n',
+        f'[digest]\nrecipients = ["wecombot://{bot_key}"]\n'
+        '[web]\nmail_url = "mailtos://zc:${SMTP_PASSWORD}@smtp.qq.com?from=zc@qq.com"\n'
+        'wxpusher_app_token = "AT_WxPusherTok3nSecret"\n',
         encoding="utf-8",
     )
     proc = run_zcwatch(
@@ -324,7 +340,7 @@ def test_config_command_masks_secrets(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     out = proc.stdout
-    for secret in (password, bot_key, proxy_password):
+    for secret in (password, bot_key, proxy_password, "WxPusherTok3nSecret"):
         assert secret not in out
     # Still useful: the effective values are readable and the output is TOML.
     data = tomllib.loads(out)
@@ -334,6 +350,20 @@ def test_config_command_masks_secrets(tmp_path: Path) -> None:
     assert data["subscribers"][0]["urls"][0].startswith("mailtos://")
     assert data["subscribers"][0]["urls"][1].startswith("wecombot://")
     assert data["crawl"]["proxy"] == "http://u:****@proxy.example:3128"
+    assert (
+        data["web"]["mail_url"].startswith("mailtos://zc:****@")
+        and data["web"]["wxpusher_app_token"] == "AT_****"
+    )
+    # A stored subscriber's own fields are not [[subscribers]] keys: the dump reads back as a config.
+    assert set(data["subscribers"][0]) <= {
+        "name",
+        "urls",
+        "config",
+        "tags",
+        "committees",
+        "kinds",
+        "quiet_hours",
+    }
     assert data["sources"][0]["name"] == "gz-pstz"
 
 

@@ -132,13 +132,23 @@ def test_nginx_caches_the_polled_routes_with_revalidation(route: str) -> None:
 def test_nginx_caches_nothing_else_and_allows_only_get() -> None:
     text = _nginx_text()
     assert len(_directives(text, "proxy_cache")) == len(CACHED)
-    # Every proxied location refuses anything but GET/HEAD: the app is read-only.
+    # Every proxied location limits the methods: GET/HEAD, and POST for the subscription forms.
     assert len(_directives(text, "limit_except")) == len(_directives(text, "proxy_pass"))
     # add_header at server level only: one in a location would drop HSTS and X-Cache-Status there.
     for route in CACHED:
         assert not _directives(_location(route), "add_header"), route
     assert any(h.startswith("X-Cache-Status ") for h in _directives(text, "add_header"))
     assert any(h.startswith("Strict-Transport-Security ") for h in _directives(text, "add_header"))
+
+
+def test_nginx_passes_the_subscription_forms_posts_and_nothing_else() -> None:
+    text = _nginx_text()
+    blocks = re.findall(r"location ~ \^/\(([^)]*)\) \{([^}]*\}[^}]*)\}", text)
+    assert len(blocks) == 1, "one regex location for the subscription pages"
+    paths, block = blocks[0]
+    assert set(paths.split("|")) == {"subscribe$", "confirm/", "manage/", "unsubscribe/", "hooks/wxpusher$"}
+    assert _directives(block, "limit_except") == ["GET POST { deny all"]
+    assert _directives(block, "client_max_body_size") == ["64k"]
 
 
 def test_the_readme_names_every_deploy_file() -> None:

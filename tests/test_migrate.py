@@ -265,7 +265,7 @@ def test_migrate_v1_keeps_every_row(v1_file: Path) -> None:
     engine = open_engine(f"sqlite:///{v1_file}")
     try:
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 5
+            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 6
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
@@ -481,7 +481,7 @@ def test_cli_reads_a_v1_database(v1_file: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "广州市卫生高级职称评审委员会关于开展2025年度" in proc.stdout
     assert '"end": "2025-02-07"' in proc.stdout
-    assert user_version(v1_file) == LATEST == 5
+    assert user_version(v1_file) == LATEST == 6
 
 
 # --- Alembic, and PostgreSQL (issue 13) ---------------------------------------------------------------------
@@ -509,13 +509,14 @@ def test_alembic_head_is_latest_and_every_script_ships() -> None:
 
 
 def _pg_at_v3(url: str) -> None:
-    """A PostgreSQL database as zcwatch's schema v3 made it: today's less windows.confidence (v4) and the
-    deliveries' leases (v5)."""
+    """A PostgreSQL database as zcwatch's schema v3 made it: today's less windows.confidence (v4), the
+    deliveries' leases (v5) and the subscribers table (v6)."""
     engine = open_engine(url)
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql("ALTER TABLE windows DROP COLUMN confidence")
             conn.exec_driver_sql("ALTER TABLE deliveries DROP COLUMN lease_owner, DROP COLUMN lease_until")
+            conn.exec_driver_sql("DROP TABLE subscribers")
             conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'v3'")
     finally:
         engine.dispose()

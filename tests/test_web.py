@@ -143,7 +143,7 @@ def test_errors_are_chinese_pages_without_tracebacks(client: TestClient) -> None
     r = client.get("/api/notices", params={"since": "yesterday"})
     assert r.status_code == 400 and "YYYY-MM-DD" in r.json()["error"]
     r = client.post("/")
-    assert r.status_code == 405 and "只能查看" in r.text
+    assert r.status_code == 405 and "不支持这种请求" in r.text
 
 
 def test_a_committee_page_has_both_seasons_notices_and_changes(client: TestClient) -> None:

@@ -11,49 +11,25 @@ the payloads (the CSP is the second wall, checked on its own), and axe is inject
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
-from support.cli import REPO
+from playwright.sync_api import Browser, Page
+from support.browser import ARTIFACTS
 from support.crawl_fixtures import CrawlEnv
 from support.web_fixtures import PAYLOAD_TITLE, BoardServer
 
 pytestmark = pytest.mark.sqlite_only  # what runs in the page does not depend on the engine
 
-CHROMIUM = os.environ.get("ZCWATCH_CHROMIUM", "/usr/bin/chromium")
-# As root Chromium needs --no-sandbox; the background-networking flags keep it off this closed network.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTHS = (390, 1280)
-ARTIFACTS = Path(os.environ.get("ZCWATCH_ARTIFACTS", REPO / "test-artifacts"))
 
 
 @pytest.fixture(scope="module")
 def board(board_env: CrawlEnv) -> Iterator[BoardServer]:
     with BoardServer(board_env.write_config()) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _page(browser: Browser, width: int, *, bypass_csp: bool = False) -> tuple[Page, list[str]]:

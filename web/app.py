@@ -13,10 +13,15 @@ Routes (a contract other tools depend on; README "The web board" lists them):
     GET /healthz             200 and the age of the last good crawl; 503 when the database cannot be read
     GET /static/board.css    the stylesheet (the page allows no inline style or script)
 
-The app only reads: it opens the database ``run`` and ``daemon`` write, through ``store.db.reading``
+and the self-service subscription pages of ``web.subscribe`` (/subscribe, /confirm, /manage, /unsubscribe,
+/hooks/wxpusher), listed there.
+
+The board only reads: it opens the database ``run`` and ``daemon`` write, through ``store.db.reading``
 (deferred SQLite transactions, so a crawl storing a large page never blocks a page view). Endpoints
 are plain functions, which Starlette runs in its thread pool, so a slow query never stalls the loop.
-Nothing a request carries becomes a URL the server fetches: the app makes no outgoing requests.
+The subscription pages write subscribers (short transactions) and make the only outgoing requests, to
+addresses the operator configured (``web.subscribe``): nothing a request carries becomes a URL the
+server fetches.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from store.db import reading
 from . import api, board
 from .feeds import render_atom
 from .http import SecurityHeaders, conditional
+from .subscribe import Subscriptions
 from .timeline import layout
 
 log = logging.getLogger(__name__)
@@ -332,7 +338,7 @@ class _Endpoints:
         if exc.status_code == 404:
             return self._error(request, 404, "页面不存在", "没有这个页面或评委会，请从看板进入。")
         if exc.status_code == 405:
-            return self._error(request, 405, "不支持的请求", "这个看板只能查看（GET）。")
+            return self._error(request, 405, "不支持的请求", "这个地址不支持这种请求。")
         return self._error(request, exc.status_code, "请求有误", "请求有误。")
 
     async def on_bad_query(self, request: Request, exc: Exception) -> Response:
@@ -350,8 +356,19 @@ def create_app(config: Config, engine: Engine, clock: Clock | None = None) -> St
     """The board's ASGI app over ``engine``; ``clock`` gives "now" (aware), the real time by default."""
     from core.timeutil import now_local
 
-    e = _Endpoints(Site(config, engine, clock or (lambda: now_local(config.tz))))
+    site = Site(config, engine, clock or (lambda: now_local(config.tz)))
+    e = _Endpoints(site)
+    subs = Subscriptions(site)
     routes = [
+        Route("/subscribe", subs.subscribe_page, methods=["GET", "HEAD"]),
+        Route("/subscribe", subs.subscribe, methods=["POST"]),
+        Route("/confirm/{token:str}", subs.confirm_page, methods=["GET", "HEAD"]),
+        Route("/confirm/{token:str}", subs.confirm, methods=["POST"]),
+        Route("/manage/{token:str}", subs.manage_page, methods=["GET", "HEAD"]),
+        Route("/manage/{token:str}", subs.manage, methods=["POST"]),
+        Route("/unsubscribe/{token:str}", subs.unsubscribe_page, methods=["GET", "HEAD"]),
+        Route("/unsubscribe/{token:str}", subs.unsubscribe, methods=["POST"]),
+        Route("/hooks/wxpusher", subs.wxpusher_hook, methods=["POST"]),
         Route("/", e.board_page),
         Route("/committees/{cid:str}", e.committee),
         Route("/calendar.ics", e.calendar),

@@ -16,7 +16,6 @@ from typing import Any
 from core.config import Config, Selectors, default_config_path, load_config, template_text
 from core.errors import EXIT_FAILED, EXIT_OK, UsageError, UserError
 from core.timeutil import now_local
-from core.vocabulary import DEFAULT_SUBSCRIBED_KINDS
 
 
 def load_checked(path: Path) -> Config:
@@ -257,12 +256,12 @@ def notify(args: argparse.Namespace) -> int:
             print(line)
         print(f"dry run: {report.planned} would be sent, {report.skipped} skipped; nothing sent or recorded")
         return EXIT_OK
+    for p in report.warnings:
+        print(f"zcwatch: warning: {p}", file=sys.stderr)
     for p in report.problems:
         print(f"zcwatch: delivery failed: {p}", file=sys.stderr)
-    # "Nothing matched" is its own answer: no subscriber is configured, so nothing could be due.
-    _say(
-        args, report.summary() if config.subscribers else "notify: no subscribers configured; nothing to send"
-    )
+    # "Nothing matched" is its own answer: nobody is subscribed, so nothing could be due.
+    _say(args, report.summary() if report.subscribers else "notify: no active subscribers; nothing to send")
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -350,36 +349,13 @@ def deliveries(args: argparse.Namespace) -> int:
 
 
 def subscribers(args: argparse.Namespace) -> int:
+    from zcwatch import subscribers_cli
+
     config = _config(args)
+    code = subscribers_cli.run(args, config, _engine(config))
     if args.action == "list":
-        return _subscribers_list(config)
-    from notifier.deliver import test_subscriber
-
-    failed = 0
-    for chan, result in test_subscriber(config, args.name):
-        print(f"{chan.label}: {'sent' if result.ok else 'FAILED: ' + (result.error or '')}")
-        failed += not result.ok
-    return EXIT_OK if failed == 0 else EXIT_FAILED
-
-
-def _subscribers_list(config: Config) -> int:
-    from notifier.channels import masked
-
-    if not config.subscribers:
-        print("no subscribers configured (add [[subscribers]] tables to the config)")
-    for sub in config.subscribers:
-        print(f"{sub.name}")
-        kinds = ", ".join(sub.kinds) or ", ".join(DEFAULT_SUBSCRIBED_KINDS)
-        print(f"  committees: {', '.join(sub.committees) or '(all)'}; kinds: {kinds}")
-        print(
-            f"  lead days: {sub.lead_days or config.alerts.lead_days}; quiet hours: {sub.quiet_hours or '-'}"
-        )
-        for url in sub.urls:
-            print(f"  -> {masked(url)}")
-        if sub.apprise_config:
-            print(f"  -> Apprise config {sub.apprise_config} (tags: {', '.join(sub.tags) or 'all'})")
-    _warn_unmatched_keywords(config)
-    return EXIT_OK
+        _warn_unmatched_keywords(config)
+    return code
 
 
 def _json(data: Any) -> None:

@@ -15,6 +15,11 @@ from urllib.parse import urlsplit, urlunsplit
 from core.config import Config
 
 _SECRET_LISTS = {"urls", "recipients"}
+# [web]'s sender and WxPusher token: secrets the operator wrote.
+_SECRET_URLS = {"mail_url"}
+_SECRET_TOKENS = {"wxpusher_app_token"}
+# A stored subscriber's own fields (its row's id, status, …): not keys of a [[subscribers]] table.
+_STORED_ONLY = {"origin", "channel_type", "address", "status", "paused_until", "id", "nonce"}
 
 
 def _mask_proxy(url: str) -> str:
@@ -31,6 +36,12 @@ def _value(key: str, value: Any) -> Any:
         from notifier.channels import masked
 
         return [masked(u) for u in value]
+    if key in _SECRET_URLS and value:
+        from notifier.channels import masked
+
+        return masked(value)
+    if key in _SECRET_TOKENS and value:
+        return value[:3] + "****"
     if key == "proxy" and value:
         return _mask_proxy(value)
     if isinstance(value, tuple):
@@ -46,9 +57,11 @@ def _line(key: str, value: Any) -> str:
     return f"{key} = {json.dumps(value, ensure_ascii=False)}"
 
 
-def _table(obj: Any) -> list[str]:
+def _table(obj: Any, skip: frozenset[str] | set[str] = frozenset()) -> list[str]:
     out = []
     for f in dataclasses.fields(obj):
+        if f.name in skip:
+            continue
         out.append(_line(f.name, _value(f.name, getattr(obj, f.name))))
     return out
 
@@ -67,6 +80,6 @@ def dump(config: Config) -> str:
             given = [f.name for f in dataclasses.fields(s.selectors) if getattr(s.selectors, f.name)]
             lines += ["[sources.selectors]", *(_line(k, getattr(s.selectors, k)) for k in given), ""]
     for sub in config.subscribers:
-        rows = [r.replace("apprise_config = ", "config = ") for r in _table(sub)]
+        rows = [r.replace("apprise_config = ", "config = ") for r in _table(sub, _STORED_ONLY)]
         lines += ["[[subscribers]]", *rows, ""]
     return "\n".join(lines)

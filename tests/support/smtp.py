@@ -22,7 +22,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -127,3 +127,9 @@ class SmtpSink(Running):
             f"mailto://{auth}{self.host}:{self.port}"
             f"?from={quote(sender, safe='@')}&to={quote(to, safe='@')}&name=zcwatch"
         )
+
+    def sender_url(self) -> str:
+        """This sink as an operator writes ``[web] mail_url``: from= and the login, and no to=."""
+        parts = urlsplit(self.apprise_url())
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "to"]
+        return urlunsplit(parts._replace(query=urlencode(query, safe="@")))

@@ -133,9 +133,10 @@ def free_port() -> int:
 
 
 class BoardServer:
-    """The real app under uvicorn in a thread, on 127.0.0.1 and a free port."""
+    """The real app under uvicorn in a thread, on 127.0.0.1 and a free port (or ``port``, chosen beforehand
+    with ``free_port()`` when the config's ``[web] base_url`` must name it)."""
 
-    def __init__(self, config_path: Path, now: str = BOARD_NOW) -> None:
+    def __init__(self, config_path: Path, now: str = BOARD_NOW, port: int | None = None) -> None:
         import uvicorn
 
         from core.config import load_config
@@ -147,7 +148,7 @@ class BoardServer:
         self.engine = open_engine(self.config.resolved_database_url)
         moment: datetime = parse_now(now)
         app = create_app(self.config, self.engine, clock=lambda: moment)
-        self.port = free_port()
+        self.port = port or free_port()
         self.server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         )

@@ -14,6 +14,7 @@ others know when it has died. On SQLite one run at a time holds the run lock, as
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -63,12 +64,14 @@ class Channel:
     ident: str = ""
     label_text: str = ""
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
         return ch.channel_id(self.ident or self.url)
 
-    @property
+    @functools.cached_property
     def label(self) -> str:
+        # Masking parses the URL with Apprise (about a millisecond): once per channel and run, and only for
+        # the channels something is said about, never for all 100,000 subscribers of a run.
         return self.label_text or ch.masked(self.url)
 
 
@@ -282,7 +285,8 @@ def _notify(
                 report.would_send.append(f"{p.status:8} {p.kind:12} {who}: {what}")
             s.rollback()
             return report
-        record_planned(s, planned, {c.id: c.label for c in chans})
+        wanted = {p.channel for p in planned}
+        record_planned(s, planned, {c.id: c.label for c in chans if c.id in wanted})
     assert claimant is not None  # only a dry run has none
 
     with transaction(engine) as s:

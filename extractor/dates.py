@@ -15,6 +15,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 _WEEKDAY = r"(?:\s?\((?:星期|周|礼拜)[一二三四五六日天]\)|\s?(?:星期|周)[一二三四五六日天])?"
 _TIME = (
@@ -57,7 +58,28 @@ class Point:
         return self.relative or (self.month is not None and self.day is not None)
 
 
+# 3月27日、28日两天 / 27日、28日、29日三天: consecutive days listed one by one and counted are one range,
+# as a person reads them. Days that are not consecutive (5月6日、13日两天), or a count that does not match
+# the list, stay separate days.
+_LISTED_DAYS = re.compile(
+    r"(?P<first>(?<!\d)\d{1,2})\s?[日号](?P<rest>(?:\s?[、，,和及与]\s?\d{1,2}\s?[日号]){1,6})"
+    r"\s?(?:共|连续)?\s?(?P<n>[两二三四五六七2-7])\s?(?:个?天|日)"
+)
+_LISTED_DAY = re.compile(r"(\d{1,2})\s?[日号]")
+_COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+
+
+def _listed_days(m: re.Match[str]) -> str:
+    days = [int(m.group("first")), *(int(d) for d in _LISTED_DAY.findall(m.group("rest")))]
+    n = _COUNTS.get(m.group("n")) or int(m.group("n"))
+    if len(days) != n or any(b != a + 1 for a, b in pairwise(days)):
+        return m.group(0)
+    return f"{days[0]}日至{days[-1]}日" + m.group(0)[m.end("rest") - m.start() :]
+
+
 def prepare(sentence: str) -> str:
+    if "天" in sentence or "日" in sentence:
+        sentence = _LISTED_DAYS.sub(_listed_days, sentence)
     return _DAY_RANGE.sub(r"\1日至\2", sentence)
 
 

@@ -47,6 +47,7 @@ from core.vocabulary import (
     SubscriberOrigin,
     SubscriberStatus,
 )
+from notifier.links import CONFIRM, MANAGE, manage_token
 from store.db import transaction
 from store.models import SubscriberRow, utcnow
 
@@ -73,9 +74,7 @@ WECOM_HOST = "qyapi.weixin.qq.com"
 # Where a WxPusher QR image may be shown from (the page's CSP names the one it shows).
 _QR_HOSTS = ("mp.weixin.qq.com", "wxpusher.zjiecode.com")
 
-CONFIRM = "confirm"
 WXPUSHER = "wxpusher"
-MANAGE = "manage"  # = notifier.links.MANAGE: the links alerts carry
 
 
 class FormProblem(Exception):
@@ -222,7 +221,7 @@ class Subscriptions:
         return self._message(request, 400, "链接无效", "链接不完整或已被修改。请从邮件或消息中完整打开链接。")
 
     def manage_href(self, request: Request, row: SubscriberRow) -> str:
-        return self.site.absolute(request, f"manage/{make_token(self.secret(), MANAGE, row.id, row.nonce)}")
+        return self.site.absolute(request, f"manage/{manage_token(self.secret(), row.id, row.nonce)}")
 
     # --- the sign-up ------------------------------------------------------------------------------
 
@@ -398,7 +397,7 @@ class Subscriptions:
     def confirm_page(self, request: Request) -> Response:
         token = request.path_params["token"]
         try:
-            row = self.site.read(lambda s: _detached(self._row_for(s, token, CONFIRM)))
+            row = self.site.read(lambda s: self._row_for(s, token, CONFIRM))
         except (BadToken, LookupError) as e:
             return self._bad_link(request, e)
         if row.status != SubscriberStatus.PENDING:
@@ -431,7 +430,6 @@ class Subscriptions:
                 if row.status == SubscriberStatus.PENDING:
                     row.status = SubscriberStatus.ACTIVE.value
                     row.confirmed_at = row.changed_at = utcnow()
-                row = _detached(row)
         except (BadToken, LookupError) as e:
             return self._bad_link(request, e)
         return self._message(
@@ -447,7 +445,7 @@ class Subscriptions:
     def manage_page(self, request: Request) -> Response:
         token = request.path_params["token"]
         try:
-            row = self.site.read(lambda s: _detached(self._row_for(s, token, MANAGE)))
+            row = self.site.read(lambda s: self._row_for(s, token, MANAGE))
         except (BadToken, LookupError) as e:
             return self._bad_link(request, e)
         return self._manage_page(request, row, token)
@@ -509,18 +507,17 @@ class Subscriptions:
                     row, action, form, seen | set(row.committees or []), today, self.config.alerts.lead_days
                 )
                 row.changed_at = utcnow()
-                row = _detached(row)
         except (BadToken, LookupError) as e:
             return self._bad_link(request, e)
         except FormProblem as e:
-            row = self.site.read(lambda s: _detached(self._row_for(s, token, MANAGE)))
+            row = self.site.read(lambda s: self._row_for(s, token, MANAGE))
             return self._manage_page(request, row, token, status=400, problem=str(e))
         return self._manage_page(request, row, token, done=done)
 
     def unsubscribe_page(self, request: Request) -> Response:
         token = request.path_params["token"]
         try:
-            row = self.site.read(lambda s: _detached(self._row_for(s, token, MANAGE)))
+            row = self.site.read(lambda s: self._row_for(s, token, MANAGE))
         except (BadToken, LookupError) as e:
             return self._bad_link(request, e)
         return self._page(
@@ -545,7 +542,6 @@ class Subscriptions:
                     if row.status != SubscriberStatus.UNSUBSCRIBED:
                         row.status = SubscriberStatus.UNSUBSCRIBED.value
                         row.changed_at = utcnow()
-                    row = _detached(row)
             except (BadToken, LookupError) as e:
                 return self._bad_link(request, e)
             if one_click:
@@ -598,14 +594,6 @@ def _channel_label(row: SubscriberRow, mask: Callable[[str], str]) -> str:
     if row.channel_type == ChannelType.WECOMBOT:
         return f"企业微信群机器人 {mask(row.address or '')}"
     return "管理员配置的渠道"
-
-
-def _detached(row: SubscriberRow) -> SubscriberRow:
-    """A plain copy of a row, readable after its session has closed."""
-    copy = SubscriberRow()
-    for col in SubscriberRow.__table__.columns:
-        setattr(copy, col.key, getattr(row, col.key))
-    return copy
 
 
 def _apply(

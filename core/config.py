@@ -121,6 +121,8 @@ class ExtractSettings:
     # A window the extractor is less sure of than this (0-1; a guessed step is 0.45 or less, a labelled
     # one 0.9 and more) puts its notice on the digest's needs-review list.
     review_below: float = 0.5
+    # true: such a window's alerts wait until a member of staff confirms or corrects it (/staff).
+    hold_unsure: bool = False
 
 
 @dataclass(frozen=True)
@@ -549,8 +551,9 @@ def _extract(r: _Reader) -> ExtractSettings:
     d = ExtractSettings()
     below = float(r.get("review_below", (int, float), d.review_below))
     _between(r, "review_below", below, 0.0, 1.0)
+    hold = r.get("hold_unsure", bool, d.hold_unsure)
     r.finish()
-    return ExtractSettings(review_below=below)
+    return ExtractSettings(review_below=below, hold_unsure=hold)
 
 
 def _digest(r: _Reader) -> DigestSettings:

@@ -4,8 +4,9 @@
      ├── UserError               a person can act on it; the message is the whole story, one line
      │    ├── ConfigError        the config file is missing, malformed or has a bad value   (exit 2)
      │    ├── UsageError         the command line asks for something that does not exist    (exit 2)
-     │    └── DatabaseError      the database cannot be opened or migrated; nothing changed (exit 1)
-     │         └── DatabaseLocationError  the configured path cannot hold a database       (exit 2)
+     │    ├── DatabaseError      the database cannot be opened or migrated; nothing changed (exit 1)
+     │    │    └── DatabaseLocationError  the configured path cannot hold a database       (exit 2)
+     │    └── ReviewError        a staff action that cannot be done as asked; nothing changed (exit 2)
      ├── NoticeParseError        a fetched page has no text to read; the crawl records it and goes on
      └── BadToken                a signed link (manage, confirm) that this site did not make, or altered
           └── ExpiredToken       a genuine link whose time is up             (the web page says which)
@@ -59,6 +60,17 @@ class DatabaseLocationError(DatabaseError):
     """The configured database path cannot be used (a folder, an unwritable place): fix the config."""
 
     exit_code = EXIT_USAGE
+
+
+class ReviewError(UserError):
+    """A staff action that cannot be done as asked (no such window, an end before the start, a wrong
+    password); nothing was changed. ``status`` is the HTTP status the web and the API answer with."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        self.status = status
+        super().__init__(message)
 
 
 class NoticeParseError(ZcwatchError, ValueError):

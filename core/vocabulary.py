@@ -77,6 +77,29 @@ class ChannelType(StrEnum):
     WECOMBOT = "wecombot"  # a WeCom group bot key (the user's own bot)
 
 
+class ReviewAction(StrEnum):
+    """What a member of staff did to a window (issue 16); the word stored in ``window_reviews``."""
+
+    CONFIRM = "confirm"  # the dates as read are right
+    CORRECT = "correct"  # dates, step or committee set by hand
+    DISMISS = "dismiss"  # not a window at all: hidden, told to nobody
+    ADD = "add"  # a window no notice gave (announced by phone, in a meeting)
+
+
+class StaffAction(StrEnum):
+    """What the audit log records besides window reviews: every staff action that changes something."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    SUBSCRIBER_REMOVE = "subscriber_remove"
+    DELIVERY_RETRY = "delivery_retry"
+    STAFF_ADD = "staff_add"
+    STAFF_PASSWORD = "staff_password"
+    STAFF_TOKEN = "staff_token"
+    STAFF_REMOVE = "staff_remove"
+
+
 class FetchStatus(StrEnum):
     PENDING = "pending"
     FETCHED = "fetched"
@@ -106,6 +129,8 @@ WINDOW_STATUSES: tuple[str, ...] = tuple(m.value for m in WindowStatus)
 SUBSCRIBER_STATUSES: tuple[str, ...] = tuple(m.value for m in SubscriberStatus)
 SUBSCRIBER_ORIGINS: tuple[str, ...] = tuple(m.value for m in SubscriberOrigin)
 CHANNEL_TYPES: tuple[str, ...] = tuple(m.value for m in ChannelType)
+REVIEW_ACTIONS: tuple[str, ...] = tuple(m.value for m in ReviewAction)
+AUDIT_ACTIONS: tuple[str, ...] = REVIEW_ACTIONS + tuple(m.value for m in StaffAction)
 FETCH_STATUSES: tuple[str, ...] = tuple(m.value for m in FetchStatus)
 CRAWL_OUTCOMES: tuple[str, ...] = tuple(m.value for m in CrawlOutcome)
 
@@ -124,6 +149,9 @@ KIND_LABELS: dict[str, str] = {
     WindowKind.REVIEW: "评审",
     WindowKind.OTHER: "其他",
 }
+
+# How the board, the digest and alerts mark a window a member of staff confirmed, corrected or added.
+REVIEWED_LABEL = "人工核对"
 
 
 def kind_label(kind: str) -> str:

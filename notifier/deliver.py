@@ -273,7 +273,11 @@ def _notify(
         if config.alerts.estimate:
             materialize_estimates(s, now.astimezone(config.tz).date())
         planned: list[Planned] = plan(
-            now, plan_windows(s), _plan_channels(config, chans), ledger_rows(s), _plan_settings(config)
+            now,
+            plan_windows(s, config.extract.review_below if config.extract.hold_unsure else None),
+            _plan_channels(config, chans),
+            ledger_rows(s),
+            _plan_settings(config),
         )
         report.skipped = sum(p.status == DeliveryStatus.SKIPPED for p in planned)
         report.planned = len(planned) - report.skipped
@@ -400,24 +404,26 @@ def delivery_rows(engine: Engine, *, failed: bool) -> list[dict[str, Any]]:
         q = select(Delivery, Window).join(Window, Window.id == Delivery.window_id).order_by(Delivery.id)
         if failed:
             q = q.where(Delivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.DEAD)))
-        return [
-            {
-                "id": d.id,
-                "status": d.status,
-                "alert_kind": d.alert_kind,
-                "subscriber": d.subscriber,
-                "channel": d.channel_label,
-                "committee": w.committee,
-                "window_kind": w.kind,
-                "start": w.start,
-                "end": w.end,
-                "attempts": d.attempts,
-                "sent_at": d.sent_at.isoformat() + "Z" if d.sent_at else None,
-                "next_attempt_at": (
-                    d.next_attempt_at.isoformat() + "Z" if d.status == DeliveryStatus.FAILED else None
-                ),
-                "last_error": d.last_error,
-                "possible_duplicates": d.duplicates,
-            }
-            for d, w in s.execute(q)
-        ]
+        return [delivery_row(d, w) for d, w in s.execute(q)]
+
+
+def delivery_row(d: Delivery, w: Window) -> dict[str, Any]:
+    """One ledger row as `zcwatch deliveries --format json` prints it (and the staff page shows it)."""
+    return {
+        "id": d.id,
+        "status": d.status,
+        "alert_kind": d.alert_kind,
+        "subscriber": d.subscriber,
+        "channel": d.channel_label,
+        "committee": w.committee,
+        "window_kind": w.kind,
+        "start": w.start,
+        "end": w.end,
+        "attempts": d.attempts,
+        "sent_at": d.sent_at.isoformat() + "Z" if d.sent_at else None,
+        "next_attempt_at": (
+            d.next_attempt_at.isoformat() + "Z" if d.status == DeliveryStatus.FAILED else None
+        ),
+        "last_error": d.last_error,
+        "possible_duplicates": d.duplicates,
+    }

@@ -15,7 +15,15 @@ from notifier.planner import LedgerRow, PlanWindow
 from store.models import Delivery, Notice, Window
 
 
-def plan_windows(session: Session) -> list[PlanWindow]:
+def _held(w: Window, hold_below: float | None) -> bool:
+    if hold_below is None or w.reviewed_by is not None or w.confidence is None:
+        return False
+    return w.confidence < hold_below
+
+
+def plan_windows(session: Session, hold_below: float | None = None) -> list[PlanWindow]:
+    """The live windows to plan alerts for; with ``hold_below``, not those read with less confidence that no
+    member of staff has confirmed yet (``[extract] hold_unsure``): they wait for a person's word."""
     # When a real notice replaces an estimate it becomes a later version of the estimate's key;
     # the window was first *seen* when a notice said so, not when the estimate was made.
     first = (
@@ -29,11 +37,15 @@ def plan_windows(session: Session) -> list[PlanWindow]:
         .group_by(Window.key)
         .subquery()
     )
-    rows = session.execute(
-        select(Window, first.c.first_seen)
-        .join(first, first.c.key == Window.key)
-        .where(Window.status.in_((WindowStatus.CURRENT, WindowStatus.ESTIMATE)))
-    )
+    rows = [
+        (w, seen)
+        for w, seen in session.execute(
+            select(Window, first.c.first_seen)
+            .join(first, first.c.key == Window.key)
+            .where(Window.status.in_((WindowStatus.CURRENT, WindowStatus.ESTIMATE)))
+        )
+        if not _held(w, hold_below)
+    ]
     return [
         PlanWindow(
             id=w.id,
@@ -63,6 +75,8 @@ def ledger_rows(session: Session) -> list[LedgerRow]:
 
 # Said with the dates of a window the extractor was unsure of (below [extract] review_below).
 UNSURE_NOTE = "自动识别把握较低，请以原文为准"
+# Said with the dates of a window staff confirmed, corrected or added (store.review).
+REVIEWED_NOTE = "日期已经工作人员人工核对"
 
 
 def alert_for(
@@ -93,7 +107,10 @@ def alert_for(
             .order_by(older.version.desc())
             .limit(1)
         ).first()
-    notice = session.get(Notice, w.notice_id) if w.notice_id else last_season_notice(session, w)
+    if w.notice_id:
+        notice = session.get(Notice, w.notice_id)
+    else:  # an estimate names last season's notice; a window staff added by hand has none
+        notice = None if w.reviewed_by else last_season_notice(session, w)
     return Alert(
         kind=d.alert_kind,
         committee=w.committee,
@@ -101,13 +118,19 @@ def alert_for(
         start=w.start,
         end=w.end,
         notice_url=notice.url if notice else "",
-        notice_title=notice.title if notice else f"{w.committee}（据上年度推算）",
+        notice_title=notice.title
+        if notice
+        else f"{w.committee}（工作人员录入）"
+        if w.reviewed_by
+        else f"{w.committee}（据上年度推算）",
         today=today,
         previous_start=prev.start if prev else None,
         previous_end=prev.end if prev else None,
         checklist=checklist,
         note=WEEKEND_NOTE
         if w.status == WindowStatus.ESTIMATE and WEEKEND_NOTE in w.evidence
+        else REVIEWED_NOTE
+        if w.reviewed_by
         else UNSURE_NOTE
         if w.confidence is not None and w.confidence < review_below
         else "",

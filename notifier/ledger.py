@@ -36,10 +36,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.timeutil import SHANGHAI, from_utc_naive, to_utc_naive, window_point
-from core.vocabulary import DeliveryStatus
+from core.vocabulary import DeliveryStatus, ReviewAction
 from notifier.planner import Planned
 from store.engine import insert_ignoring_duplicates
-from store.models import Delivery, utcnow
+from store.models import Delivery, WindowReview, utcnow
 
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
@@ -163,12 +163,30 @@ def claim(session: Session, ids: list[int], now: datetime, claimant: Claimant) -
 
 def expire_late(session: Session, now: datetime) -> tuple[int, int]:
     """Alerts whose window has closed are not sent late: failed ones become ``dead`` (an admin alert
-    follows), never-tried ones (held by quiet hours through a downtime) ``skipped``. Returns both counts."""
+    follows), never-tried ones (held by quiet hours through a downtime) ``skipped``; so does any alert of
+    a window staff dismissed. Returns both counts."""
     dead = skipped = 0
     waiting = select(Delivery).where(Delivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.PENDING)))
     # Row locks, skipping rows another worker is claiming: a row claimed meanwhile is no longer waiting.
-    for d in session.scalars(waiting.with_for_update(skip_locked=True)):
-        if _too_late(d, now):
+    rows = list(session.scalars(waiting.with_for_update(skip_locked=True)))
+    # A window staff dismissed (not a window at all, store.review) is told to nobody, not even late.
+    dismissed = (
+        set(
+            session.scalars(
+                select(WindowReview.window_key).where(
+                    WindowReview.window_key.in_({d.window_key for d in rows}),
+                    WindowReview.revoked_at.is_(None),
+                    WindowReview.action == ReviewAction.DISMISS,
+                )
+            )
+        )
+        if rows
+        else set()
+    )
+    for d in rows:
+        if d.window_key in dismissed:
+            d.status, skipped = DeliveryStatus.SKIPPED, skipped + 1
+        elif _too_late(d, now):
             if d.status == DeliveryStatus.FAILED:
                 d.status, dead = DeliveryStatus.DEAD, dead + 1
             else:

@@ -28,10 +28,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from core.vocabulary import (
     ALERT_KINDS,
+    AUDIT_ACTIONS,
     CHANNEL_TYPES,
     CRAWL_OUTCOMES,
     DELIVERY_STATUSES,
     FETCH_STATUSES,
+    REVIEW_ACTIONS,
     SUBSCRIBER_ORIGINS,
     SUBSCRIBER_STATUSES,
     WINDOW_KINDS,
@@ -97,6 +99,9 @@ class Notice(Base):
     # Why a person should look at it (a cap was hit, an edit removed every date); None when nothing.
     # Last, as schema v3's ALTER TABLE added it, so a migrated file and a new one are the same.
     review_reason: Mapped[str | None] = mapped_column(Text)
+    # The text (content_hash) a member of staff marked as looked at (schema v7): off the review queue
+    # until the page changes again.
+    reviewed_hash: Mapped[str | None] = mapped_column(String(64))
     versions: Mapped[list[NoticeVersion]] = relationship(back_populates="notice", order_by="NoticeVersion.id")
     windows: Mapped[list[Window]] = relationship(back_populates="notice", order_by="Window.id")
 
@@ -141,6 +146,9 @@ class Window(Base):
     # ones. Below `[extract] review_below` the notice is listed for a person's look. Last: a migrated
     # database adds it at the end of the row, and a fresh one must have the same column order.
     confidence: Mapped[float | None]
+    # Who of the staff confirmed, corrected or added it (schema v7, issue 16): shown as 人工核对. The
+    # correction itself is kept apart, in ``window_reviews``, so a re-crawl never undoes it.
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))
     notice: Mapped[Notice | None] = relationship(back_populates="windows")
 
 
@@ -261,3 +269,70 @@ class SubscriberRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     changed_at: Mapped[datetime | None]
+
+
+class WindowReview(Base):
+    """A member of staff's word on a window (schema v7, issue 16), kept apart from what was extracted.
+
+    Keyed by the window's ``key``, so it holds across versions: a re-crawl or re-extraction that reads the
+    same notice again finds the review and leaves the window as staff set it (``store.review``). One review
+    per key is in force (``revoked_at`` is NULL); a later one revokes it. ``start``/``end``/``kind``/
+    ``committee`` are the window as staff left it; ``read_start``/``read_end`` what the extractor had read
+    then, so a notice edited afterwards (new dates in the text) is put back in the review queue.
+    """
+
+    __tablename__ = "window_reviews"
+    __table_args__ = (CheckConstraint(_in("action", REVIEW_ACTIONS), name="ck_review_action"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_key: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(12))
+    committee: Mapped[str] = mapped_column(Text)
+    start: Mapped[str | None] = mapped_column(String(16))
+    end: Mapped[str | None] = mapped_column(String(16))
+    read_start: Mapped[str | None] = mapped_column(String(16))
+    read_end: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    staff: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class StaffMember(Base):
+    """A staff account (schema v7): an argon2 password hash and the hash of its API token, never either."""
+
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    token_hash: Mapped[str | None] = mapped_column(String(64))  # sha256 of the bearer token's secret
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A signed-in browser (schema v7). ``id`` is the sha256 of the cookie's secret; the cookie is signed
+    for the host it was issued on. Logging out ends the row, so the cookie is worthless afterwards."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    host: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Every staff action (schema v7): who, what, on what, before -> after. Rows are only ever added."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (CheckConstraint(_in("action", AUDIT_ACTIONS), name="ck_audit_action"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    staff: Mapped[str] = mapped_column(String(100))
+    via: Mapped[str] = mapped_column(String(10))  # web | api | cli
+    action: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(Text, default="")  # "window 12", "subscriber 3", ...
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -161,7 +161,7 @@ def listing(session: Session) -> Iterator[Subscriber]:
 def counts(session: Session) -> dict[str, int]:
     """How many subscribers have each status."""
     q = select(SubscriberRow.status, func.count()).group_by(SubscriberRow.status)
-    return {status: n for status, n in session.execute(q).tuples()}
+    return {status: n for status, n in session.execute(q)}
 
 
 def find(session: Session, name: str) -> SubscriberRow | None:

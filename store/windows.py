@@ -5,7 +5,7 @@ notice's windows of that kind. A correction or extension published as a *new* no
 the same key, so it becomes a new version of the same window (the alert planner then tells
 subscribers "old -> new"). A newer version supersedes the older one; an older notice being
 re-read never overrides a newer notice's dates. Windows a notice no longer yields are marked
-superseded, not deleted.
+superseded, not deleted. A key staff have reviewed is left as they set it (``store.review``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core.vocabulary import WindowStatus
 from store.models import Notice, Window, utcnow
+from store.review import EDITED_REASON, keep_reviewed
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,12 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
         keyed.append((key, who, w))
         ordinals[(who, w.kind)] += 1
     seen_keys = {key for key, _, _ in keyed}
+    # Staff have the last word (store.review): a key they confirmed, corrected, dismissed or added is
+    # never written by extraction; a text that now reads other dates than they looked at is queued again.
+    kept = keep_reviewed(session, notice, {key: (w.start, w.end) for key, _, w in keyed})
+    if kept.edited:
+        notice.review_reason = EDITED_REASON
+    keyed = [k for k in keyed if k[0] not in kept.keys]
     # Two queries for the whole notice, not two per window: the write transaction stays short.
     currents = {
         c.key: c
@@ -141,7 +148,7 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
     for old in session.scalars(
         select(Window).where(Window.notice_id == notice.id, Window.status == WindowStatus.CURRENT)
     ).all():
-        if old.key not in seen_keys:
+        if old.key not in seen_keys and old.key not in kept.keys:
             _supersede(old, now)
             changes.superseded += 1
     session.flush()

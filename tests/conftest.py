@@ -11,6 +11,7 @@ from support.crawl_fixtures import *  # noqa: F403
 from support.database import database_url, db_engine, postgres_server  # noqa: F401
 from support.fixtures import *  # noqa: F403
 from support.replica_fixtures import *  # noqa: F403
+from support.staff_fixtures import staff_env, staff_hook  # noqa: F401
 from support.web_fixtures import board_env  # noqa: F401
 
 

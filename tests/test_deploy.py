@@ -144,10 +144,18 @@ def test_nginx_caches_nothing_else_and_allows_only_get() -> None:
 def test_nginx_passes_the_subscription_forms_posts_and_nothing_else() -> None:
     text = _nginx_text()
     blocks = re.findall(r"location ~ \^/\(([^)]*)\) \{([^}]*\}[^}]*)\}", text)
-    assert len(blocks) == 1, "one regex location for the subscription pages"
+    assert len(blocks) == 2, "one regex location for the subscription pages, one for the staff's"
     paths, block = blocks[0]
     assert set(paths.split("|")) == {"subscribe$", "confirm/", "manage/", "unsubscribe/", "hooks/wxpusher$"}
     assert _directives(block, "limit_except") == ["GET POST { deny all"]
+    assert _directives(block, "client_max_body_size") == ["64k"]
+
+
+def test_nginx_passes_the_staff_area_and_the_window_api_methods() -> None:
+    blocks = re.findall(r"location ~ \^/\(([^)]*)\) \{([^}]*\}[^}]*)\}", _nginx_text())
+    paths, block = blocks[1]
+    assert set(paths.split("|")) == {"staff$", "staff/", "api/windows$", "api/windows/"}
+    assert _directives(block, "limit_except") == ["GET POST PATCH DELETE { deny all"]
     assert _directives(block, "client_max_body_size") == ["64k"]
 
 

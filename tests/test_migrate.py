@@ -265,18 +265,20 @@ def test_migrate_v1_keeps_every_row(v1_file: Path) -> None:
     engine = open_engine(f"sqlite:///{v1_file}")
     try:
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 6
+            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 7
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
         engine.dispose()
     after = dump_rows(v1_file)
-    # v3 added notices.review_reason at the end of each row: empty for every notice that was there.
-    assert {row[-1] for row in after["notices"]} == {None}
-    after["notices"] = [row[:-1] for row in after["notices"]]
-    # v4 added windows.confidence the same way: unknown (NULL) for every window read before.
-    assert {row[-1] for row in after["windows"]} == {None}
-    after["windows"] = [row[:-1] for row in after["windows"]]
+    # v3 added notices.review_reason at the end of each row, v7 notices.reviewed_hash: empty for every
+    # notice that was there.
+    assert {row[-2:] for row in after["notices"]} == {(None, None)}
+    after["notices"] = [row[:-2] for row in after["notices"]]
+    # v4 added windows.confidence the same way, v7 windows.reviewed_by: unknown (NULL) for every window
+    # read before, and reviewed by nobody.
+    assert {row[-2:] for row in after["windows"]} == {(None, None)}
+    after["windows"] = [row[:-2] for row in after["windows"]]
     # v5 added deliveries.lease_owner and lease_until: no lease for any row claimed before.
     assert {row[-2:] for row in after["deliveries"]} == {(None, None)}
     after["deliveries"] = [row[:-2] for row in after["deliveries"]]
@@ -481,7 +483,7 @@ def test_cli_reads_a_v1_database(v1_file: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "广州市卫生高级职称评审委员会关于开展2025年度" in proc.stdout
     assert '"end": "2025-02-07"' in proc.stdout
-    assert user_version(v1_file) == LATEST == 6
+    assert user_version(v1_file) == LATEST == 7
 
 
 # --- Alembic, and PostgreSQL (issue 13) ---------------------------------------------------------------------
@@ -510,13 +512,17 @@ def test_alembic_head_is_latest_and_every_script_ships() -> None:
 
 def _pg_at_v3(url: str) -> None:
     """A PostgreSQL database as zcwatch's schema v3 made it: today's less windows.confidence (v4), the
-    deliveries' leases (v5) and the subscribers table (v6)."""
+    deliveries' leases (v5), the subscribers table (v6) and staff review (v7)."""
     engine = open_engine(url)
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql("ALTER TABLE windows DROP COLUMN confidence")
             conn.exec_driver_sql("ALTER TABLE deliveries DROP COLUMN lease_owner, DROP COLUMN lease_until")
             conn.exec_driver_sql("DROP TABLE subscribers")
+            conn.exec_driver_sql("ALTER TABLE windows DROP COLUMN reviewed_by")
+            conn.exec_driver_sql("ALTER TABLE notices DROP COLUMN reviewed_hash")
+            for table in ("window_reviews", "staff_sessions", "staff", "audit_log"):
+                conn.exec_driver_sql(f"DROP TABLE {table}")
             conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'v3'")
     finally:
         engine.dispose()

@@ -3,7 +3,8 @@
 ``/api/windows`` returns the objects of ``zcwatch digest --format json`` (``JSON_KEYS``, in that order)
 followed by their ids: ``id`` (the stored window version), ``notice_id``, ``committee_id`` (the id in
 ``/committees/{id}``), ``window_key`` (stable across re-extraction: the calendar's UID) and ``sequence``
-(how often its dates changed). ``/api/notices`` returns ``zcwatch notices --format json`` with each
+(how often its dates changed), and ``reviewed`` (staff confirmed, corrected or added it: 人工核对).
+``/api/notices`` returns ``zcwatch notices --format json`` with each
 notice's ``id``; ``/api/status`` returns ``zcwatch status --format json``.
 """
 
@@ -18,7 +19,7 @@ from notifier.digest.render_json import JSON_KEYS, entry_to_json
 
 from .board import committee_id
 
-ID_KEYS = ("id", "notice_id", "committee_id", "window_key", "sequence")
+ID_KEYS = ("id", "notice_id", "committee_id", "window_key", "sequence", "reviewed")
 
 
 def window_json(entry: DigestEntry) -> dict[str, Any]:
@@ -29,6 +30,7 @@ def window_json(entry: DigestEntry) -> dict[str, Any]:
         committee_id=committee_id(entry.committee),
         window_key=entry.window_key,
         sequence=entry.sequence,
+        reviewed=entry.reviewed,
     )
     return out
 
@@ -64,6 +66,7 @@ _WINDOW = {
         "committee_id": {"type": "string"},
         "window_key": {"type": "string"},
         "sequence": {"type": "integer", "minimum": 0},
+        "reviewed": {"type": "boolean", "description": "confirmed, corrected or added by staff (人工核对)"},
     },
 }
 _NOTICE = {
@@ -115,6 +118,81 @@ def _json_response(schema: dict[str, Any], what: str) -> dict[str, Any]:
     }
 
 
+_STAFF_WINDOW = {
+    "type": "object",
+    "required": ["id", "window_key", "version", "status", "committee", "kind", "start", "end", "reviewed_by"],
+    "properties": {
+        "id": {"type": "integer", "description": "the stored version: act on this id next time"},
+        "window_key": {"type": "string"},
+        "version": {"type": "integer"},
+        "status": {"type": "string", "enum": ["current", "superseded"]},
+        "committee": {"type": "string"},
+        "kind": {"type": "string", "enum": list(WINDOW_KINDS)},
+        "start": _nullable("string"),
+        "end": _nullable("string"),
+        "notice_id": _nullable("integer"),
+        "reviewed_by": _nullable("string"),
+        "replaces": {**_nullable("integer"), "description": "PATCH: the id of the version it replaced"},
+    },
+}
+
+
+def _body(required: list[str], *, notice_id: bool = False) -> dict[str, Any]:
+    when = {**_nullable("string"), "description": "YYYY-MM-DD or YYYY-MM-DDTHH:MM, Asia/Shanghai"}
+    props: dict[str, Any] = {
+        "start": when,
+        "end": when,
+        "kind": {"type": "string", "enum": list(WINDOW_KINDS)},
+        "committee": {"type": "string", "minLength": 1, "maxLength": 200},
+        "note": {"type": "string", "maxLength": 500},
+    }
+    if notice_id:
+        props["notice_id"] = {"type": "integer"}
+    schema = {"type": "object", "required": required, "properties": props, "additionalProperties": False}
+    return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
+
+
+def _staff_responses(ok: str, what: str) -> dict[str, Any]:
+    return {
+        ok: {"description": what, "content": {"application/json": {"schema": _STAFF_WINDOW}}},
+        "400": _ERROR,
+        "401": {"description": "no valid bearer token"},
+        "404": {"description": "no such window"},
+        "409": {"description": "that version has been replaced (the error names the current id)"},
+        "422": {"description": "a value that cannot be used (an end before the start, an unknown kind)"},
+    }
+
+
+def _staff_paths() -> dict[str, Any]:
+    wid = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    secured: list[dict[str, list[str]]] = [{"bearer": []}]
+    return {
+        "/api/windows/{id}": {
+            "patch": {
+                "summary": "staff: correct a window (any of start, end, kind, committee; note)",
+                "security": secured,
+                "parameters": wid,
+                "requestBody": _body([]),
+                "responses": _staff_responses("200", "the window as it now is (a new version if changed)"),
+            },
+            "delete": {
+                "summary": "staff: dismiss a window (not a window at all): shown and told to nobody",
+                "security": secured,
+                "parameters": wid,
+                "responses": _staff_responses("200", "the dismissed version"),
+            },
+        },
+        "/api/windows/{id}/confirm": {
+            "post": {
+                "summary": "staff: confirm a window's dates as read (人工核对)",
+                "security": secured,
+                "parameters": wid,
+                "responses": _staff_responses("200", "the window"),
+            }
+        },
+    }
+
+
 def openapi(version: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document for ``/api/*``, ``/calendar.ics``, ``/feed.atom`` and ``/healthz``."""
     return {
@@ -125,6 +203,7 @@ def openapi(version: str) -> dict[str, Any]:
             "description": "Guangzhou title-review (职称) committee application windows, read from the HR "
             "bureau's committee notices. Dates are Asia/Shanghai local; the notice is the authority.",
         },
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": {
             "/api/windows": {
                 "get": {
@@ -134,8 +213,15 @@ def openapi(version: str) -> dict[str, Any]:
                         **_json_response({"type": "array", "items": _WINDOW}, "windows, soonest first"),
                         "400": _ERROR,
                     },
-                }
+                },
+                "post": {
+                    "summary": "staff: add a window by hand (a bearer token: zcwatch staff token NAME)",
+                    "security": [{"bearer": []}],
+                    "requestBody": _body(["committee", "kind"], notice_id=True),
+                    "responses": _staff_responses("201", "the window added"),
+                },
             },
+            **_staff_paths(),
             "/api/notices": {
                 "get": {
                     "summary": "stored notices, newest first",

@@ -13,8 +13,9 @@ Routes (a contract other tools depend on; README "The web board" lists them):
     GET /healthz             200 and the age of the last good crawl; 503 when the database cannot be read
     GET /static/board.css    the stylesheet (the page allows no inline style or script)
 
-and the self-service subscription pages of ``web.subscribe`` (/subscribe, /confirm, /manage, /unsubscribe,
-/hooks/wxpusher), listed there.
+the self-service subscription pages of ``web.subscribe`` (/subscribe, /confirm, /manage, /unsubscribe,
+/hooks/wxpusher), and the staff area of ``web.staff`` (/staff/…, and PATCH/POST/DELETE on /api/windows…,
+with a bearer token), each listed there.
 
 The board only reads: it opens the database ``run`` and ``daemon`` write, through ``store.db.reading``
 (deferred SQLite transactions, so a crawl storing a large page never blocks a page view). Endpoints
@@ -59,6 +60,7 @@ from store.db import reading
 from . import api, board
 from .feeds import render_atom
 from .http import SecurityHeaders, conditional
+from .staff import StaffArea
 from .subscribe import Subscriptions
 from .timeline import layout
 
@@ -108,6 +110,15 @@ class Site:
 
         own = (Path(__file__).with_name("templates") / "board.css").read_text(encoding="utf-8")
         return (stylesheet() + "\n" + own).encode("utf-8")
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The site's secret (``store.subscribers.site_secret``): signs links, CSRF tokens and sessions."""
+        from store.db import transaction
+        from store.subscribers import site_secret
+
+        with transaction(self.engine) as s:
+            return site_secret(s)
 
     # --- addresses: from [web] base_url when set, else the address the request came to -------------
 
@@ -359,7 +370,27 @@ def create_app(config: Config, engine: Engine, clock: Clock | None = None) -> St
     site = Site(config, engine, clock or (lambda: now_local(config.tz)))
     e = _Endpoints(site)
     subs = Subscriptions(site)
+    staff = StaffArea(site)
     routes = [
+        Route("/staff/login", staff.login_page, methods=["GET", "HEAD"]),
+        Route("/staff/login", staff.login, methods=["POST"]),
+        Route("/staff/logout", staff.logout, methods=["POST"]),
+        Route("/staff", staff.queue_page, methods=["GET", "HEAD"]),
+        Route("/staff/windows/new", staff.new_window_page, methods=["GET", "HEAD"]),
+        Route("/staff/windows/new", staff.new_window, methods=["POST"]),
+        Route("/staff/windows/{wid:str}", staff.window_page, methods=["GET", "HEAD"]),
+        Route("/staff/windows/{wid:str}", staff.window_action, methods=["POST"]),
+        Route("/staff/notices/{nid:str}/reviewed", staff.notice_reviewed, methods=["POST"]),
+        Route("/staff/subscribers", staff.subscribers_page, methods=["GET", "HEAD"]),
+        Route("/staff/subscribers/{sid:str}/remove", staff.subscriber_remove, methods=["POST"]),
+        Route("/staff/deliveries", staff.deliveries_page, methods=["GET", "HEAD"]),
+        Route("/staff/deliveries/{did:str}/retry", staff.delivery_retry, methods=["POST"]),
+        Route("/staff/runs", staff.runs_page, methods=["GET", "HEAD"]),
+        Route("/staff/audit", staff.audit_page, methods=["GET", "HEAD"]),
+        Route("/api/windows", staff.api_add, methods=["POST"]),
+        Route("/api/windows/{wid:str}", staff.api_patch, methods=["PATCH"]),
+        Route("/api/windows/{wid:str}", staff.api_dismiss, methods=["DELETE"]),
+        Route("/api/windows/{wid:str}/confirm", staff.api_confirm, methods=["POST"]),
         Route("/subscribe", subs.subscribe_page, methods=["GET", "HEAD"]),
         Route("/subscribe", subs.subscribe, methods=["POST"]),
         Route("/confirm/{token:str}", subs.confirm_page, methods=["GET", "HEAD"]),

@@ -13,11 +13,12 @@ address from ``X-Forwarded-For`` sent by 127.0.0.1 (its default ``forwarded_allo
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from core.signing import keyed_digest
 
@@ -27,6 +28,14 @@ CSRF_FIELD = "csrf"
 
 def new_csrf_cookie() -> str:
     return secrets.token_hex(16)
+
+
+def csrf_cookie_of(cookies: Mapping[str, str]) -> tuple[str, bool]:
+    """The request's CSRF cookie, or a new one (then True: the answer must set it)."""
+    cookie = cookies.get(CSRF_COOKIE)
+    if cookie and re.fullmatch(r"[0-9a-f]{32}", cookie):
+        return cookie, False
+    return new_csrf_cookie(), True
 
 
 def csrf_token(secret: bytes, cookie: str) -> str:

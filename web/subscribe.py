@@ -51,7 +51,7 @@ from notifier.links import CONFIRM, MANAGE, manage_token
 from store.db import transaction
 from store.models import SubscriberRow, utcnow
 
-from .guard import CSRF_COOKIE, CSRF_FIELD, RateLimit, csrf_ok, csrf_token, new_csrf_cookie
+from .guard import CSRF_COOKIE, CSRF_FIELD, RateLimit, csrf_cookie_of, csrf_ok, csrf_token
 
 if TYPE_CHECKING:
     from .app import Site
@@ -139,28 +139,16 @@ class Subscriptions:
         self.config = site.config
         self.per_ip = RateLimit(PER_IP_PER_MINUTE, 60)
         self.per_ip_confirm = RateLimit(PER_IP_PER_MINUTE, 60)
-        self._secret: bytes | None = None
 
     # --- plumbing ---------------------------------------------------------------------------------
 
     def secret(self) -> bytes:
-        if self._secret is None:
-            from store.subscribers import site_secret
-
-            with transaction(self.site.engine) as s:
-                self._secret = site_secret(s)
-        return self._secret
-
-    def _csrf_cookie(self, request: Request) -> tuple[str, bool]:
-        cookie = request.cookies.get(CSRF_COOKIE)
-        if cookie and re.fullmatch(r"[0-9a-f]{32}", cookie):
-            return cookie, False
-        return new_csrf_cookie(), True
+        return self.site.secret
 
     def _page(
         self, request: Request, name: str, status: int = 200, csp: str | None = None, **ctx: Any
     ) -> Response:
-        cookie, fresh = self._csrf_cookie(request)
+        cookie, fresh = csrf_cookie_of(request.cookies)
         html = self.site.page(
             name, request, csrf_field=CSRF_FIELD, csrf=csrf_token(self.secret(), cookie), **ctx
         )

@@ -195,6 +195,20 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(e, argparse.SUPPRESS)
     e.add_argument("--output", type=Path, help="write a new file (mode 600) with the URLs in full")
 
+    sp = cmd("staff", c.staff, "staff accounts of the review area /staff: add, passwd, token, list, remove")
+    acts = sp.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    acts.required = True
+    _global_options(acts.add_parser("list", help="list staff accounts"), argparse.SUPPRESS)
+    for action, what in (
+        ("add", "add an account; the password is read from the terminal, or stdin when it is not one"),
+        ("passwd", "set a new password (ends the account's sessions)"),
+        ("token", "print a new API bearer token for the account (the old one stops working)"),
+        ("remove", "remove an account and end its sessions"),
+    ):
+        a = acts.add_parser(action, help=what, description=what)
+        _global_options(a, argparse.SUPPRESS)
+        a.add_argument("name")
+
     sp = cmd("demo", c.demo, "serve the bundled replica site on loopback and run the whole pipeline on it")
     sp.add_argument("--keep", type=Path, help="keep the demo database at this path")
     sp.add_argument("--serve", action="store_true", help="then serve the demo's board on 127.0.0.1")

@@ -358,6 +358,12 @@ def subscribers(args: argparse.Namespace) -> int:
     return code
 
 
+def staff(args: argparse.Namespace) -> int:
+    from zcwatch import staff_cli
+
+    return staff_cli.run(args, _engine(_config(args)))
+
+
 def _json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")

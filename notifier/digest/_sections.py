@@ -34,6 +34,7 @@ class Row:
     urgent: bool = False  # closes within `urgent_days` (3 in the digest): worth highlighting
     evidence: str = ""
     committee: str = ""  # the committee as stored, for the board's link to its page
+    reviewed: bool = False  # confirmed or corrected by staff: marked 人工核对 next to the step
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def _row(entry: DigestEntry, digest: Digest, columns: tuple[str, ...], urgent_da
         cells=[_COLUMNS[c](entry, digest) for c in columns],
         link=Link(clean(entry.notice_title) or clean(entry.notice_url) or "-", clean(entry.notice_url)),
         predicted=entry.predicted,
+        reviewed=entry.reviewed,
         urgent=entry.status != "closed" and entry.days_left is not None and entry.days_left <= urgent_days,
         evidence=clean(entry.evidence),
         committee=entry.committee,

@@ -32,6 +32,7 @@ CLOSED_DAYS = 7
 CHANGED_DAYS = 14
 DEADLINE_DAYS = 60  # a bare deadline is listed under "open now" from this many days before it
 LAST_SENT_KEY = "digest.last_sent"
+MANUAL_TITLE = "工作人员录入"  # a window staff added by hand, with no notice behind it
 REVIEW_WORDS = ("申报", "评审", "受理", "材料", "延长", "延期", "调整", "更正")
 
 
@@ -96,7 +97,7 @@ def build_digest(
             status=status,
             days_left=(end_day - today).days if end_day else None,
             notice_url=notice.url if notice else "",
-            notice_title=notice.title if notice else "据上年度通知推算",
+            notice_title=notice.title if notice else MANUAL_TITLE if w.reviewed_by else "据上年度通知推算",
             predicted=w.status == WindowStatus.ESTIMATE,
             window_key=w.key,
             evidence=w.evidence,
@@ -106,6 +107,7 @@ def build_digest(
             notice_id=notice.id if notice else None,
             sequence=max(w.version - 1, 0),
             recorded_at=w.created_at.replace(tzinfo=UTC),
+            reviewed=w.reviewed_by is not None,
         )
         if w.status == WindowStatus.ESTIMATE:
             if status != "closed":
@@ -135,11 +137,11 @@ def build_digest(
         recently_closed=sorted(closed, key=lambda e: e.end or far, reverse=True),
         recently_changed=sorted(changed, key=lambda e: e.end or far),
         estimates=sorted(estimates, key=lambda e: e.start or far),
-        needs_review=_needs_review(session, today, committee, config.extract.review_below),
+        needs_review=needs_review(session, today, committee, config.extract.review_below),
     )
 
 
-def _needs_review(
+def needs_review(
     session: Session, today: date, committee: str | None, review_below: float
 ) -> list[NeedsReview]:
     since = (today - timedelta(days=120)).isoformat()
@@ -155,12 +157,17 @@ def _needs_review(
     for n in notices:
         if committee and committee not in (n.committee or n.title):
             continue
+        if n.reviewed_hash is not None and n.reviewed_hash == (n.content_hash or ""):
+            continue  # a person has looked at this very text (store.review.notice_reviewed)
         current = [w for w in n.windows if w.status == WindowStatus.CURRENT]
         # The crawl said why (a cap was hit, an edit that removed every date was held), or the extractor
-        # guessed a step (no label, keyword or heading said it): a person confirms it.
-        guessed = any(w.confidence is not None and w.confidence < review_below for w in current)
+        # guessed a step (no label, keyword or heading said it) and nobody has confirmed it yet.
+        guessed = any(
+            w.confidence is not None and w.confidence < review_below and w.reviewed_by is None
+            for w in current
+        )
         if n.review_reason or guessed:
-            out.append(NeedsReview(title=n.title, url=n.url, published=n.published or n.listing_date))
+            out.append(_review_item(n))
             continue
         if current:
             continue
@@ -173,8 +180,18 @@ def _needs_review(
             continue
         if not any(word in n.title for word in REVIEW_WORDS) or "结果" in n.title:
             continue
-        out.append(NeedsReview(title=n.title, url=n.url, published=n.published or n.listing_date))
+        out.append(_review_item(n))
     return sorted(out, key=lambda r: r.published or "", reverse=True)
+
+
+def _review_item(n: Notice) -> NeedsReview:
+    return NeedsReview(
+        title=n.title,
+        url=n.url,
+        published=n.published or n.listing_date,
+        notice_id=n.id,
+        reason=n.review_reason or "",
+    )
 
 
 def digest_due(config: Config, engine: Engine, now: datetime) -> bool:

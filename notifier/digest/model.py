@@ -47,6 +47,7 @@ class DigestEntry:
     notice_id: int | None = None
     sequence: int = 0
     recorded_at: datetime | None = None
+    reviewed: bool = False  # a member of staff confirmed, corrected or added it (人工核对)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class NeedsReview:
     title: str
     url: str
     published: str | None
+    notice_id: int | None = None  # the stored notice (the staff review queue links it)
+    reason: str = ""  # why, when the crawl said (a cap was hit, an edit was held, dates changed after review)
 
 
 @dataclass(frozen=True)

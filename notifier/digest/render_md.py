@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from core.vocabulary import REVIEWED_LABEL
+
 from ._common import fmt_generated, is_http_url, safe_url
 from ._sections import NOTICE, Row, Section, build_sections
 from .model import Digest
@@ -50,6 +52,8 @@ def _section_md(section: Section) -> list[str]:
         cells = [md_escape(c) for c in row.cells]
         if row.predicted and section.kind_col is not None:
             cells[section.kind_col] += " **预估**"
+        if row.reviewed and section.kind_col is not None:
+            cells[section.kind_col] += f" **{REVIEWED_LABEL}**"
         if row.urgent:
             cells[0] = f"**{cells[0]}**"
         cells.append(_link_cell(row))

@@ -15,6 +15,8 @@ terminal. Without a width (files, pipes, e-mail) the tables are always tables.
 
 from __future__ import annotations
 
+from core.vocabulary import REVIEWED_LABEL
+
 from ._common import fmt_generated
 from ._sections import COMMITTEE, NOTICE, Link, Section, build_sections
 from .model import Digest
@@ -27,6 +29,7 @@ COLUMN_GAP = "  "
 MAX_WIDTH = {COMMITTEE: 36, "原日期": 44, "新日期": 44}
 DEFAULT_MAX_WIDTH = 40
 PREDICTED_MARK = "（预估）"
+REVIEWED_MARK = f"（{REVIEWED_LABEL}）"
 # Narrower than this, a block's fields would wrap one per line anyway: treat the terminal as this wide.
 MIN_WIDTH = 40
 BLOCK_INDENT = "  "
@@ -97,6 +100,8 @@ def _section_lines(section: Section, width: int | None = None) -> list[str]:
         cells = list(row.cells)
         if row.predicted and section.kind_col is not None:
             cells[section.kind_col] += PREDICTED_MARK
+        if row.reviewed and section.kind_col is not None:
+            cells[section.kind_col] += REVIEWED_MARK
         if row.link is not None:
             n = refs.setdefault(row.link, len(refs) + 1)
             cells.append(f"[{n}]")

@@ -130,17 +130,9 @@ def _record(
     if before is not None:
         before.revoked_at = now
     # What the extractor read for this key, so a later edit of the notice is noticed (``keep_reviewed``):
-    # the review before this one knows (extraction never writes a reviewed key again), else the newest
-    # version no person wrote.
-    read = session.scalar(
-        select(Window)
-        .where(Window.key == w.key, Window.reviewed_by.is_(None), Window.status != WindowStatus.ESTIMATE)
-        .order_by(Window.version.desc())
-        .limit(1)
-    )
-    read_dates = (
-        (before.read_start, before.read_end) if before else (read.start, read.end) if read else (None, None)
-    )
+    # the review in force knows it (extraction never writes a reviewed key again); with none, the window
+    # is the extractor's own (only a review sets ``reviewed_by``, and a review is only ever replaced).
+    read_dates = (before.read_start, before.read_end) if before else (w.start, w.end)
     row = WindowReview(
         window_key=w.key,
         action=action,
@@ -155,7 +147,7 @@ def _record(
     return row
 
 
-def _new_version(session: Session, w: Window, state: dict[str, Any], staff: str, note: str) -> Window:
+def _new_version(session: Session, w: Window, state: dict[str, Any], staff: str) -> Window:
     now = utcnow()
     w.status, w.superseded_at = WindowStatus.SUPERSEDED, now
     latest = session.scalar(select(Window.version).where(Window.key == w.key).order_by(Window.version.desc()))
@@ -207,7 +199,7 @@ def correct(
     if after == before:
         return confirm(session, window_id, staff, via, note)
     _record(session, w, ReviewAction.CORRECT, after, staff, _note(note))
-    new = _new_version(session, w, after, staff, _note(note))
+    new = _new_version(session, w, after, staff)
     audit(
         session,
         staff,

@@ -66,6 +66,17 @@ def _login(client: TestClient, name: str = STAFF, password: str = PASSWORD) -> A
     return client.post("/staff/login", data={"csrf": token, "name": name, "password": password})
 
 
+def _section(page: str, section_id: str) -> str:
+    """The HTML of one ``<section id=…>`` of a page."""
+    start = page.index(f'<section id="{section_id}"')
+    return page[start : page.index("</section>", start)]
+
+
+def _queue(page: str) -> str:
+    """The review queue proper: needs-review notices and unsure windows (not the list of every window)."""
+    return _section(page, "notices") + _section(page, "unsure")
+
+
 def _auth(staff_env: StaffEnv) -> dict[str, str]:
     return {"authorization": f"Bearer {staff_env.token}"}
 
@@ -128,11 +139,16 @@ def test_hold_unsure_keeps_an_unsure_windows_alerts_until_staff_confirm_it(
                 return {w.id for w in plan_windows(s, hold)}
 
         assert other[0] in planned(None) and other[0] not in planned(0.5)
+        # The review queue lists it (under its notice, which it puts on the queue) until it is confirmed.
+        _login(client)
+        link = f'href="/staff/windows/{other[0]}"'
+        assert link in _queue(client.get("/staff").text)
         r = client.post(
             f"/api/windows/{other[0]}/confirm", json={"note": "核对原文"}, headers=_auth(staff_env)
         )
         assert r.status_code == 200 and r.json()["reviewed_by"] == STAFF
         assert other[0] in planned(0.5)
+        assert link not in _queue(client.get("/staff").text)
     finally:
         engine.dispose()
 
@@ -362,7 +378,7 @@ def test_a_session_cookie_is_refused_after_logout_and_on_another_host(app: Any) 
             assert replay.get("/staff").status_code == 303
 
 
-def test_the_queue_lists_unsure_windows_and_a_confirmation_takes_them_off(
+def test_a_window_is_confirmed_then_corrected_through_the_forms(
     client: TestClient, staff_env: StaffEnv
 ) -> None:
     _login(client)

@@ -69,3 +69,11 @@ class RateLimit:
                 for k in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.seconds]:
                     del self._hits[k]
             return True
+
+    def forgive(self, key: str) -> None:
+        """Take back the last hit of ``key`` (a sign-in that succeeded is not an attempt to hold against it).
+        Counted first and forgiven after, so attempts made at the same moment are all counted."""
+        with self._lock:
+            q = self._hits.get(key)
+            if q:
+                q.pop()

@@ -23,9 +23,10 @@ Routes (README "Staff review"):
 
 The pages need a session (``store.staff``: a signed ``HttpOnly``, ``SameSite=Strict`` cookie scoped to
 /staff, bound to the host); without one they redirect to the sign-in form. Every form carries the CSRF
-token of ``web.guard`` (403 without it). Sign-ins are rate-limited per client address and per account
-name (429). The API takes ``Authorization: Bearer <token>`` (``zcwatch staff token NAME``) and no cookie,
-so a page on another site cannot act through it; without a valid token it answers 401.
+token of ``web.guard`` (403 without it). Failed sign-ins are rate-limited per client address and per
+account name (429); a successful one is not counted. The API takes ``Authorization: Bearer <token>``
+(``zcwatch staff token NAME``) and no cookie, so a page on another site cannot act through it; without a
+valid token it answers 401.
 """
 
 from __future__ import annotations
@@ -231,7 +232,11 @@ class StaffArea:
         if not self._csrf_ok(request, form):
             return self._forbidden(request, None)
         name, password = _one(form, "name")[:100], (form.get("password") or [""])[0]
-        if not self.logins_per_ip.hit(self._client(request)) or not self.logins_per_name.hit(name.lower()):
+        client, key = self._client(request), name.lower()
+        if not self.logins_per_ip.hit(client):
+            return self._message(request, None, 429, "尝试次数过多", "登录尝试过于频繁，请稍后再试。")
+        if not self.logins_per_name.hit(key):
+            self.logins_per_ip.forgive(client)
             return self._message(request, None, 429, "尝试次数过多", "登录尝试过于频繁，请稍后再试。")
         host = self._host(request)
 
@@ -256,6 +261,9 @@ class StaffArea:
                 next=self._next(request, form),
                 problem="用户名或密码不对。",
             )
+        # Only failed sign-ins count against the limits: an office signing in all day is not a guesser.
+        self.logins_per_ip.forgive(client)
+        self.logins_per_name.forgive(key)
         response = RedirectResponse(self._next(request, form), 303, headers=NO_STORE)
         response.set_cookie(
             SESSION_COOKIE,

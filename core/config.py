@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -165,6 +166,52 @@ class WebSettings:
     wecombot: bool = True
 
 
+# What each reminder of the applicant's timeline says (notifier.timeline; issue 17), from the district
+# office's guide (../shared/seed). [office.texts] may replace any of them; the placeholders they may use:
+OFFICE_TEXT_FIELDS = ("office", "phone", "days", "workday", "deadline")
+DEFAULT_OFFICE_TEXTS: dict[str, str] = {
+    "check_result": (
+        "{office}完成首次审核一般需要5到6个工作日（今天是提交后第{workday}个工作日）。请登录广州职称申报与"
+        "管理系统查看审核结果，建议每天早晚各看一次；发现退案请尽快根据退案理由修改后再次申报。"
+    ),
+    "contact_office": (
+        "提交申报已{days}天，如仍未完成首次审核，请尽快联系{office}确认：{phone}。"
+        "咨询电话较多，打不通请耐心多打几次或换个时间再打。"
+    ),
+    "expect_sms": (
+        "已通过{office}初审。{office}一般会以短信通知递交纸质材料进行盖章或保存，请留意短信，"
+        "并根据评委会评审通知要求准备纸质材料。"
+    ),
+    "chase_sms": "通过初审已{days}天仍未收到递交纸质材料的短信通知，可致电{office}确认：{phone}。",
+    "no_wait_sms": (
+        "评委会即将截止（{deadline}）：可不用等待{office}的短信通知，请根据评委会通知尽快准备纸质材料，"
+        "送{office}审核盖章（{phone}）。"
+    ),
+    "resubmit": "申报被退案：请尽快根据系统退案理由修改后再次申报。评委会截止时间：{deadline}。",
+    "check_status": (
+        "评委会审核流程时间一般较长，请每周至少登录一次系统查看审核流程。对退案内容有疑问，可通过人社"
+        "官网“评委会一览表”或评委评审通知找到评委电话咨询确认。"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    """[office]: the district office whose first review the applicant's timeline follows (issue 17)."""
+
+    name: str = "番禺区人才交流管理办公室"
+    phone: str = "020-34626612"
+    # The office's first review: how many working days it takes, and at what local times each of them the
+    # applicant is reminded to look at the result (the guide: morning and evening).
+    review_days: int = 6
+    remind_at: tuple[str, ...] = ("09:00", "18:00")
+    contact_after_days: int = 7
+    sms_after_days: int = 7
+    no_wait_days: int = 3
+    status_every_days: int = 7
+    texts: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_OFFICE_TEXTS))
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -179,6 +226,7 @@ class Config:
     admin: HealthSettings = field(default_factory=HealthSettings)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    office: OfficeSettings = field(default_factory=OfficeSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -657,6 +705,61 @@ def _web(r: _Reader) -> WebSettings:
     return out
 
 
+def _office_texts(r: _Reader) -> dict[str, str]:
+    out = dict(DEFAULT_OFFICE_TEXTS)
+    for kind in DEFAULT_OFFICE_TEXTS:
+        text = r.get(kind, str, "").strip()
+        if not text:
+            continue
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            raise r.fail(kind, f"not a text with {{placeholders}}: {exc}") from None
+        unknown = sorted(n for n in names if n not in OFFICE_TEXT_FIELDS)
+        _check(
+            r,
+            kind,
+            not unknown,
+            f"unknown placeholder {{{unknown[0] if unknown else ''}}}; use {', '.join(OFFICE_TEXT_FIELDS)}",
+        )
+        _check(r, kind, len(text) <= 500, "at most 500 characters")
+        out[kind] = text
+    r.finish()
+    return out
+
+
+def _office(r: _Reader) -> OfficeSettings:
+    d = OfficeSettings()
+    name = r.get("name", str, d.name).strip()
+    _check(r, "name", bool(name) and len(name) <= 60, "the office's name, at most 60 characters")
+    phone = r.get("phone", str, d.phone).strip()
+    _check(
+        r,
+        "phone",
+        bool(_PHONE.fullmatch(phone)),
+        "a telephone number of digits, spaces, +, - and parentheses (e.g. 020-34626612)",
+    )
+    review_days = r.get("review_days", int, d.review_days)
+    _check(r, "review_days", 1 <= review_days <= 20, "must be between 1 and 20")
+    remind_at = r.strings("remind_at", d.remind_at)
+    _check(r, "remind_at", 1 <= len(remind_at) <= 4, 'one to four times of day, e.g. ["09:00", "18:00"]')
+    for i, t in enumerate(remind_at):
+        _hhmm(r, f"remind_at[{i}]", t)
+    _check(r, "remind_at", list(remind_at) == sorted(set(remind_at)), "times in order, each once")
+    days = {}
+    for key in ("contact_after_days", "sms_after_days", "no_wait_days", "status_every_days"):
+        days[key] = r.get(key, int, getattr(d, key))
+        _check(r, key, 1 <= days[key] <= 30, "must be between 1 and 30")
+    texts = _office_texts(_table(r, "texts"))
+    r.finish()
+    return OfficeSettings(
+        name=name, phone=phone, review_days=review_days, remind_at=remind_at, texts=texts, **days
+    )
+
+
+_PHONE = re.compile(r"[0-9+(][0-9 ()+\-]{3,30}")
+
+
 def parse_config(path: Path, data: Mapping[str, Any], *, check_url: UrlCheck = url_shape) -> Config:
     """Validate parsed TOML; raises ConfigError naming the first bad key.
 
@@ -680,6 +783,7 @@ def parse_config(path: Path, data: Mapping[str, Any], *, check_url: UrlCheck = u
         "admin": _admin,
         "daemon": _daemon,
         "web": _web,
+        "office": _office,
     }
     parsed = {name: fn(_table(r, name)) for name, fn in sections.items()}
     config = Config(

@@ -6,7 +6,8 @@
      │    ├── UsageError         the command line asks for something that does not exist    (exit 2)
      │    ├── DatabaseError      the database cannot be opened or migrated; nothing changed (exit 1)
      │    │    └── DatabaseLocationError  the configured path cannot hold a database       (exit 2)
-     │    └── ReviewError        a staff action that cannot be done as asked; nothing changed (exit 2)
+     │    ├── ReviewError        a staff action that cannot be done as asked; nothing changed (exit 2)
+     │    └── TimelineError      an application event that cannot be recorded as asked         (exit 2)
      ├── NoticeParseError        a fetched page has no text to read; the crawl records it and goes on
      └── BadToken                a signed link (manage, confirm) that this site did not make, or altered
           └── ExpiredToken       a genuine link whose time is up             (the web page says which)
@@ -71,6 +72,13 @@ class ReviewError(UserError):
     def __init__(self, message: str, status: int = 422) -> None:
         self.status = status
         super().__init__(message)
+
+
+class TimelineError(UserError):
+    """An applicant's event (``zcwatch timeline``, the manage page) that cannot be recorded as asked: no
+    such committee window, several committees match, a day in the future. Nothing was recorded."""
+
+    exit_code = EXIT_USAGE
 
 
 class NoticeParseError(ZcwatchError, ValueError):

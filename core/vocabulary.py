@@ -34,6 +34,31 @@ class AlertKind(StrEnum):
     CHANGED = "changed"  # its dates changed after an alert went out
 
 
+class ReminderKind(StrEnum):
+    """A reminder about one applicant's own application (issue 17): the district office's guide, step by
+    step. Sent through the same ledger as the window alerts (``alert_kind``), keyed to the application's
+    window; notifier.timeline plans them from the applicant's ``ApplicationEvent``s."""
+
+    CHECK_RESULT = "check_result"  # each working day of the office's first review: look at the result
+    CONTACT_OFFICE = "contact_office"  # a week after submitting with no approval: contact the office
+    EXPECT_SMS = "expect_sms"  # the office passed it: an SMS will ask for the paper materials
+    CHASE_SMS = "chase_sms"  # a week after the approval with no SMS: call
+    NO_WAIT_SMS = "no_wait_sms"  # the committee's deadline is near: do not wait for the SMS
+    RESUBMIT = "resubmit"  # returned (退案): fix and resubmit, with the deadline
+    CHECK_STATUS = "check_status"  # during the committee's review: look at least weekly
+
+
+class ApplicationEvent(StrEnum):
+    """Where an applicant's application stands, as they record it (``zcwatch timeline``, the manage page)."""
+
+    SUBMITTED = "submitted"  # submitted online in the system
+    OFFICE_PASSED = "office_passed"  # the district office's first review passed it
+    SMS = "sms"  # the office's SMS about the paper materials arrived
+    RETURNED = "returned"  # returned (退案) by the office or the committee
+    RESUBMITTED = "resubmitted"  # fixed and submitted again after a return
+    COMMITTEE_PASSED = "committee_passed"  # the committee's review passed it: nothing more to remind
+
+
 class DeliveryStatus(StrEnum):
     """Where one (subscriber, channel, window version, alert kind) row of the ledger stands."""
 
@@ -123,7 +148,11 @@ class CrawlOutcome(StrEnum):
 
 
 WINDOW_KINDS: tuple[str, ...] = tuple(m.value for m in WindowKind)
-ALERT_KINDS: tuple[str, ...] = tuple(m.value for m in AlertKind)
+WINDOW_ALERT_KINDS: tuple[str, ...] = tuple(m.value for m in AlertKind)
+REMINDER_KINDS: tuple[str, ...] = tuple(m.value for m in ReminderKind)
+# Everything the ledger's alert_kind may say: a window's alerts, then an application's reminders.
+ALERT_KINDS: tuple[str, ...] = WINDOW_ALERT_KINDS + REMINDER_KINDS
+APPLICATION_EVENTS: tuple[str, ...] = tuple(m.value for m in ApplicationEvent)
 DELIVERY_STATUSES: tuple[str, ...] = tuple(m.value for m in DeliveryStatus)
 WINDOW_STATUSES: tuple[str, ...] = tuple(m.value for m in WindowStatus)
 SUBSCRIBER_STATUSES: tuple[str, ...] = tuple(m.value for m in SubscriberStatus)
@@ -148,6 +177,27 @@ KIND_LABELS: dict[str, str] = {
     WindowKind.FEE: "缴费",
     WindowKind.REVIEW: "评审",
     WindowKind.OTHER: "其他",
+}
+
+# The Chinese name of each application event, for the manage page, the CLI and reminders.
+EVENT_LABELS: dict[str, str] = {
+    ApplicationEvent.SUBMITTED: "已提交申报",
+    ApplicationEvent.OFFICE_PASSED: "区初审通过",
+    ApplicationEvent.SMS: "收到纸质材料短信",
+    ApplicationEvent.RETURNED: "被退案",
+    ApplicationEvent.RESUBMITTED: "已修改重新申报",
+    ApplicationEvent.COMMITTEE_PASSED: "评委会审核通过",
+}
+
+# What each reminder asks of the applicant, in short (the manage page's "next reminder", the CLI's list).
+REMINDER_LABELS: dict[str, str] = {
+    ReminderKind.CHECK_RESULT: "查看初审结果",
+    ReminderKind.CONTACT_OFFICE: "联系区办确认初审",
+    ReminderKind.EXPECT_SMS: "留意纸质材料短信",
+    ReminderKind.CHASE_SMS: "致电确认纸质材料短信",
+    ReminderKind.NO_WAIT_SMS: "不必等待短信，准备纸质材料",
+    ReminderKind.RESUBMIT: "修改后重新申报",
+    ReminderKind.CHECK_STATUS: "查看评审进度",
 }
 
 # How the board, the digest and alerts mark a window a member of staff confirmed, corrected or added.

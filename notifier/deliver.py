@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Config, Subscriber
 from core.errors import UsageError, UserError
-from core.vocabulary import ChannelType, DeliveryStatus
+from core.vocabulary import REMINDER_KINDS, AlertKind, ChannelType, DeliveryStatus, WindowKind
 from notifier import channels as ch
 from notifier.estimates import materialize_estimates
 from notifier.inputs import alert_for, ledger_rows, plan_windows
@@ -43,11 +43,19 @@ from notifier.ledger import (
 from notifier.links import Links, links_for, with_links
 from notifier.messages import DEFAULT_CHECKLIST, Alert, Message, merge_window, render_alert, render_batch
 from notifier.planner import PlanChannel, Planned, PlanSettings, after_quiet_hours, plan
+from notifier.reminders import office_rules, plan_reminders, reminder_alert
 from store.db import reading, transaction
 from store.engine import is_postgres, lock_for_planning
 from store.models import Delivery, Window
 
 Sender = Callable[[str, Message], ch.SendResult]
+
+# The steps an applicant submits in, and the alerts about them that come when one may just have submitted:
+# those carry a link to record it ("我已提交") on the manage page, which starts the timeline's reminders.
+APPLICATION_KINDS = (WindowKind.APPLY.value, WindowKind.ACCEPT.value)
+RECORD_LINK_KINDS = frozenset(
+    {AlertKind.ANNOUNCED, AlertKind.OPENS, AlertKind.CLOSING_SOON, AlertKind.CHANGED}
+)
 
 
 @dataclass(frozen=True)
@@ -201,14 +209,28 @@ def _messages(
     window, and every row that message stands for is claimed and recorded with it.
     """
     fmt = "html" if ch.takes_html(url) else "text"
-    per_window: dict[str, list[tuple[int, Alert]]] = {}
+    # An application's reminders are one message of their own, apart from its window's alerts.
+    per_window: dict[tuple[str, bool], list[tuple[int, Alert]]] = {}
     for delivery_id, key, alert in alerts:
-        per_window.setdefault(key, []).append((delivery_id, alert))
-    merged = [([i for i, _ in group], merge_window([a for _, a in group])) for group in per_window.values()]
+        per_window.setdefault((key, alert.is_reminder), []).append((delivery_id, alert))
+    merged = [
+        ([i for i, _ in group], key, merge_window([a for _, a in group]))
+        for (key, _), group in per_window.items()
+    ]
     if ch.rate_limited(url) and len(merged) > 1:
-        batch = render_batch([a for _, a in merged], fmt)
-        return [([i for ids, _ in merged for i in ids], with_links(batch, links))]
-    return [(ids, with_links(render_alert(a, fmt), links)) for ids, a in merged]
+        batch = render_batch([a for _, _, a in merged], fmt)
+        return [([i for ids, _, _ in merged for i in ids], with_links(batch, links))]
+    return [
+        (ids, with_links(render_alert(a, fmt), links, record_window=key if _offers_record(a) else None))
+        for ids, key, a in merged
+    ]
+
+
+def _offers_record(alert: Alert) -> bool:
+    """Whether an alert offers the "I submitted" link: one about an open application step."""
+    if alert.is_reminder or alert.window_kind not in APPLICATION_KINDS:
+        return False
+    return not {alert.kind, *alert.also}.isdisjoint(RECORD_LINK_KINDS)
 
 
 @contextmanager
@@ -272,14 +294,18 @@ def _notify(
         by_id = {(c.subscriber.name, c.id): c for c in chans}
         if config.alerts.estimate:
             materialize_estimates(s, now.astimezone(config.tz).date())
+        plan_chans = _plan_channels(config, chans)
         planned: list[Planned] = plan(
             now,
             plan_windows(s, config.extract.review_below if config.extract.hold_unsure else None),
-            _plan_channels(config, chans),
+            plan_chans,
             ledger_rows(s),
             _plan_settings(config),
         )
-        report.skipped = sum(p.status == DeliveryStatus.SKIPPED for p in planned)
+        # The applicants' own timelines (issue 17): their reminders join the same ledger.
+        timeline = plan_reminders(s, now, office_rules(config.office, config.tz), plan_chans)
+        planned += timeline.planned
+        report.skipped = sum(p.status == DeliveryStatus.SKIPPED for p in planned) + timeline.retired
         report.planned = len(planned) - report.skipped
         if dry_run:
             for p in planned:
@@ -307,15 +333,16 @@ def _notify(
             and after_quiet_hours(now, by_id[d.subscriber, d.channel].subscriber.quiet_hours) <= now
         ]
         checklist = config.alerts.checklist or DEFAULT_CHECKLIST
-        work = [
-            (
-                (d.subscriber, d.channel),
-                d.id,
-                d.window_key,
-                alert_for(s, d, today, checklist, config.extract.review_below),
-            )
-            for d in todo
-        ]
+        work = []
+        for d in todo:
+            if d.alert_kind in REMINDER_KINDS:
+                item = timeline.live.get((d.subscriber, d.window_key, d.alert_kind, d.window_version))
+                if item is None:  # no longer wanted since this run planned: the next run retires it
+                    continue
+                alert = reminder_alert(s, d, item, today, config.office)
+            else:
+                alert = alert_for(s, d, today, checklist, config.extract.review_below)
+            work.append(((d.subscriber, d.channel), d.id, d.window_key, alert))
 
     for target, group in groupby(work, key=lambda x: x[0]):
         chan = by_id[target]

@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.timeutil import from_utc_naive
-from core.vocabulary import AlertKind, DeliveryStatus, WindowStatus
+from core.vocabulary import REMINDER_KINDS, AlertKind, DeliveryStatus, WindowStatus
 from notifier.estimates import WEEKEND_NOTE, last_season_notice
 from notifier.messages import Alert
 from notifier.planner import LedgerRow, PlanWindow
@@ -64,8 +64,11 @@ def plan_windows(session: Session, hold_below: float | None = None) -> list[Plan
 
 
 def ledger_rows(session: Session) -> list[LedgerRow]:
+    # A window's alerts only: an application's reminders (notifier.reminders) are kinds of their own.
     rows = session.execute(
-        select(Delivery, Window.start, Window.end).join(Window, Window.id == Delivery.window_id)
+        select(Delivery, Window.start, Window.end)
+        .join(Window, Window.id == Delivery.window_id)
+        .where(Delivery.alert_kind.not_in(REMINDER_KINDS))
     )
     return [
         LedgerRow(d.subscriber, d.channel, d.window_key, d.window_version, d.alert_kind, start, end, d.status)

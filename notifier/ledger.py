@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.timeutil import SHANGHAI, from_utc_naive, to_utc_naive, window_point
-from core.vocabulary import DeliveryStatus, ReviewAction
+from core.vocabulary import REMINDER_KINDS, DeliveryStatus, ReviewAction
 from notifier.planner import Planned
 from store.engine import insert_ignoring_duplicates
 from store.models import Delivery, WindowReview, utcnow
@@ -184,7 +184,7 @@ def expire_late(session: Session, now: datetime) -> tuple[int, int]:
         else set()
     )
     for d in rows:
-        if d.window_key in dismissed:
+        if d.window_key in dismissed and d.alert_kind not in REMINDER_KINDS:
             d.status, skipped = DeliveryStatus.SKIPPED, skipped + 1
         elif _too_late(d, now):
             if d.status == DeliveryStatus.FAILED:
@@ -227,6 +227,10 @@ def record_failed(session: Session, ids: list[int], error: str, now: datetime, c
 
 
 def _too_late(d: Delivery, now: datetime) -> bool:
+    if d.alert_kind in REMINDER_KINDS:
+        # A reminder is about the applicant's application, not the window's dates: each notify run retires
+        # the ones no longer worth sending (notifier.reminders); this is the backstop.
+        return now - from_utc_naive(d.due_at) > DEAD_WITHOUT_END
     w = d.window
     if w.end:
         return now > window_point(w.end, SHANGHAI, end=True)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from core.vocabulary import ALERT_KINDS, KIND_LABELS, AlertKind, WindowKind
+from core.vocabulary import ALERT_KINDS, KIND_LABELS, REMINDER_KINDS, AlertKind, ReminderKind, WindowKind
 
 BODY_FORMATS = ("html", "text", "markdown")
 
@@ -53,6 +53,13 @@ class Alert:
     # Further alert kinds about the same window that this one message also stands for (see merge_window).
     also: tuple[str, ...] = ()
     note: str = ""  # a caveat said with the dates (an estimate's deadline moved off a weekend)
+    # A reminder of the applicant's timeline (REMINDER_KINDS, notifier.reminders): what to do, in the title;
+    # ``note`` then holds the reminder's text (several lines when one message stands for several).
+    headline: str = ""
+
+    @property
+    def is_reminder(self) -> bool:
+        return self.kind in REMINDER_KINDS
 
     def __post_init__(self) -> None:
         for kind in (self.kind, *self.also):
@@ -166,6 +173,8 @@ def _step(alert: Alert) -> str:
 
 def _title(alert: Alert) -> str:
     committee = " ".join(alert.committee.split())
+    if alert.is_reminder:
+        return f"【申报进度】{committee}：{alert.headline}"
     step = _step(alert)
     # The apply step is what people mean by 申报; other steps are named as they are.
     action = "申报" if alert.window_kind == WindowKind.APPLY else step
@@ -206,7 +215,23 @@ class _Line:
     link: bool = False
 
 
+def _reminder_lines(alert: Alert) -> list[_Line]:
+    lines = [_Line("评委会", " ".join(alert.committee.split()))]
+    lines += [_Line("提醒", text) for text in alert.note.split("\n") if text]
+    lines.append(_Line(_step(alert) + "时间", format_window(alert.start, alert.end)))
+    countdown = _countdown(alert)
+    if countdown:
+        lines.append(_Line("倒计时", countdown))
+    if alert.notice_title:
+        lines.append(_Line("通知", " ".join(alert.notice_title.split())))
+    if alert.notice_url:
+        lines.append(_Line("链接", alert.notice_url.strip(), link=True))
+    return lines
+
+
 def _lines(alert: Alert) -> list[_Line]:
+    if alert.is_reminder:
+        return _reminder_lines(alert)
     lines = [_Line("评委会", " ".join(alert.committee.split())), _Line("环节", _step(alert))]
     if alert.kind == AlertKind.CHANGED or (
         AlertKind.CHANGED in alert.also and (alert.previous_start or alert.previous_end)
@@ -254,6 +279,29 @@ _URGENCY = (
 )
 
 
+# The same for the reminders of one application: what cannot wait first.
+_REMINDER_URGENCY = (
+    ReminderKind.RESUBMIT,
+    ReminderKind.NO_WAIT_SMS,
+    ReminderKind.CONTACT_OFFICE,
+    ReminderKind.CHASE_SMS,
+    ReminderKind.CHECK_RESULT,
+    ReminderKind.EXPECT_SMS,
+    ReminderKind.CHECK_STATUS,
+)
+
+
+def _merge_reminders(alerts: Sequence[Alert]) -> Alert:
+    ordered = sorted(alerts, key=lambda a: _REMINDER_URGENCY.index(ReminderKind(a.kind)))
+    lead = ordered[0]
+    notes = dict.fromkeys(line for a in ordered for line in a.note.split("\n") if line)
+    return replace(
+        lead,
+        note="\n".join(notes),
+        also=tuple(dict.fromkeys(a.kind for a in ordered[1:] if a.kind != lead.kind)),
+    )
+
+
 def merge_window(alerts: Sequence[Alert]) -> Alert:
     """Several alerts about one window due in one run, as one alert: the most urgent one's wording,
     the old dates of a `changed` among them, and the checklist if any of them carries it.
@@ -262,6 +310,10 @@ def merge_window(alerts: Sequence[Alert]) -> Alert:
     """
     if not alerts:
         raise ValueError("merge_window needs at least one alert")
+    if alerts[0].is_reminder:
+        if not all(a.is_reminder for a in alerts):
+            raise ValueError("a window's alerts and an application's reminders are separate messages")
+        return _merge_reminders(alerts)
     ordered = sorted(alerts, key=lambda a: _URGENCY.index(AlertKind(a.kind)))
     lead, rest = ordered[0], ordered[1:]
     if not rest:

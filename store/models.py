@@ -28,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from core.vocabulary import (
     ALERT_KINDS,
+    APPLICATION_EVENTS,
     AUDIT_ACTIONS,
     CHANNEL_TYPES,
     CRAWL_OUTCOMES,
@@ -336,3 +337,27 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(Text, default="")  # "window 12", "subscriber 3", ...
     before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TimelineEvent(Base):
+    """One step of one applicant's own application, as they recorded it (schema v8, issue 17).
+
+    An application is a subscriber's (by name, as the ledger knows them) for one committee's window: the
+    window's ``key``, so it holds across the window's versions. ``day`` is when it happened (YYYY-MM-DD,
+    local), which may be before the row was written. notifier.timeline plans the guide's reminders from
+    these rows; deleting the subscriber deletes them (``store.timeline.forget``).
+    """
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (
+        CheckConstraint(_in("event", APPLICATION_EVENTS), name="ck_timeline_event"),
+        Index("ix_timeline_subscriber", "subscriber", "window_key"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber: Mapped[str] = mapped_column(String(200))
+    window_key: Mapped[str] = mapped_column(String(64))
+    committee: Mapped[str] = mapped_column(Text)  # the window's committee when recorded, for listings
+    event: Mapped[str] = mapped_column(String(20))
+    day: Mapped[str] = mapped_column(String(10))
+    via: Mapped[str] = mapped_column(String(8))  # cli | web
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

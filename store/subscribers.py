@@ -27,6 +27,7 @@ from core.config import Subscriber
 from core.errors import UsageError
 from core.vocabulary import ChannelType, SubscriberOrigin, SubscriberStatus
 from store.models import Delivery, Meta, SubscriberRow, utcnow
+from store.timeline import forget
 
 SECRET_KEY = "web.secret"  # the site's signing secret, made on first use
 DELETED_LABEL = "（已删除）"  # what the ledger shows for a deleted subscriber's channel
@@ -231,7 +232,8 @@ def remove(session: Session, name: str) -> None:
 
 
 def delete_row(session: Session, row: SubscriberRow) -> None:
-    """Delete a subscriber and its personal data; its deliveries stay in the ledger, unlabelled.
+    """Delete a subscriber and its personal data (its timeline too); its deliveries stay in the ledger,
+    unlabelled.
 
     The ledger rows keep the (anonymous) subscriber name and channel hash, so should the same subscriber
     come back under that name, nothing already sent goes out again.
@@ -239,6 +241,7 @@ def delete_row(session: Session, row: SubscriberRow) -> None:
     session.execute(
         update(Delivery).where(Delivery.subscriber == row.name).values(channel_label=DELETED_LABEL)
     )
+    forget(session, row.name)  # the applicant's own timeline is theirs: it goes with them
     session.delete(row)
     session.flush()
 

@@ -178,6 +178,29 @@ BAD = [
     Bad("not-toml", "timezone = Asia/Shanghai\n", None, "not valid TOML"),
     Bad("not-toml-duplicate-key", "[crawl]\ndelay = 2\ndelay = 3\n", None, "not valid TOML"),
     Bad("not-utf8", '# \xff\ntimezone = "Asia/Shanghai"\n', None, "not UTF-8"),
+    Bad("office-phone-letters", '[office]\nphone = "call us"\n', "office.phone", "a telephone number"),
+    Bad("office-name-empty", '[office]\nname = " "\n', "office.name", "at most 60 characters"),
+    Bad("office-review-days-range", "[office]\nreview_days = 0\n", "office.review_days", "between 1 and 20"),
+    Bad(
+        "office-remind-at-order",
+        '[office]\nremind_at = ["18:00", "09:00"]\n',
+        "office.remind_at",
+        "times in order, each once",
+    ),
+    Bad("office-remind-at-time", '[office]\nremind_at = ["9点"]\n', "office.remind_at[0]", "HH:MM"),
+    Bad(
+        "office-text-unknown-placeholder",
+        '[office.texts]\ncontact_office = "请致电{telephone}"\n',
+        "office.texts.contact_office",
+        "unknown placeholder {telephone}",
+    ),
+    Bad(
+        "office-text-broken-placeholder",
+        '[office.texts]\nchase_sms = "请致电{phone"\n',
+        "office.texts.chase_sms",
+        "not a text with {placeholders}",
+    ),
+    Bad("office-unknown-key", "[office]\nfax = 1\n", "office.fax", "unknown key"),
     Bad("missing-file", "", None, "no such file", write=False),
 ]
 

@@ -279,3 +279,37 @@ def test_batch_of_one_is_the_single_message() -> None:
 def test_empty_batch_is_an_error() -> None:
     with pytest.raises(ValueError, match="needs at least one alert"):
         render_batch([], "text")
+
+
+# --- the applicant's timeline (issue 17) ---------------------------------------------------------------
+
+
+def reminder(
+    kind: str, note: str, headline: str = "请查看初审结果（提交后第1个工作日）", **changes: Any
+) -> Alert:
+    base = alert("opens", today=date(2024, 11, 25))
+    return replace(base, kind=kind, note=note, headline=headline, **changes)
+
+
+def test_a_reminder_says_what_to_do_with_the_window_and_escapes_what_was_scraped() -> None:
+    r = reminder("check_result", "请登录系统查看审核结果。", committee="<b>卫生</b>委员会")
+    text = render_alert(r, "text")
+    assert text.title == "【申报进度】<b>卫生</b>委员会：请查看初审结果（提交后第1个工作日）"
+    assert "提醒：请登录系统查看审核结果。" in text.body
+    assert "网上申报时间：" in text.body and "准备事项" not in text.body
+    html = render_alert(r, "html")
+    assert "&lt;b&gt;卫生&lt;/b&gt;委员会" in html.body and "<b>卫生</b>" not in html.body
+
+
+def test_reminders_of_one_application_merge_most_urgent_first_and_never_with_window_alerts() -> None:
+    status = reminder(
+        "check_status", "请每周至少登录一次系统查看审核流程。", headline="评审期间请每周查看审核流程"
+    )
+    chase = reminder("chase_sms", "请致电020-34626612确认。", headline="初审通过已8天未收到短信，请致电确认")
+    merged = merge_window([status, chase])
+    assert merged.kind == "chase_sms" and merged.also == ("check_status",)
+    assert merged.note.split("\n") == ["请致电020-34626612确认。", "请每周至少登录一次系统查看审核流程。"]
+    body = render_alert(merged, "text").body
+    assert body.index("请致电") < body.index("每周至少")
+    with pytest.raises(ValueError, match="separate messages"):
+        merge_window([chase, alert("opens")])

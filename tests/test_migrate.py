@@ -20,9 +20,10 @@ from support.cli import REPO, one_line, run_zcwatch
 from support.postgres import PostgresServer
 
 from core.errors import DatabaseError
+from core.vocabulary import WINDOW_ALERT_KINDS
 from store.db import open_engine, transaction
 from store.migrate import LATEST, schema_version
-from store.models import Delivery, Incident, Meta, Notice, Window
+from store.models import Delivery, Incident, Meta, Notice, Window, _in
 
 SCHEMA_V1 = Path(__file__).parent / "data" / "schema_v1.sql"
 V1_TABLES = ("meta", "sources", "crawl_runs", "notices", "notice_versions", "windows", "deliveries")
@@ -265,7 +266,7 @@ def test_migrate_v1_keeps_every_row(v1_file: Path) -> None:
     engine = open_engine(f"sqlite:///{v1_file}")
     try:
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 7
+            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 8
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
@@ -483,7 +484,7 @@ def test_cli_reads_a_v1_database(v1_file: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "广州市卫生高级职称评审委员会关于开展2025年度" in proc.stdout
     assert '"end": "2025-02-07"' in proc.stdout
-    assert user_version(v1_file) == LATEST == 7
+    assert user_version(v1_file) == LATEST == 8
 
 
 # --- Alembic, and PostgreSQL (issue 13) ---------------------------------------------------------------------
@@ -512,7 +513,7 @@ def test_alembic_head_is_latest_and_every_script_ships() -> None:
 
 def _pg_at_v3(url: str) -> None:
     """A PostgreSQL database as zcwatch's schema v3 made it: today's less windows.confidence (v4), the
-    deliveries' leases (v5), the subscribers table (v6) and staff review (v7)."""
+    deliveries' leases (v5), the subscribers table (v6), staff review (v7) and the timeline (v8)."""
     engine = open_engine(url)
     try:
         with engine.begin() as conn:
@@ -521,8 +522,14 @@ def _pg_at_v3(url: str) -> None:
             conn.exec_driver_sql("DROP TABLE subscribers")
             conn.exec_driver_sql("ALTER TABLE windows DROP COLUMN reviewed_by")
             conn.exec_driver_sql("ALTER TABLE notices DROP COLUMN reviewed_hash")
-            for table in ("window_reviews", "staff_sessions", "staff", "audit_log"):
+            for table in ("window_reviews", "staff_sessions", "staff", "audit_log", "timeline_events"):
                 conn.exec_driver_sql(f"DROP TABLE {table}")
+            # v8 let the ledger hold the timeline's reminder kinds too.
+            conn.exec_driver_sql("ALTER TABLE deliveries DROP CONSTRAINT ck_delivery_kind")
+            old_kinds = _in("alert_kind", WINDOW_ALERT_KINDS)
+            conn.exec_driver_sql(
+                f"ALTER TABLE deliveries ADD CONSTRAINT ck_delivery_kind CHECK ({old_kinds})"
+            )
             conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'v3'")
     finally:
         engine.dispose()

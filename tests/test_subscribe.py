@@ -526,3 +526,78 @@ def test_the_database_holds_no_operator_secret_for_web_subscribers(env: CrawlEnv
     rows = _query(env, "SELECT urls, address FROM subscribers WHERE origin = 'web'")
     assert rows and all(str(urls) in ("[]", "None") or urls == [] for urls, _ in rows)
     assert all("smtp-secret-code" not in str(r) and APP_TOKEN not in str(r) for r in rows)
+
+
+# --- the applicant's own timeline (issue 17) ----------------------------------------------------------
+
+
+def test_an_alerts_submitted_link_opens_the_timeline_form_and_one_click_records_it(
+    client: TestClient, env: CrawlEnv, smtp: SmtpSink
+) -> None:
+    address = "timeline@example.org"
+    committee = _health(client)
+    before = len(smtp.messages)
+    _subscribe_email(client, address, committee=committee)
+    link = _confirm_link(smtp, address, before)
+    client.post(link, data={"csrf": _csrf(client.get(link).text)})
+    ran = env.zcwatch("notify", "--now", BOARD_NOW)
+    # The WeCom bot subscribed above cannot be reached from here (its host is WeCom's, not the local sink):
+    # its sends fail and are retried; every other channel's went out.
+    problems = [line for line in ran.stderr.splitlines() if line.strip()]
+    assert ran.returncode in (0, 1) and all("wecombot://" in line for line in problems), ran
+    texts = [
+        body.get_content()
+        for m in _mails_to(smtp, address)
+        if (body := m.message.get_body(("plain",))) is not None
+    ]
+    found = [
+        m.group(1)
+        for t in texts
+        if (m := re.search(r"已提交申报？[^：\n]*：" + re.escape(BASE) + r"(/manage/\S+)", t))
+    ]
+    assert found, texts
+    record = found[0]
+    assert re.search(r"\?record=submitted&window=[0-9a-f]{32}$", record), record
+    name = _query(env, f"SELECT name FROM subscribers WHERE address = '{address}'")[0][0]
+
+    def events() -> list[tuple[Any, ...]]:
+        return _query(env, f"SELECT event, day, via FROM timeline_events WHERE subscriber = '{name}'")
+
+    # The link's GET (a mail scanner's too) records nothing: it opens the form, filled in.
+    page = client.get(record)
+    assert page.status_code == 200 and "请确认下面的进度" in page.text
+    soup = BeautifulSoup(page.text, "lxml")
+    window = soup.select_one("select[name=window] option[selected]")
+    assert window is not None and window.text == committee
+    chosen = soup.select_one("select[name=event] option[selected]")
+    assert chosen is not None and chosen["value"] == "submitted"
+    assert events() == []
+
+    url, key = record.split("?")[0], str(window["value"])
+    token = _csrf(page.text)
+    form = {"csrf": token, "action": "record", "window": key, "event": "submitted", "day": "2025-12-05"}
+    r = client.post(url, data=form)
+    assert r.status_code == 200 and "已记录：2025-12-05 已提交申报" in r.text
+    # Friday 5 December: the office's review begins on Monday, the next working day.
+    assert "下一次提醒：2025-12-08 09:00 查看初审结果" in r.text
+    assert client.post(url, data=form).status_code == 200  # twice is as good as once
+    assert events() == [("submitted", "2025-12-05", "web")]
+
+    for bad, problem in (
+        ({"day": "2025-12-06"}, "日期不能晚于今天"),
+        ({"window": "0" * 32}, "请选择申报的评委会"),
+        ({"event": "approved"}, "请选择进度"),
+        ({"day": "soon"}, "请填写日期"),
+    ):
+        r = client.post(url, data={**form, **bad})
+        assert r.status_code == 400 and problem in r.text, bad
+    assert len(events()) == 1
+
+    listed = env.zcwatch("timeline", name, "--format", "json", "--now", BOARD_NOW)
+    assert listed.returncode == 0, listed
+    assert [e["event"] for e in json.loads(listed.stdout)[0]["events"]] == ["submitted"]
+
+    event_id = _query(env, f"SELECT id FROM timeline_events WHERE subscriber = '{name}'")[0][0]
+    r = client.post(url, data={"csrf": token, "action": "unrecord", "event_id": str(event_id)})
+    assert r.status_code == 200 and "已删除记录：2025-12-05 已提交申报" in r.text
+    assert events() == []

@@ -6,7 +6,9 @@ Routes (README "Subscriptions"):
     POST /subscribe                 e-mail: a confirmation mail; WeCom bot: a test message; WxPusher: QR code
     GET  /confirm/{token}           the confirmation page: one button (a mail scanner's GET confirms nothing)
     POST /confirm/{token}           the click: the subscription starts
-    GET  /manage/{token}            committees, steps, lead days, pause, unsubscribe, delete
+    GET  /manage/{token}            committees, steps, lead days, pause, unsubscribe, delete; the applicant's
+                                    own timeline (?record=submitted&window=KEY: the alert's "I submitted" link
+                                    opens its form filled in; a GET records nothing)
     POST /manage/{token}            the same, one action per click
     GET  /unsubscribe/{token}       one button
     POST /unsubscribe/{token}       the click, or RFC 8058's one-click POST (``List-Unsubscribe=One-Click``)
@@ -28,7 +30,7 @@ import re
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -37,10 +39,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from core.errors import BadToken, ExpiredToken
+from core.config import Config
+from core.errors import BadToken, ExpiredToken, TimelineError
 from core.signing import check_token, make_token, token_subject
 from core.vocabulary import (
+    APPLICATION_EVENTS,
     DEFAULT_SUBSCRIBED_KINDS,
+    EVENT_LABELS,
     KIND_LABELS,
     WINDOW_KINDS,
     ChannelType,
@@ -452,10 +457,23 @@ class Subscriptions:
 
         seen = self._seen()
         selected = list(row.committees or [])
+        now = self.site.clock()
+        timeline, choices = self.site.read(lambda s: _timeline_of(s, self.config, row.name, now))
+        record = {
+            "event": request.query_params.get("record", ""),
+            "window": request.query_params.get("window", ""),
+        }
+        if record["event"] not in APPLICATION_EVENTS or record["window"] not in {k for k, _ in choices}:
+            record = {"event": "", "window": ""}
         return self._page(
             request,
             "manage.html",
             status,
+            timeline=timeline,
+            window_choices=choices,
+            events=list(EVENT_LABELS.items()),
+            record=record,
+            today=now.astimezone(self.config.tz).date().isoformat(),
             sub=row,
             token=token,
             committees=sorted(set(seen) | set(selected)),
@@ -484,17 +502,26 @@ class Subscriptions:
         try:
             with transaction(self.site.engine) as s:
                 row = self._row_for(s, token, MANAGE)
-                if action == "delete":
+                if action in ("record", "unrecord"):
+                    # The applicant's own timeline: the page is drawn after the commit, with the event.
+                    done = _timeline_action(s, row, action, form, today)
+                elif action == "delete":
                     if row.origin == SubscriberOrigin.CONFIG:
                         raise FormProblem("这个订阅由管理员在配置文件中设置，请联系管理员删除；您可以退订。")
                     delete_row(s, row)
                     return self._message(
                         request, 200, "订阅已删除", "订阅和您的联系方式已从系统中删除。", again=True
                     )
-                done = _apply(
-                    row, action, form, seen | set(row.committees or []), today, self.config.alerts.lead_days
-                )
-                row.changed_at = utcnow()
+                else:
+                    done = _apply(
+                        row,
+                        action,
+                        form,
+                        seen | set(row.committees or []),
+                        today,
+                        self.config.alerts.lead_days,
+                    )
+                    row.changed_at = utcnow()
         except (BadToken, LookupError) as e:
             return self._bad_link(request, e)
         except FormProblem as e:
@@ -621,6 +648,49 @@ def _apply(
         row.status = SubscriberStatus.ACTIVE.value
         return "已重新订阅。"
     raise FormProblem("未知的操作。")
+
+
+def _timeline_of(
+    s: Session, config: Config, name: str, now: datetime
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The subscriber's applications (events, next reminder) and the committees one can be recorded for."""
+    from notifier.reminders import timeline_rows
+    from store.timeline import application_windows
+
+    return timeline_rows(s, config, name, now), [(w.key, w.committee) for w in application_windows(s)]
+
+
+def _timeline_action(
+    s: Session, row: SubscriberRow, action: str, form: dict[str, list[str]], today: date
+) -> str:
+    """Record an event of the subscriber's own application, or remove one recorded by mistake."""
+    from store import timeline
+
+    if row.status != SubscriberStatus.ACTIVE:
+        raise FormProblem("订阅生效后才能记录申报进度。")
+    if action == "unrecord":
+        try:
+            removed = timeline.remove_event(s, row.name, int(_one(form, "event_id")))
+        except (ValueError, TimelineError):
+            raise FormProblem("没有这条记录（可能已删除）。") from None
+        return f"已删除记录：{removed.day} {timeline.label(removed.event)}。"
+    event = _one(form, "event")
+    if event not in APPLICATION_EVENTS:
+        raise FormProblem("请选择进度。")
+    try:
+        day = date.fromisoformat(_one(form, "day"))
+    except ValueError:
+        raise FormProblem("请填写日期（YYYY-MM-DD）。") from None
+    if day > today:
+        raise FormProblem("日期不能晚于今天：请记录已经发生的进度。")
+    if day < today - timedelta(days=timeline.OLDEST_DAYS):
+        raise FormProblem("日期不能早于一年前。")
+    window = next((w for w in timeline.application_windows(s) if w.key == _one(form, "window")), None)
+    if window is None:
+        raise FormProblem("请选择申报的评委会。")
+    recorded, new = timeline.record(s, row.name, window, event, day, today, "web")
+    what = "已记录" if new else "这条进度已记录过"
+    return f"{what}：{recorded.day} {timeline.label(event)}（{window.committee}）。之后将按区办理指南提醒您。"
 
 
 def wxpusher_qrcode(api: str, app_token: str, extra: str, timeout: float = 10.0) -> str | None:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from core.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UserError
+from core.vocabulary import APPLICATION_EVENTS
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -194,6 +195,20 @@ def build_parser() -> argparse.ArgumentParser:
     e = subs.add_parser("export", help="subscribers as CSV: masked on stdout, in full with --output")
     _global_options(e, argparse.SUPPRESS)
     e.add_argument("--output", type=Path, help="write a new file (mode 600) with the URLs in full")
+
+    sp = cmd(
+        "timeline",
+        c.timeline,
+        "record where a subscriber's own application stands (the office's guide is then sent as reminders), "
+        "or list it",
+    )
+    sp.add_argument("name", help="the subscriber (see `zcwatch subscribers list`)")
+    sp.add_argument("--committee", metavar="KW", help="the committee applied to: a keyword of its name")
+    sp.add_argument("--event", choices=APPLICATION_EVENTS, help="what happened")
+    sp.add_argument("--on", type=_iso_date, metavar="YYYY-MM-DD", help="the day it happened (default: today)")
+    sp.add_argument("--remove", type=int, metavar="ID", help="remove an event recorded by mistake (its #id)")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.add_argument("--now", type=_iso_now, help="pretend it is this time (ISO 8601)")
 
     sp = cmd("staff", c.staff, "staff accounts of the review area /staff: add, passwd, token, list, remove")
     acts = sp.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)

@@ -358,6 +358,13 @@ def subscribers(args: argparse.Namespace) -> int:
     return code
 
 
+def timeline(args: argparse.Namespace) -> int:
+    from zcwatch import timeline_cli
+
+    config = _config(args)
+    return timeline_cli.run(args, config, _engine(config), args.now or now_local(config.tz))
+
+
 def staff(args: argparse.Namespace) -> int:
     from zcwatch import staff_cli
 

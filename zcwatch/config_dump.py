@@ -74,6 +74,8 @@ def dump(config: Config) -> str:
     for name in ("crawl", "alerts", "digest", "admin", "daemon", "web"):
         section = getattr(config, name)
         lines += [f"[{name}]", *_table(section), ""]
+    lines += ["[office]", *_table(config.office, {"texts"}), ""]
+    lines += ["[office.texts]", *(_line(k, v) for k, v in config.office.texts.items()), ""]
     for s in config.sources:
         lines += ["[[sources]]", _line("name", s.name), _line("url", s.url), ""]
         if s.selectors.configured:  # as a sub-table, only the selectors given (the rest are built in)

@@ -9,9 +9,10 @@ key, token), so nothing that leaves this module — errors, ids, masked forms �
 * every error line is scrubbed of the URL's secret-looking parts before it is returned;
 * every line Apprise itself logs is scrubbed the same way (``guard_apprise_logs``), at every verbosity.
 
-``send`` never raises for a channel failure. It builds a fresh ``apprise.Apprise`` per call, so one
-subscriber's broken URL cannot affect another's, and reads the outcome from Apprise's per-call result
-(``AppriseResult``), whose captured log lines give the reason.
+``send`` never raises for a channel failure. It builds a fresh ``apprise.Apprise`` per call around the
+URL's parsed plugin (reused where it keeps no state), so one subscriber's broken URL cannot affect
+another's, and reads the outcome from Apprise's per-call result (``AppriseResult``), whose captured log
+lines give the reason.
 
 Chinese services answer HTTP 200 with ``{"errcode": …}`` (or ``{"code": …}``) when they refuse a
 message (bad key, rate limit, keyword filter). Apprise's WeCom app (wechat://), WxPusher, PushPlus and
@@ -165,10 +166,10 @@ def _instantiate(url: str) -> tuple[apprise.NotifyBase | None, list[str]]:
 
 @functools.lru_cache(maxsize=4096)
 def _parsed(url: str) -> tuple[apprise.NotifyBase | None, tuple[str, ...]]:
-    """A cached parse for the read-only questions (masking, capabilities, validation).
+    """A cached parse, for the read-only questions (masking, capabilities, validation) and for ``send``
+    on services that keep no state between sends (webhooks; see ``send``).
 
     Parsing an Apprise URL costs more than a local send; a run asks several questions per alert.
-    ``send`` still builds its own plugin object, since plugins keep per-send state (throttling).
     """
     plugin, warnings = _instantiate(url)
     return plugin, tuple(warnings)
@@ -449,7 +450,13 @@ def send(url: str, message: Message, attachments: Sequence[Path] = (), timeout: 
     still goes out. ``timeout`` bounds the whole call (Apprise's per-call deadline), on top of the plugin's
     own socket timeouts.
     """
-    plugin, _ = _instantiate(with_headers(url, message.headers))
+    # The run's parse of this URL (masking and capabilities asked for it already): parsing costs about
+    # what a local send does. A plugin that throttles (request_rate_per_sec) keeps the time of its last
+    # send, so it is built afresh, as before: this module spaces its sends by batching, not by sleeping.
+    target = with_headers(url, message.headers)
+    plugin, _ = _parsed(target)
+    if plugin is not None and plugin.request_rate_per_sec > 0:
+        plugin, _ = _instantiate(target)
     if plugin is None:
         return SendResult(ok=False, error=validate_url(url) or "invalid Apprise URL")
 

@@ -351,8 +351,8 @@ def _notify(
         for ids, message in _messages(chan.url, items, links):
             # Claimed just before its own send, so a crash leaves only this message's rows in
             # `sending`: those, and only those, may go out twice (and are counted).
-            with transaction(engine) as s:
-                got, taken_over = claim(s, ids, now, claimant)
+            with engine.begin() as conn:  # one short statement (notifier.ledger.claim), no ORM session
+                got, taken_over = claim(conn, ids, now, claimant)
             report.possible_duplicates += taken_over
             if not got:
                 continue  # another worker has claimed (or sent) them since the ledger was read
@@ -388,15 +388,16 @@ def _deliver(
 ) -> None:
     """Send one claimed message and record what happened to its rows."""
     result = send(chan.url, message)
-    with transaction(engine) as s:
-        if result.ok:
-            record_sent(s, ids, now)
-            report.sent += len(ids)
-        else:
-            dead = record_failed(s, ids, result.error or "send failed", now, claimant)
-            report.dead += dead
-            report.failed += len(ids) - dead
-            report.problems.append(f"{chan.subscriber.name} via {chan.label}: {result.error}")
+    if result.ok:
+        with engine.begin() as conn:
+            record_sent(conn, ids, now)
+        report.sent += len(ids)
+        return
+    with transaction(engine) as s:  # the rare path: backoff per row, or dead
+        dead = record_failed(s, ids, result.error or "send failed", now, claimant)
+    report.dead += dead
+    report.failed += len(ids) - dead
+    report.problems.append(f"{chan.subscriber.name} via {chan.label}: {result.error}")
 
 
 # --- the subscribers and deliveries commands' data ---------------------------------------------------

@@ -202,6 +202,28 @@ NO_CRAWL = {
 }
 
 
+# Commands that send nothing check the config's Apprise URLs for their shape only: loading Apprise and its
+# plugins to parse URLs they never use cost them about half their time (issue 18).
+NO_APPRISE_SCRIPT = NO_SCRAPY_SCRIPT.replace(
+    'm == "scrapy" or m.startswith("scrapy.")', 'm.startswith("apprise")'
+)
+READ_ONLY = ("notices", "notices-json", "digest", "digest-ics", "status")
+
+
+@pytest.mark.parametrize("name", READ_ONLY)
+def test_commands_that_send_nothing_do_not_load_apprise(installed: Path, name: str) -> None:
+    args, _ = NO_CRAWL[name]
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_APPRISE_SCRIPT, *args],
+        cwd=installed,
+        env=clean_env({"PYTHONPATH": str(REPO)}),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
 @pytest.mark.parametrize("name", sorted(NO_CRAWL))
 def test_commands_that_do_not_crawl_do_not_import_scrapy(installed: Path, name: str) -> None:
     args, stdin = NO_CRAWL[name]

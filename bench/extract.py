@@ -23,10 +23,16 @@ for zcwatch, and speed in sentences per second on one core. Four sets:
 - blind2 (blind): tests/blind2/{sentences,passages,multi}.jsonl, one table per file (HTML records read
   as HTML), with per-window committee accuracy (a window the extractor gives no committee of its own
   counts as the notice's committee, as the store does). Aggregates only, like held-out.
+- blind3 (blind): tests/blind3/{passages,multi}.jsonl, written the same way on 2026-12-04 (two committees
+  in one sentence, numbered committee lists, schedule tables); aggregates only.
 
     .venv/bin/python bench/extract.py            # all sections
     .venv/bin/python bench/extract.py --diff     # also the dev sets' per-notice misses
     .venv/bin/python bench/extract.py --no-heldout --diff   # while tuning: leave the blind set alone
+    .venv/bin/python bench/extract.py --rounds 9            # more timed passes (default 5)
+
+Speed: every tool (zcwatch, jionlp, dateparser) reads each set once untimed (imports, caches and models
+warm), then the timed passes run interleaved (zcwatch, jionlp, dateparser, zcwatch, …); the median pass.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import contextlib
 import io
 import json
 import re
+import statistics
 import sys
 import time
 from collections import Counter
@@ -66,6 +73,7 @@ DEV4 = ROOT / "tests" / "dev" / "dev4_kinds.jsonl"
 DEV5 = ROOT / "tests" / "dev" / "dev5_passages.jsonl"
 HELD_OUT = ROOT / "tests" / "data" / "heldout_notices.jsonl"
 BLIND2 = ROOT / "tests" / "blind2"
+BLIND3 = ROOT / "tests" / "blind3"  # written 2026-12-04, the same way, after blind2 had been scored
 SENTENCE = re.compile(r"[^。；;\n]+")
 Pair = tuple[str | None, str | None]
 
@@ -334,20 +342,39 @@ def _dateparser() -> Callable[[Doc], list[tuple[str | None, Pair]]] | None:
     return run
 
 
-def evaluate(fn: Callable[[Doc], list[tuple[str | None, Pair]]], docs: list[Doc], repeat: int) -> Score:
-    score = Score()
+def _one_pass(fn: Callable[[Doc], list[tuple[str | None, Pair]]], docs: list[Doc], errors: list[str]) -> Any:
     results: list[list[tuple[str | None, Pair]]] = []
-    t0 = time.perf_counter()
-    for _ in range(repeat):
-        results = []
-        for doc in docs:
-            try:
-                results.append(fn(doc))
-            except Exception as exc:  # a baseline crashing on one text counts as finding nothing
-                score.errors.append(f"{type(exc).__name__}: {exc}")
-                results.append([])
-    score.seconds = (time.perf_counter() - t0) / repeat
-    score.sentences = sum(len([s for s in SENTENCE.findall(d.text) if s.strip()]) for d in docs)
+    for doc in docs:
+        try:
+            results.append(fn(doc))
+        except Exception as exc:  # a baseline crashing on one text counts as finding nothing
+            errors.append(f"{type(exc).__name__}: {exc}")
+            results.append([])
+    return results
+
+
+def evaluate_all(
+    tools: dict[str, Callable[[Doc], list[tuple[str | None, Pair]]]], docs: list[Doc], rounds: int
+) -> dict[str, Score]:
+    """Score every tool on ``docs`` and time it the same way: one untimed warm-up pass each (imports,
+    caches, models loaded), then ``rounds`` timed passes interleaved (A B C A B C …); the median pass."""
+    scores = {name: Score() for name in tools}
+    results = {name: _one_pass(fn, docs, scores[name].errors) for name, fn in tools.items()}
+    times: dict[str, list[float]] = {name: [] for name in tools}
+    for _ in range(rounds):
+        for name, fn in tools.items():
+            t0 = time.perf_counter()
+            _one_pass(fn, docs, [])
+            times[name].append(time.perf_counter() - t0)
+    sentences = sum(len([s for s in SENTENCE.findall(d.text) if s.strip()]) for d in docs)
+    for name, score in scores.items():
+        score.seconds = statistics.median(times[name]) if times[name] else 0.0
+        score.sentences = sentences
+        _score(score, docs, results[name])
+    return scores
+
+
+def _score(score: Score, docs: list[Doc], results: list[list[tuple[str | None, Pair]]]) -> None:
     for doc, pred in zip(docs, results, strict=True):
         gold_pairs = Counter(p for _, p in doc.gold)
         pred_pairs = Counter(p for _, p in pred)
@@ -361,7 +388,6 @@ def evaluate(fn: Callable[[Doc], list[tuple[str | None, Pair]]], docs: list[Doc]
             if hit is not None:
                 score.kind_right += 1
                 remaining.remove((hit, pair))
-    return score
 
 
 def table(title: str, rows: Iterable[tuple[str, Score | None]], with_kind: bool) -> None:
@@ -427,6 +453,8 @@ def diff(name: str, docs: list[Doc]) -> None:
 def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of every set, in order)
     args = sys.argv[1:] if argv is None else argv
     baselines = {"jionlp": _jionlp(), "dateparser": _dateparser()}
+    # Timed passes per tool and set, after one untimed warm-up pass each; --rounds N (default 5).
+    rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 5
     sets: list[tuple[str, list[Doc], bool]] = [
         ("cases (tests/data/window_cases.jsonl)", _docs_from_cases(), True)
     ]
@@ -480,21 +508,26 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
             sets.append((f"held-out (blind, {len(held)} notices)", held, False))
     else:
         print("held-out (blind): tests/data/heldout_notices.jsonl not present yet")
-    if "--no-heldout" not in args and BLIND2.is_dir():
+    for blind_dir in (BLIND2, BLIND3):
+        if "--no-heldout" in args or not blind_dir.is_dir():
+            continue
         for part in ("sentences", "passages", "multi"):
-            path = BLIND2 / f"{part}.jsonl"
+            path = blind_dir / f"{part}.jsonl"
             if path.is_file():
                 blind = _docs_from_jsonl(path, keep_windows=True)
                 if part == "sentences":  # a lone sentence names no committee: nothing to score there
                     for doc in blind:
                         doc.committee, doc.full_gold = None, []
-                sets.append((f"blind2 {part} (blind, {len(blind)} records)", blind, False))
+                sets.append((f"{blind_dir.name} {part} (blind, {len(blind)} records)", blind, False))
     speeds: dict[str, float] = {}
     for title, docs, with_baselines in sets:
-        rows: list[tuple[str, Score | None]] = [("zcwatch", evaluate(zcwatch, docs, repeat=20))]
+        tools = {"zcwatch": zcwatch}
         if with_baselines:
-            for name, fn in baselines.items():
-                rows.append((name, evaluate(fn, docs, repeat=1) if fn else None))
+            tools.update({name: fn for name, fn in baselines.items() if fn})
+        scores = evaluate_all(tools, docs, rounds=rounds)
+        rows: list[tuple[str, Score | None]] = [("zcwatch", scores["zcwatch"])]
+        if with_baselines:
+            rows += [(name, scores.get(name)) for name in baselines]
         table(f"{title}: {sum(len(d.gold) for d in docs)} gold windows", rows, with_kind=True)
         meta = "; ".join(m for m in (metadata(docs), window_committees(docs)) if m)
         if meta:

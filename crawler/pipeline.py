@@ -20,7 +20,7 @@ from scrapy.crawler import Crawler
 from crawler.items import CrawlItem, FailedItem, FetchedItem, host_of
 from crawler.reading import read_notice
 from store.db import transaction
-from store.notices import HELD_REASON, record_failed, record_fetched, record_listed
+from store.notices import HELD_REASON, REREAD_HELD_REASON, record_failed, record_fetched, record_listed
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,10 @@ class StorePipeline:
                     outcome, changes = record_fetched(s, spider.source_id, fetched, reading)
                     if outcome == "held":  # said once: the next poll finds the same text
                         tally.notice_failures.append(f"{fetched.url}: {HELD_REASON}; please check the notice")
+                    elif outcome == "reread-held":
+                        tally.notice_failures.append(
+                            f"{fetched.url}: {REREAD_HELD_REASON}; please check the notice"
+                        )
                     elif reading.capped:
                         tally.notice_failures.append(f"{fetched.url}: reading capped ({reading.capped})")
                     tally.notices_new += outcome == "new"

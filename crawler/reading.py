@@ -10,7 +10,7 @@ import html as htmllib
 from dataclasses import replace
 from datetime import date
 
-from extractor import Window, extract_committee, extract_review_year, extract_windows
+from extractor import READER_VERSION, Window, extract_committee, extract_review_year, extract_windows
 from extractor.tables import extract_notice_html
 from store.notices import FetchedAttachment, FetchedNotice
 from store.windows import Extracted, NoticeReading
@@ -53,6 +53,7 @@ def read_notice(page: FetchedNotice, known_published: str | None = None) -> Noti
         review_year=extract_review_year(page.title, body[:MAX_TEXT_CHARS], published),
         windows=[Extracted(w.kind, w.start, w.end, w.evidence, w.committee, w.confidence) for w in windows],
         capped="; ".join(capped) or None,
+        reader=READER_VERSION,
     )
 
 

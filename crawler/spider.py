@@ -169,7 +169,14 @@ class ColumnSpider(scrapy.Spider):
             # asked for conditionally only when every such file was read before (its hash is stored), and
             # a 304 then leads to conditional requests for the files (see _recheck). Else it is asked in full.
             schedule = _stored_schedule(known, item.url) if known is not None and fetched else []
-            conditional = known is not None and fetched and all(a.get("sha256") for a in schedule)
+            # A notice stored before its reading material was kept (schema v9) is asked in full once, so
+            # that the current extractor reads it again (store.notices.record_fetched: "reread").
+            conditional = (
+                known is not None
+                and fetched
+                and known.read_by is not None
+                and all(a.get("sha256") for a in schedule)
+            )
             yield scrapy.Request(
                 item.url,
                 headers=conditional_headers(known.etag, known.last_modified) if known and conditional else {},

@@ -111,7 +111,7 @@ def extract_committee(title: str, body: str = "") -> str | None:
     committees when the title names none (the city's season notice). Its windows name their own.
     """
     # A traditional-character repost is read in simplified characters and named as it writes itself.
-    written = normalise(title) + "\n" + normalise(body)
+    written = title + "\n" + body
     title, body = normalise(to_simplified(title)), normalise(to_simplified(body))
     name = _placed(_committee(title, body), title, body)
     if name is None or _GENERIC.search(name) or _GENERIC_TITLE.search(name):

@@ -162,6 +162,108 @@ def row_committee(s: str, first_point: int) -> str | None:
     return named[-1] if named else None
 
 
+# A committee named inside a sentence, before its dates (申报高级职称的，由广州市…评审委员会评审，
+# 网上申报时间为…; 工程系列（建筑）3月2日至20日，工程系列（交通）3月23日至4月10日). A series may carry
+# its branch in brackets.
+_MENTION = re.compile(
+    r"(?P<name>" + _NAME_CHAR + r"{1,30}?"
+    r"(?:系列(?:\([\u4e00-\u9fff]{1,10}\))?|评审委员会|评委会|评委办|高评委|中评委|初评委)"
+    r"(?:" + _NAME_CHAR + r"{0,12}?(?:评审委员会|评委会|评委办))?)"
+)
+# A document's title names a committee without being about its dates: 根据《广州市…评审委员会评审工作规程》.
+_QUOTED = re.compile(r"《[^》]*》|“[^”]*”")
+# What a sentence does before the name is not part of it: 申报卫生系列…, 参评…, 经…, 通过….
+_MENTION_LEAD = re.compile(r"^(?:申报|参评|报评|参加|通过|经(?=广州|广东|[省市区]))+")
+# Names joined into one group (卫生系列、药学系列评委会; 会计系列和经济系列), and a stem sharing the
+# group's series word (会计、审计系列评委会: 会计 is 会计系列评委会).
+_JOIN = re.compile(r"\s?(?:、|和|及|与|以及)\s?")
+_STEM = re.compile(r"([\u4e00-\u9fff]{2,6})\s?(?:、|和|及|与)\s?$")
+# A committee proper, not a series.
+_PROPER = re.compile(r"(?:评审委员会|评委会|评委办|高评委|中评委|初评委)$")
+_PLACE_ONLY_NAME = re.compile(
+    r"(?:广州市|广东省|[省市区])?(?:专业技术人才)?(?:职称)?(?:评审委员会|评委会|评委办|高评委|中评委|初评委)"
+)
+
+# The committees at large, not one of them: 2025年度我市部分职称评审委员会, 各评委会, 上述评审委员会.
+_AT_LARGE = re.compile(
+    r"(?:.*年度)?(?:我市|本市|全市|全省|各|部分|有关|相关|上述|以下|其他)+(?:职称)?(?:评审委员会|评委会)"
+)
+
+
+@dataclass(slots=True)
+class _Mention:
+    start: int
+    end: int
+    names: tuple[str, ...]  # several for a group of joined names
+
+
+def _mentions(s: str) -> list[_Mention]:
+    """The committees a segment names, in order, joined names as one group."""
+    if "《" in s or "“" in s:
+        s = _QUOTED.sub(lambda m: " " * (m.end() - m.start()), s)
+    out: list[_Mention] = []
+    for m in _MENTION.finditer(s):
+        lead = _MENTION_LEAD.match(m.group("name"))
+        name = m.group("name")[lead.end() if lead else 0 :].lstrip(" (")
+        if _clean_name(name) is None or _PLACE_ONLY_NAME.fullmatch(name) or _AT_LARGE.fullmatch(name):
+            continue
+        start = m.end() - len(name)
+        if out and re.fullmatch(r"\s?\(\s?", s[out[-1].end : start]):
+            # 广州市…委员会（市教育局评委办）, 市教育局评委办（广州市…委员会办公室）: one committee,
+            # by its fuller name.
+            if len(name) > len(out[-1].names[-1]):
+                out[-1] = _Mention(out[-1].start, m.end(), (*out[-1].names[:-1], name))
+            continue
+        if out and _JOIN.fullmatch(s, out[-1].end, start):
+            # 卫生系列、药学系列评委会: the last name's 评委会 is the earlier ones' too.
+            tail = name[name.find("系列") + 2 :] if "系列" in name and not name.endswith(")") else ""
+            earlier = tuple(n + tail if n.endswith("系列") else n for n in out[-1].names)
+            out[-1] = _Mention(out[-1].start, m.end(), (*earlier, name))
+            continue
+        stem = _STEM.search(s, 0, start)
+        at = name.find("系列")
+        if stem and at > 0 and not keywords(stem.group(1)):
+            shared = _MENTION_LEAD.sub("", stem.group(1)) + name[at:]
+            out.append(_Mention(stem.start(1), m.end(), (shared, name)))
+            continue
+        out.append(_Mention(start, m.end(), (name,)))
+    return out
+
+
+def clause_committees(
+    s: str, starts: list[int], segment_committee: str | None
+) -> list[tuple[str, ...] | None]:
+    """For each range starting at ``starts`` in segment ``s``: the committees the sentence names for it.
+
+    A range belongs to the nearest committee named before it in the sentence. A group of names
+    (卫生系列、药学系列评委会…均为…) gives the range to each of them; with 分别 the group's names
+    take the ranges after it in order. None where the sentence names nobody new: the segment's
+    committee (row, list item, heading) stands. A series named alone (卫生系列) only overrides when the
+    sentence names two, so that a sentence mentioning its own series keeps its row's committee.
+    """
+    mentions = _mentions(s)
+    if not mentions:
+        return [None] * len(starts)
+    nearest = [next((m for m in reversed(mentions) if m.end <= a), None) for a in starts]
+    groups = [m for m in mentions if any(n is m for n in nearest)]
+    several = len(groups) >= 2 or any(len(m.names) >= 2 for m in groups)
+    out: list[tuple[str, ...] | None] = []
+    for i, m in enumerate(nearest):
+        if m is None or (not several and not _PROPER.search(m.names[0])):
+            out.append(None)
+            continue
+        if segment_committee is not None and not several and len(m.names[0]) < 6:
+            out.append(None)  # 省评委会, 市高评委: a short name next to the row's own stands for it
+            continue
+        if len(m.names) >= 2 and "分别" in s[m.end : starts[i]]:
+            mine = [j for j, n in enumerate(nearest) if n is m]
+            if len(mine) == len(m.names):
+                out.append((m.names[mine.index(i)],))
+                continue
+        out.append(m.names)
+    return out
+
+
 # Words around a committee in a heading: （一）申报广州市…评审委员会的, …评审委员会（以下简称“…”）.
 _HEADING_LEAD = re.compile(r"(?:申报|参评|报评|报送)?")
 _HEADING_NOTE = re.compile(r"\s?(?:\((?:以下)?简称[^)]{0,16}\)|的(?:人员|申报人)?)")

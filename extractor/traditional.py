@@ -65,11 +65,20 @@ def as_written(name: str | None, text: str) -> str | None:
     A committee of a traditional-character repost is named in its own characters (廣州市建設工程…評審委員會),
     like its evidence; subscriber filters compare simplified forms (``to_simplified``). A name that is not
     in the text as one run (put together from the issuer and a title) stays simplified.
+    Brackets are matched half-width (as the extractor reads them): 工程系列（建筑） keeps its full-width ones.
     """
-    if not name or _traditional().isdisjoint(text):
+    if not name:
+        return name
+    bracketed = "(" in name or ")" in name
+    if not bracketed and _traditional().isdisjoint(text):
         return name
     simple = to_simplified(text)
     if len(simple) != len(text):
         return name
+    if bracketed:
+        simple = simple.translate(_BRACKETS)  # one character for one: offsets hold
     at = simple.find(name)
     return text[at : at + len(name)] if at >= 0 else name
+
+
+_BRACKETS = str.maketrans("（）", "()")

@@ -26,6 +26,7 @@ from .kinds import Pick, classify, is_results_notice, keywords, pick
 from .layout import (
     Segment,
     blank_layout_noise,
+    clause_committees,
     expand_text_tables,
     heading_committee,
     inline_label,
@@ -609,13 +610,15 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
         )
         if own:
             line = None
+        # Committees the sentence itself names before its ranges (由…评审委员会评审，…; A、B系列…均为…).
+        in_sentence = clause_committees(s, starts, committee) if seg.committee is None else [None] * len(raws)
         if committee is None and committee_ctx is not None:
             committee, guessed = committee_ctx[0], True
         if committee is not None:
             committee = names.canonical(committee)
         seen = 0  # points before the current window feed the context year
         labelled = False
-        for r in raws:
+        for r, named_here in zip(raws, in_sentence, strict=True):
             while seen < len(points) and points[seen].span[1] <= r.span[1]:
                 q = points[seen]
                 if q.year is not None and q.month is not None:
@@ -641,20 +644,24 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             confidence = _KIND_CONFIDENCE[k.source] * _shape_confidence(r.how)
             if (r.start is None or r.start.year is None) and (r.end is None or r.end.year is None):
                 confidence *= 0.95  # the year was inferred
-            f = _Found(
-                k.kind,
-                resolved[0],
-                resolved[1],
-                index,
-                seg.evidence,
-                seg.span,
-                k.source,
-                f"{k.reason}; {r.how}",
-                round(confidence, 2),
-                committee,
-                guessed,
-            )
-            _add(out, f, text)
+            owners = [(committee, guessed)]
+            if named_here:
+                owners = [(names.canonical(n), False) for n in named_here]
+            for owner, owner_guessed in owners:
+                f = _Found(
+                    k.kind,
+                    resolved[0],
+                    resolved[1],
+                    index,
+                    seg.evidence,
+                    seg.span,
+                    k.source,
+                    f"{k.reason}; {r.how}",
+                    round(confidence, 2),
+                    owner,
+                    owner_guessed,
+                )
+                _add(out, f, text)
         _note_years(points[seen:], ctx)
         if labelled:
             line = None  # rows that label themselves end the label line's reach
@@ -663,7 +670,17 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             if kind:
                 heading = _Kind(kind, "heading", "heading: " + s.strip(" :")[:20])
     _committees(out)
+    # Names are spelled as the text writes them (its characters, its brackets); a table row's keep their
+    # brackets from the cells, in simplified characters (the cells are not in the text).
+    cells = ""
+    if any(f.committee and "(" in f.committee for f in out):
+        cells = to_simplified("\n".join(g.evidence for g in segments if g.committee))
     return [
-        Window(f.kind, f.start, f.end, f.evidence, as_written(f.committee, text), f.reason, f.confidence)
+        Window(f.kind, f.start, f.end, f.evidence, _spelled(f.committee, text, cells), f.reason, f.confidence)
         for f in out
     ]
+
+
+def _spelled(name: str | None, text: str, cells: str) -> str | None:
+    written = as_written(name, text)
+    return as_written(name, cells) if written == name and cells else written

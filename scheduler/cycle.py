@@ -72,6 +72,10 @@ def cycle_steps(config: Config, engine: Engine, now: datetime, *, crawl: bool = 
     from scheduler import health
 
     out = CycleReport()
+    if crawl:
+        # What an older extractor read is read again first (from the database), so that the crawl and the
+        # alerts work with the current reading; one run at a time does it.
+        _one_at_a_time(config, "reread", out, lambda: _reread(engine, out))
     if crawl and not config.sources:
         # Alerts still go out from what is stored; the missing column is said on every run until fixed.
         out.problems.append("no [[sources]] in the config: nothing was crawled")
@@ -104,6 +108,14 @@ def cycle_steps(config: Config, engine: Engine, now: datetime, *, crawl: bool = 
     _one_at_a_time(config, "digest", out, digest)
     _one_at_a_time(config, "health", out, check_health)
     return out
+
+
+def _reread(engine: Engine, out: CycleReport) -> None:
+    from crawler.reread import reread_stale
+
+    report = reread_stale(engine)
+    out.steps.append(report.summary())
+    out.problems += report.problems
 
 
 def _one_at_a_time(config: Config, step: str, out: CycleReport, work: Callable[[], None]) -> None:

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 # of alembic inside the functions: only a database that needs migrating pays for them.
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-LATEST = 8
+LATEST = 9
 SCRIPTS = Path(__file__).with_name("alembic")
 VERSION_TABLE = "alembic_version"
 

@@ -103,6 +103,12 @@ class Notice(Base):
     # The text (content_hash) a member of staff marked as looked at (schema v7): off the review queue
     # until the page changes again.
     reviewed_hash: Mapped[str | None] = mapped_column(String(64))
+    # Which extractor (``extractor.READER_VERSION``) read its current windows, and what it read beyond the
+    # body (schema v9): the schedule tables' HTML and the attachments' text, so that a newer extractor
+    # re-reads the notice from the database (``crawler.reread``) without asking the site again. NULL for
+    # notices stored before v9: the next full pass fetches them in full once to re-read them.
+    read_by: Mapped[int | None]
+    read_from: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     versions: Mapped[list[NoticeVersion]] = relationship(back_populates="notice", order_by="NoticeVersion.id")
     windows: Mapped[list[Window]] = relationship(back_populates="notice", order_by="Window.id")
 

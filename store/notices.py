@@ -31,6 +31,8 @@ class KnownNotice:
     # As stored: [{"name", "url"}] of the page's attachments (a full pass re-reads those with a schedule);
     # a read one also has "sha256" and its validators ("etag", "last_modified") when the site gave them.
     attachments: list[dict[str, str]] = field(default_factory=list)
+    # The extractor that read it; None: stored before schema v9, without what it read beyond the body.
+    read_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,10 @@ def known_notices(session: Session) -> dict[str, KnownNotice]:
             Notice.fetch_status,
             Notice.published,
             Notice.attachments,
+            Notice.read_by,
         )
     )
-    return {r[0]: KnownNotice(r[1], r[2], r[3], r[4], r[5], list(r[6] or [])) for r in rows}
+    return {r[0]: KnownNotice(r[1], r[2], r[3], r[4], r[5], list(r[6] or []), r[7]) for r in rows}
 
 
 def _get(session: Session, url: str) -> Notice | None:
@@ -157,13 +160,139 @@ def stored_attachments(page: FetchedNotice) -> list[dict[str, str]]:
     return out
 
 
+def read_material(page: FetchedNotice) -> dict[str, Any] | None:
+    """What the extractor read beyond the title and body, kept so that a newer one can read it again.
+
+    None when there is nothing beyond them (most notices): the stored body is then all it read.
+    """
+    if not page.tables_html and not page.attachments_read:
+        return None
+    return {
+        "tables_html": page.tables_html,
+        "attachments": [
+            {
+                "name": a.name,
+                "url": a.url,
+                "content_hash": a.content_hash,
+                "html": a.html,
+                "text": a.text,
+                "capped": a.capped,
+            }
+            for a in page.attachments_read
+        ],
+    }
+
+
+def stored_page(notice: Notice) -> FetchedNotice:
+    """A stored notice as the crawl fetched it (title, body, tables, attachments): to be read again."""
+    material = notice.read_from or {}
+    return FetchedNotice(
+        url=notice.url,
+        title=notice.title,
+        listing_date=notice.listing_date,
+        host=notice.host,
+        published=notice.published,
+        site=notice.site,
+        body=notice.body or "",
+        attachments=list(notice.attachments or []),
+        template=notice.template,
+        encoding=notice.encoding,
+        etag=notice.etag,
+        last_modified=notice.last_modified,
+        tables_html=str(material.get("tables_html") or ""),
+        attachments_read=[
+            FetchedAttachment(
+                name=str(a.get("name", "")),
+                url=str(a.get("url", "")),
+                content_hash=str(a.get("content_hash", "")),
+                html=str(a.get("html") or ""),
+                text=str(a.get("text") or ""),
+                capped=a.get("capped"),
+            )
+            for a in material.get("attachments", [])
+        ],
+    )
+
+
+def stale_readings(session: Session, reader: int) -> list[int]:
+    """Ids of the stored notices an older extractor read, that can be read again from the database.
+
+    Notices stored before schema v9 (``read_by`` NULL) are not among them: what they were read from beyond
+    the body was not kept. The next full pass fetches them in full (``crawler.spider``) instead.
+    """
+    return list(
+        session.scalars(
+            select(Notice.id)
+            .where(
+                Notice.read_by < reader,
+                Notice.content_hash.is_not(None),
+                Notice.fetch_status == FetchStatus.FETCHED,
+            )
+            .order_by(Notice.id)
+        )
+    )
+
+
+def unread_legacy(session: Session) -> int:
+    """How many fetched notices were stored before schema v9 and wait for a full fetch to be re-read."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Notice)
+            .where(
+                Notice.read_by.is_(None),
+                Notice.content_hash.is_not(None),
+                Notice.fetch_status == FetchStatus.FETCHED,
+            )
+        )
+        or 0
+    )
+
+
+REREAD_HELD_REASON = (
+    "read again by a newer extractor, it found no dates where the older one had: "
+    "the earlier windows were kept"
+)
+
+
+def record_reread(
+    session: Session, notice_id: int, content_hash: str, reading: NoticeReading
+) -> tuple[str, WindowChanges]:
+    """Apply a newer extractor's reading of a stored notice; ("reread" | "held" | "moved on", changes).
+
+    "moved on": the notice changed (or was re-read) since it was loaded, by a crawl or another worker:
+    nothing is written. "held": the new reading finds no dates where the notice has current windows; the
+    windows are kept and the notice is queued for a person's look, as for an edit that wipes them.
+    The notice's row is locked (FOR UPDATE on PostgreSQL) so that two workers never apply it twice.
+    """
+    notice = session.get(Notice, notice_id, with_for_update=True)
+    if (
+        notice is None
+        or notice.content_hash != content_hash
+        or (notice.read_by is not None and reading.reader is not None and notice.read_by >= reading.reader)
+    ):
+        return "moved on", WindowChanges()
+    notice.read_by = reading.reader
+    if _wipes_windows(session, notice, reading, notice.body or ""):
+        notice.review_reason = REREAD_HELD_REASON
+        return "held", WindowChanges()
+    if reading.capped:
+        notice.review_reason = reading.capped
+    notice.committee, notice.review_year = reading.committee, reading.review_year
+    return "reread", apply_windows(session, notice, reading.windows)
+
+
 def record_fetched(
     session: Session, source_id: int, page: FetchedNotice, reading: NoticeReading
 ) -> tuple[str, WindowChanges]:
-    """Store a fetched notice and what was read; returns ("new" | "changed" | "same" | "held", changes).
+    """Store a fetched notice and what was read; returns ("new" | "changed" | "same" | "reread" | "held",
+    changes).
 
     "held": the edit would have wiped the notice's windows (a maintenance page, a broken edit); the new
     text is recorded, the windows are kept, and the notice is marked for review (``review_reason``).
+    "reread": the same text as stored, which an older extractor had read (or which was stored before
+    schema v9, without its tables and attachments): read again, its windows are updated as for an edit;
+    "reread-held" when that reading would wipe them (``record_reread``).
 
     The reading is made by the caller, before the transaction (extraction is the slow part), so the
     write lock is held only for the writing.
@@ -181,7 +310,12 @@ def record_fetched(
         notice.last_seen = now
         notice.fetch_status, notice.fetch_error = "fetched", None
         notice.etag, notice.last_modified = page.etag, page.last_modified
-        return "same", WindowChanges()
+        if reading.reader is None or (notice.read_by is not None and notice.read_by >= reading.reader):
+            return "same", WindowChanges()
+        notice.read_from = read_material(page)
+        session.flush()
+        outcome, changes = record_reread(session, notice.id, digest, reading)
+        return ("reread-held" if outcome == "held" else outcome), changes
     elif notice.content_hash is not None:
         outcome = "changed"
         previous_body = notice.body or ""
@@ -204,6 +338,9 @@ def record_fetched(
     notice.template = page.template
     notice.encoding = page.encoding
     notice.content_hash = digest
+    notice.read_from = read_material(page)
+    if reading.reader is not None:
+        notice.read_by = reading.reader
     notice.etag, notice.last_modified = page.etag, page.last_modified
     notice.fetch_status, notice.fetch_error = "fetched", None
     notice.last_seen = now

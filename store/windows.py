@@ -44,6 +44,8 @@ class NoticeReading:
     windows: list[Extracted]
     # Set when the reading was bounded (a text or window cap was hit): the notice needs a person's look.
     capped: str | None = None
+    # The extractor's READER_VERSION that read it (stored with the notice: a newer one reads it again).
+    reader: int | None = None
 
 
 @dataclass

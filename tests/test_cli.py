@@ -199,6 +199,7 @@ NO_CRAWL = {
     "digest-ics": (["digest", "--format", "ics", "--now", "2024-12-23T09:00"], None),
     "status": (["status"], None),
     "notify-dry-run": (["notify", "--dry-run", "--now", "2024-12-23T09:00"], None),
+    "reread": (["reread"], None),
 }
 
 
@@ -207,7 +208,7 @@ NO_CRAWL = {
 NO_APPRISE_SCRIPT = NO_SCRAPY_SCRIPT.replace(
     'm == "scrapy" or m.startswith("scrapy.")', 'm.startswith("apprise")'
 )
-READ_ONLY = ("notices", "notices-json", "digest", "digest-ics", "status")
+READ_ONLY = ("notices", "notices-json", "digest", "digest-ics", "status", "reread")
 
 
 @pytest.mark.parametrize("name", READ_ONLY)

@@ -39,5 +39,10 @@ def test_verbose_run_says_what_each_step_did(tmp_path: Path) -> None:
     assert quiet.stdout == ""
     ran = run_zcwatch(["run", "--config", str(path), "-v"], cwd=tmp_path)
     assert ran.returncode == 1, ran.stderr  # no [[sources]]: said on stderr, the rest still ran
-    assert ran.stdout.splitlines() == ["notify: nothing due", "digest: not due", "health: ok"]
+    assert ran.stdout.splitlines() == [
+        "reread: every notice is read by extractor v1",
+        "notify: nothing due",
+        "digest: not due",
+        "health: ok",
+    ]
     assert one_line(ran.stderr) == "zcwatch: no [[sources]] in the config: nothing was crawled"

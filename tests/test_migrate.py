@@ -266,16 +266,16 @@ def test_migrate_v1_keeps_every_row(v1_file: Path) -> None:
     engine = open_engine(f"sqlite:///{v1_file}")
     try:
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 8
+            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST == 9
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
         engine.dispose()
     after = dump_rows(v1_file)
-    # v3 added notices.review_reason at the end of each row, v7 notices.reviewed_hash: empty for every
-    # notice that was there.
-    assert {row[-2:] for row in after["notices"]} == {(None, None)}
-    after["notices"] = [row[:-2] for row in after["notices"]]
+    # v3 added notices.review_reason at the end of each row, v7 notices.reviewed_hash, v9 notices.read_by
+    # and read_from: empty for every notice that was there (read before the extractor's material was kept).
+    assert {row[-4:] for row in after["notices"]} == {(None, None, None, None)}
+    after["notices"] = [row[:-4] for row in after["notices"]]
     # v4 added windows.confidence the same way, v7 windows.reviewed_by: unknown (NULL) for every window
     # read before, and reviewed by nobody.
     assert {row[-2:] for row in after["windows"]} == {(None, None)}
@@ -484,7 +484,7 @@ def test_cli_reads_a_v1_database(v1_file: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "广州市卫生高级职称评审委员会关于开展2025年度" in proc.stdout
     assert '"end": "2025-02-07"' in proc.stdout
-    assert user_version(v1_file) == LATEST == 8
+    assert user_version(v1_file) == LATEST == 9
 
 
 # --- Alembic, and PostgreSQL (issue 13) ---------------------------------------------------------------------
@@ -513,7 +513,8 @@ def test_alembic_head_is_latest_and_every_script_ships() -> None:
 
 def _pg_at_v3(url: str) -> None:
     """A PostgreSQL database as zcwatch's schema v3 made it: today's less windows.confidence (v4), the
-    deliveries' leases (v5), the subscribers table (v6), staff review (v7) and the timeline (v8)."""
+    deliveries' leases (v5), the subscribers table (v6), staff review (v7), the timeline (v8) and the
+    extractor's reading material (v9)."""
     engine = open_engine(url)
     try:
         with engine.begin() as conn:
@@ -522,6 +523,7 @@ def _pg_at_v3(url: str) -> None:
             conn.exec_driver_sql("DROP TABLE subscribers")
             conn.exec_driver_sql("ALTER TABLE windows DROP COLUMN reviewed_by")
             conn.exec_driver_sql("ALTER TABLE notices DROP COLUMN reviewed_hash")
+            conn.exec_driver_sql("ALTER TABLE notices DROP COLUMN read_by, DROP COLUMN read_from")
             for table in ("window_reviews", "staff_sessions", "staff", "audit_log", "timeline_events"):
                 conn.exec_driver_sql(f"DROP TABLE {table}")
             # v8 let the ledger hold the timeline's reminder kinds too.
@@ -586,6 +588,7 @@ def test_concurrent_migrations_of_one_postgres_database_are_serialised(
 def test_a_postgres_database_from_a_newer_zcwatch_is_refused(postgres_server: PostgresServer) -> None:
     url = postgres_server.url(postgres_server.create_database())
     open_engine(url).dispose()
-    postgres_server.execute("UPDATE alembic_version SET version_num = 'v9'", url.rsplit("/", 1)[1])
-    with pytest.raises(DatabaseError, match="schema version 9, newer than this zcwatch"):
+    newer = LATEST + 1
+    postgres_server.execute(f"UPDATE alembic_version SET version_num = 'v{newer}'", url.rsplit("/", 1)[1])
+    with pytest.raises(DatabaseError, match=f"schema version {newer}, newer than this zcwatch"):
         open_engine(url)

@@ -136,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--source", help="read with this [[sources]] entry's selectors (with a URL or FILE)")
     sp.add_argument("--url", dest="page_url", help="with FILE: the address the page was saved from")
 
+    cmd(
+        "reread",
+        c.reread,
+        "read the stored notices an older extractor read again, from the database (no request to the site)",
+    )
+
     sp = cmd("notify", c.notify, "plan and send the alerts due now")
     sp.add_argument(
         "--now", type=_iso_now, help="pretend it is this time (ISO 8601; no offset = Asia/Shanghai)"

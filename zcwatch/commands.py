@@ -275,6 +275,29 @@ def notify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def reread(args: argparse.Namespace) -> int:
+    """Read again what an older extractor read; `run` does it too, before it crawls."""
+    from crawler.reread import reread_stale
+    from store.lock import run_lock, step_lock
+
+    config = _config_to_read(args)
+    # The lock `run` re-reads under: the run lock on SQLite, the step's own on PostgreSQL.
+    lock = step_lock(config, "reread") or run_lock(config)
+    if not lock.acquire():  # a run is storing notices: it re-reads them itself, before crawling
+        _say(args, "zcwatch: another run is in progress; nothing to do")
+        return EXIT_OK
+    try:
+        engine = _engine(config)
+        report = reread_stale(engine)
+        engine.dispose()
+    finally:
+        lock.release()
+    _say(args, report.summary())
+    for p in report.problems:
+        print(f"zcwatch: {p}", file=sys.stderr)
+    return EXIT_FAILED if report.problems else EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
     from scheduler.cycle import run_cycle
 

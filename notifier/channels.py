@@ -320,6 +320,53 @@ def masked(url: str) -> str:
 _EMAIL = re.compile(r"([^@\s/:?&=]+)@([\w.-]+\.[A-Za-z]{2,})")
 
 
+def masked_by_shape(url: str) -> str:
+    """``url`` masked from its shape alone, without asking Apprise: for listing many channels at once.
+
+    The same judgement as the log scrubber's (``_secret_parts``): the scheme, a dotted host name (or
+    localhost), a numeric port, a user name that has a password, and the values of behaviour flags
+    (``format``, ``method``…) are shown; a password, a lone user part, a host without a dot (wecombot://KEY),
+    every path segment and every other query value become ``****``; e-mail addresses keep their first letter
+    and domain. It costs a few microseconds where ``masked`` (Apprise's own judgement, which may show a path
+    it calls public) costs a millisecond: ``notify --dry-run`` lists 100,000 subscribers' channels with it.
+    """
+    scheme = _scheme(url)
+    if scheme is None:
+        return "<invalid apprise url>"
+    rest = url.strip()[len(scheme) :].removeprefix("://")
+    rest, _, fragment = rest.partition("#")
+    rest, _, query = rest.partition("?")
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, hostport = netloc.rpartition("@")
+    out = scheme + "://"
+    if at:
+        user, colon, _ = userinfo.partition(":")
+        shown_user = _mask_value(user) if not colon else _EMAIL.sub(_short_address, unquote(user))
+        out += shown_user + (":****" if colon else "") + "@"
+    host, colon, port = hostport.rpartition(":") if hostport.count(":") == 1 else (hostport, "", "")
+    plain_host = bool(re.fullmatch(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|localhost|\[[0-9A-Fa-f:.]+\]", host))
+    out += (host if plain_host else "****") if host else ""
+    out += colon + (port if port.isdigit() else "****") if colon else ""
+    if slash:
+        out += "/" + "/".join("****" if seg else "" for seg in path.split("/"))
+    if query:
+        pairs = [pair.partition("=") for pair in query.split("&") if pair]
+        out += "?" + "&".join(
+            k + (eq + (v if k.lower() in _PLAIN_PARAMS and "@" not in v else _mask_value(v)) if eq else "")
+            for k, eq, v in pairs
+        )
+    return out + ("#****" if fragment else "")
+
+
+def _short_address(m: re.Match[str]) -> str:
+    return f"{m.group(1)[0]}***@{m.group(2)}"
+
+
+def _mask_value(value: str) -> str:
+    address = _EMAIL.fullmatch(unquote(value))
+    return _short_address(address) if address else "****"
+
+
 def _visible_parts(private_url: str) -> set[str]:
     """Every piece of Apprise's privacy URL, unquoted: the pieces it thought safe to show."""
     _, _, rest = private_url.partition("://")

@@ -169,6 +169,27 @@ def _plan_channels(config: Config, chans: list[Channel]) -> list[PlanChannel]:
     ]
 
 
+def _dry_run_lines(s: Session, planned: list[Planned], by_id: dict[tuple[str, str], Channel]) -> list[str]:
+    """One line per planned alert; each channel masked once, from the URL's shape (Apprise's own masking
+    costs a millisecond a channel: 100 s for 100,000 subscribers), each window read once."""
+    whom: dict[tuple[str, str], str] = {}
+    what: dict[int, str] = {}
+    lines = []
+    for p in planned:
+        target = (p.subscriber, p.channel)
+        who = whom.get(target)
+        if who is None:
+            chan = by_id[target]
+            who = whom[target] = f"{p.subscriber} via {chan.label_text or ch.masked_by_shape(chan.url)}"
+        window = what.get(p.window_id)
+        if window is None:
+            w = s.get(Window, p.window_id)
+            window = f"{w.committee} {w.kind} {w.start or '…'}~{w.end or '…'}" if w else "?"
+            what[p.window_id] = window
+        lines.append(f"{p.status:8} {p.kind:12} {who}: {window}")
+    return lines
+
+
 @dataclass
 class NotifyReport:
     planned: int = 0
@@ -308,11 +329,7 @@ def _notify(
         report.skipped = sum(p.status == DeliveryStatus.SKIPPED for p in planned) + timeline.retired
         report.planned = len(planned) - report.skipped
         if dry_run:
-            for p in planned:
-                w = s.get(Window, p.window_id)
-                who = f"{p.subscriber} via {by_id[p.subscriber, p.channel].label}"
-                what = f"{w.committee} {w.kind} {w.start or '…'}~{w.end or '…'}" if w else "?"
-                report.would_send.append(f"{p.status:8} {p.kind:12} {who}: {what}")
+            report.would_send = _dry_run_lines(s, planned, by_id)
             s.rollback()
             return report
         wanted = {p.channel for p in planned}

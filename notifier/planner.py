@@ -36,6 +36,7 @@ from extractor.traditional import to_simplified
 
 DEFAULT_KINDS = DEFAULT_SUBSCRIBED_KINDS
 RECENT_DAYS = 30  # windows that closed longer ago than this are not planned at all
+_NO_ROWS: list[LedgerRow] = []
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,15 @@ class PlanChannel:
     quiet_hours: str = ""
 
     def wants(self, w: PlanWindow) -> bool:
-        kinds = self.kinds or DEFAULT_KINDS
-        if w.kind not in kinds:
-            return False
-        if not self.committees:
-            return True
-        # A traditional-character repost names its committee so (廣州市衞生…): compare simplified forms.
-        committee = to_simplified(w.committee)
-        return any(to_simplified(k) in committee for k in self.committees)
+        return _wanted(self.kinds, self.committees, w.kind, to_simplified(w.committee))
+
+
+def _wanted(kinds: tuple[str, ...], committees: tuple[str, ...], kind: str, committee: str) -> bool:
+    """Whether a subscriber's filter takes a window of ``kind`` for ``committee`` (in simplified form:
+    a traditional-character repost names its committee so, 廣州市衞生…, and keywords compare simplified)."""
+    if kind not in (kinds or DEFAULT_KINDS):
+        return False
+    return not committees or any(to_simplified(k) in committee for k in committees)
 
 
 @dataclass(frozen=True)
@@ -122,22 +124,22 @@ def after_quiet_hours(moment: datetime, quiet: str) -> datetime:
 
 
 def _candidates(
-    w: PlanWindow, c: PlanChannel, s: PlanSettings, now: datetime
+    w: PlanWindow, lead_days: int, s: PlanSettings, now: datetime
 ) -> Iterable[tuple[str, datetime, datetime | None]]:
-    """(alert kind, due moment, useful until) for one window and one channel."""
+    """(alert kind, due moment, useful until) for one window and a channel with this lead time."""
     # A window is known no later than `now`: this keeps `--now` in the past meaningful.
     first_seen, version_seen = min(w.first_seen, now), min(w.version_seen, now)
     start_t = window_point(w.start, s.tz) if w.start else None
     end_t = window_point(w.end, s.tz, end=True) if w.end else None
     if w.status == WindowStatus.ESTIMATE:
         if w.start:
-            ahead = _at(date.fromisoformat(w.start[:10]) - timedelta(days=c.lead_days), s)
+            ahead = _at(date.fromisoformat(w.start[:10]) - timedelta(days=lead_days), s)
             # Still worth sending while the estimated window is open (the message says it may have
             # started already); only an estimated window that has closed too is past helping.
             yield AlertKind.ESTIMATE, ahead, end_t or start_t
         return
     if w.start:
-        ahead = _at(date.fromisoformat(w.start[:10]) - timedelta(days=c.lead_days), s)
+        ahead = _at(date.fromisoformat(w.start[:10]) - timedelta(days=lead_days), s)
         if first_seen <= ahead:
             yield AlertKind.MONTH_AHEAD, ahead, start_t
         else:
@@ -180,12 +182,23 @@ def plan(
     live = [w for w in windows if not w.end or window_point(w.end, settings.tz, end=True) >= horizon]
     out: list[Planned] = []
     channels = list(channels)
+    # 100,000 subscribers share a few hundred filters and lead times at most: each window is matched
+    # against each distinct filter once, and its alert moments worked out once per lead time. The
+    # channels are still walked in their order, so the plan is the same as asking each one.
+    filters: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+    filter_of = [filters.setdefault((c.kinds, c.committees), len(filters)) for c in channels]
     for w in live:
-        for c in channels:
-            if not c.wants(w):
+        committee = to_simplified(w.committee)
+        wanted = [_wanted(kinds, committees, w.kind, committee) for kinds, committees in filters]
+        moments: dict[int, list[tuple[str, datetime, datetime | None]]] = {}
+        for c, f in zip(channels, filter_of, strict=True):
+            if not wanted[f]:
                 continue
-            rows = by_target.get((c.subscriber, c.channel, w.key), [])
-            for kind, due, useful_until in _candidates(w, c, settings, now):
+            candidates = moments.get(c.lead_days)
+            if candidates is None:
+                candidates = moments[c.lead_days] = list(_candidates(w, c.lead_days, settings, now))
+            rows = by_target.get((c.subscriber, c.channel, w.key), _NO_ROWS)
+            for kind, due, useful_until in candidates:
                 if due > now or _covered(kind, w, rows):
                     continue
                 if kind == AlertKind.CHANGED and not any(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from apprise.plugins.dingtalk import NotifyDingTalk
@@ -22,6 +23,7 @@ from notifier.channels import (
     SendResult,
     channel_id,
     masked,
+    masked_by_shape,
     rate_limited,
     send,
     takes_attachments,
@@ -274,6 +276,50 @@ def test_masked_hides_secrets(url: str, secret: str) -> None:
         "dingtalk",
         "schan",
     }
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("mailto://zcwatch:AuthCode123456@163.com", "AuthCode123456"),
+        ("mailtos://user:p%40ss-word-99@smtp.example.com?to=a@example.com", "ss-word-99"),
+        ("wecombot://abcdef0123456789-key", "abcdef0123456789-key"),
+        ("json://bob:hunter2-very-secret@127.0.0.1:8080/hook", "hunter2-very-secret"),
+        ("wechat://ww0123456789abcdef:CorpSecretValue1234@1000002/@all", "CorpSecretValue1234"),
+        ("dingtalk://DingSecretValue9876@DingTokenValue0123/", "DingTokenValue0123"),
+        ("dingtalk://DingSecretValue9876@DingTokenValue0123/", "DingSecretValue9876"),
+        ("schan://SCT12345abcdefXYZ", "SCT12345abcdefXYZ"),
+        ("wxpusher://AT_abcdefghijklmnop/UID_xyz0123", "AT_abcdefghijklmnop"),
+        ("wxpusher://AT_abcdefghijklmnop/UID_xyz0123", "UID_xyz0123"),
+        ("tgram://123456789:AAHdefSecretBotToken/-1001234567", "AAHdefSecretBotToken"),
+        ("pover://UserKeySecret0123@AppTokenSecret0123", "UserKeySecret0123"),
+        ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcdef0123456789", "abcdef0123456789"),
+        ("json://127.0.0.1:8080/hook?token=abc123secret&method=POST", "abc123secret"),
+        ("json://127.0.0.1:8080/hook#frag-secret-99", "frag-secret-99"),
+    ],
+)
+def test_masked_by_shape_hides_what_the_log_scrubber_hides(url: str, secret: str) -> None:
+    """The dry run's cheap masking (no Apprise parse) never shows a part the scrubber treats as secret."""
+    shown = masked_by_shape(url)
+    assert secret not in shown and unquote(secret) not in shown
+    assert shown.startswith(url.split("://", 1)[0] + "://")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("json://bob:hunter2@127.0.0.1:8080/hook", "json://bob:****@127.0.0.1:8080/****"),
+        (
+            "mailto://zc:smtp-code@smtp.qq.com?to=alice@example.com&from=zc@qq.com",
+            "mailto://zc:****@smtp.qq.com?to=a***@example.com&from=z***@qq.com",
+        ),
+        ("wecombot://0123456789abcdef0123456789abcdef", "wecombot://****"),
+        ("json://localhost:8080/hook?format=text", "json://localhost:8080/****?format=text"),
+        ("no scheme at all secret", "<invalid apprise url>"),
+    ],
+)
+def test_masked_by_shape_shows_host_port_and_flags(url: str, shown: str) -> None:
+    assert masked_by_shape(url) == shown
 
 
 def test_masked_invalid_url_keeps_only_the_scheme() -> None:

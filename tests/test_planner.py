@@ -408,3 +408,64 @@ def test_estimated_deadline_moves_off_the_weekend(
     last_end: str | None, expected: str | None, moved: bool
 ) -> None:
     assert estimated_end(last_end) == (expected, moved)
+
+
+def test_the_plan_is_what_asking_each_channel_about_each_window_gives() -> None:
+    """Issue 18: plan() matches each distinct filter once per window and works out the alert moments once
+    per lead time; the plan must be exactly the one of asking every channel about every window."""
+    import random
+
+    from notifier.planner import _candidates
+
+    rng = random.Random(18)
+    now = at("2026-01-10T10:00")
+    committees = [
+        "广州市卫生高评委",
+        "廣州市衞生專業技術人才高級職稱評審委員會",
+        "广州市会计系列高级职称评审委员会",
+        "工程系列(建筑)",
+    ]
+    kinds = ("apply", "accept", "paper", "review", "fee")
+    windows = [
+        window(
+            id=i,
+            key=f"k{i}",
+            committee=rng.choice(committees),
+            kind=rng.choice(kinds),
+            start=f"2026-{rng.randint(1, 4):02d}-{rng.randint(1, 28):02d}",
+            end=f"2026-05-{rng.randint(1, 28):02d}",
+            version=rng.choice((1, 1, 2)),
+            first_seen=at(f"2025-12-{rng.randint(1, 28):02d}T10:00"),
+            version_seen=at("2026-01-05T10:00"),
+        )
+        for i in range(40)
+    ]
+    channels = [
+        PlanChannel(
+            subscriber=f"s{i}",
+            channel=f"c{i}",
+            lead_days=rng.choice((7, 30, 45)),
+            kinds=rng.choice(((), ("apply",), ("review", "fee"))),
+            committees=rng.choice(((), ("卫生",), ("衞生", "会计"), ("建筑",))),
+            quiet_hours=rng.choice(("", "08:00-12:00")),
+        )
+        for i in range(60)
+    ]
+    settings = PlanSettings()
+    expected = []
+    for w in windows:
+        for c in channels:
+            if not c.wants(w):
+                continue
+            for kind, due, useful_until in _candidates(w, c.lead_days, settings, now):
+                if due > now or (kind == "changed"):  # an empty ledger: nobody was told old dates
+                    continue
+                stale = useful_until is not None and now > useful_until
+                due_at = due if stale else after_quiet_hours(max(due, now), c.quiet_hours)
+                expected.append((c.subscriber, w.id, kind, due_at, "skipped" if stale else "pending"))
+    got = [
+        (p.subscriber, p.window_id, p.kind, p.due_at, p.status)
+        for p in plan(now, windows, channels, [], settings)
+    ]
+    assert got == expected
+    assert len(got) > 100  # the random inputs do plan alerts

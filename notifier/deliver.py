@@ -361,24 +361,35 @@ def _notify(
                 alert = alert_for(s, d, today, checklist, config.extract.review_below)
             work.append(((d.subscriber, d.channel), d.id, d.window_key, alert))
 
-    for target, group in groupby(work, key=lambda x: x[0]):
-        chan = by_id[target]
-        items = [(i, w, a) for _, i, w, a in group]
-        links = links_for(config.web.base_url, secret, chan.subscriber)
-        for ids, message in _messages(chan.url, items, links):
-            # Claimed just before its own send, so a crash leaves only this message's rows in
-            # `sending`: those, and only those, may go out twice (and are counted).
-            with engine.begin() as conn:  # one short statement (notifier.ledger.claim), no ORM session
-                got, taken_over = claim(conn, ids, now, claimant)
-            report.possible_duplicates += taken_over
-            if not got:
-                continue  # another worker has claimed (or sent) them since the ledger was read
-            # Part of the message is another worker's now: what goes out says only what this one holds.
-            parts = (
-                [(ids, message)] if len(got) == len(ids) else _messages(chan.url, _only(items, got), links)
-            )
-            for part_ids, part in parts:
-                _deliver(engine, chan, part_ids, part, now, send, claimant, report)
+    # The rows of the message sent last, recorded `sent` in the transaction that claims the next one (one
+    # transaction per message, not two); the last ones, or on any error, at the end (``finally``).
+    sent: list[int] = []
+    try:
+        for target, group in groupby(work, key=lambda x: x[0]):
+            chan = by_id[target]
+            items = [(i, w, a) for _, i, w, a in group]
+            links = links_for(config.web.base_url, secret, chan.subscriber)
+            for ids, message in _messages(chan.url, items, links):
+                # Claimed just before its own send, so a crash leaves only this message's rows in
+                # `sending`: those, and only those, may go out twice (and are counted).
+                with engine.begin() as conn:  # two short statements (notifier.ledger), no ORM session
+                    if sent:
+                        record_sent(conn, sent, now)
+                    got, taken_over = claim(conn, ids, now, claimant)
+                sent = []
+                report.possible_duplicates += taken_over
+                if not got:
+                    continue  # another worker has claimed (or sent) them since the ledger was read
+                # Part of the message is another worker's now: what goes out says only what this one holds.
+                parts = [(ids, message)]
+                if len(got) < len(ids):
+                    parts = _messages(chan.url, _only(items, got), links)
+                for part_ids, part in parts:
+                    sent += _deliver(engine, chan, part_ids, part, now, send, claimant, report)
+    finally:
+        if sent:
+            with engine.begin() as conn:
+                record_sent(conn, sent, now)
     return report
 
 
@@ -402,19 +413,19 @@ def _deliver(
     send: Sender,
     claimant: Claimant,
     report: NotifyReport,
-) -> None:
-    """Send one claimed message and record what happened to its rows."""
+) -> list[int]:
+    """Send one claimed message; the ids to record as sent (the caller records them with its next claim),
+    or a failure recorded at once (backoff per row, or dead)."""
     result = send(chan.url, message)
     if result.ok:
-        with engine.begin() as conn:
-            record_sent(conn, ids, now)
         report.sent += len(ids)
-        return
-    with transaction(engine) as s:  # the rare path: backoff per row, or dead
+        return ids
+    with transaction(engine) as s:  # the rare path
         dead = record_failed(s, ids, result.error or "send failed", now, claimant)
     report.dead += dead
     report.failed += len(ids) - dead
     report.problems.append(f"{chan.subscriber.name} via {chan.label}: {result.error}")
+    return []
 
 
 # --- the subscribers and deliveries commands' data ---------------------------------------------------

@@ -26,7 +26,7 @@ import functools
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,6 +298,13 @@ def masked(url: str) -> str:
         scheme = _scheme(url)
         return f"<invalid apprise url> {scheme}://" if scheme else "<invalid apprise url>"
     shown = _visible_parts(str(plugin.url(privacy=True)))
+    return _rebuild(url, lambda _role, part: _keep(part, shown))
+
+
+def _rebuild(url: str, show: Callable[[str, str], str]) -> str:
+    """``url`` written again part by part, each part as ``show(role, part)`` gives it; the roles: "user"
+    (with a password, which is never shown), "lone user", "host", "segment" and "?<key>" (a query value).
+    A non-numeric port and a fragment are always ``****``."""
     scheme, _, rest = url.strip().partition("://")
     rest, _, fragment = rest.partition("#")
     rest, _, query = rest.partition("?")
@@ -305,15 +312,17 @@ def masked(url: str) -> str:
     userinfo, at, hostport = netloc.rpartition("@")
     out = scheme + "://"
     if at:
-        user, colon, _ = userinfo.partition(":")  # the password is never shown
-        out += _keep(user, shown) + (":****" if colon else "") + "@"
+        user, colon, _ = userinfo.partition(":")
+        out += show("user" if colon else "lone user", user) + (":****" if colon else "") + "@"
     host, colon, port = hostport.rpartition(":") if ":" in hostport else (hostport, "", "")
-    out += _keep(host, shown) + (colon + (port if port.isdigit() else "****") if colon else "")
+    out += (show("host", host) if host else "") + (
+        colon + (port if port.isdigit() else "****") if colon else ""
+    )
     if slash:
-        out += "/" + "/".join(_keep(seg, shown) if seg else "" for seg in path.split("/"))
+        out += "/" + "/".join(show("segment", seg) if seg else "" for seg in path.split("/"))
     if query:
         pairs = [pair.partition("=") for pair in query.split("&") if pair]
-        out += "?" + "&".join(k + (eq + _keep(v, shown) if eq else "") for k, eq, v in pairs)
+        out += "?" + "&".join(k + (eq + show("?" + k, v) if eq else "") for k, eq, v in pairs)
     return out + ("#****" if fragment else "")
 
 
@@ -330,32 +339,23 @@ def masked_by_shape(url: str) -> str:
     and domain. It costs a few microseconds where ``masked`` (Apprise's own judgement, which may show a path
     it calls public) costs a millisecond: ``notify --dry-run`` lists 100,000 subscribers' channels with it.
     """
-    scheme = _scheme(url)
-    if scheme is None:
+    if _scheme(url) is None:
         return "<invalid apprise url>"
-    rest = url.strip()[len(scheme) :].removeprefix("://")
-    rest, _, fragment = rest.partition("#")
-    rest, _, query = rest.partition("?")
-    netloc, slash, path = rest.partition("/")
-    userinfo, at, hostport = netloc.rpartition("@")
-    out = scheme + "://"
-    if at:
-        user, colon, _ = userinfo.partition(":")
-        shown_user = _mask_value(user) if not colon else _EMAIL.sub(_short_address, unquote(user))
-        out += shown_user + (":****" if colon else "") + "@"
-    host, colon, port = hostport.rpartition(":") if hostport.count(":") == 1 else (hostport, "", "")
-    plain_host = bool(re.fullmatch(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|localhost|\[[0-9A-Fa-f:.]+\]", host))
-    out += (host if plain_host else "****") if host else ""
-    out += colon + (port if port.isdigit() else "****") if colon else ""
-    if slash:
-        out += "/" + "/".join("****" if seg else "" for seg in path.split("/"))
-    if query:
-        pairs = [pair.partition("=") for pair in query.split("&") if pair]
-        out += "?" + "&".join(
-            k + (eq + (v if k.lower() in _PLAIN_PARAMS and "@" not in v else _mask_value(v)) if eq else "")
-            for k, eq, v in pairs
-        )
-    return out + ("#****" if fragment else "")
+    return _rebuild(url, _shape_shows)
+
+
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|localhost|\[[0-9A-Fa-f:.]+\]")
+
+
+def _shape_shows(role: str, part: str) -> str:
+    """What ``masked_by_shape`` shows of one part of a URL (see there)."""
+    if role == "user":
+        return _EMAIL.sub(_short_address, unquote(part))
+    if role == "host":
+        return part if _PLAIN_HOST.fullmatch(part) else "****"
+    if role.startswith("?") and role[1:].lower() in _PLAIN_PARAMS and "@" not in part:
+        return part
+    return _mask_value(part) if role != "segment" else "****"
 
 
 def _short_address(m: re.Match[str]) -> str:

@@ -351,14 +351,22 @@ def _notify(
         ]
         checklist = config.alerts.checklist or DEFAULT_CHECKLIST
         work = []
+        # One window's alert of one kind says the same to everyone (a `changed` alert does not: its old
+        # dates are what each subscriber was last told), so it is read once, not once per subscriber.
+        told: dict[tuple[int, str], Alert] = {}
         for d in todo:
             if d.alert_kind in REMINDER_KINDS:
                 item = timeline.live.get((d.subscriber, d.window_key, d.alert_kind, d.window_version))
                 if item is None:  # no longer wanted since this run planned: the next run retires it
                     continue
                 alert = reminder_alert(s, d, item, today, config.office)
-            else:
+            elif d.alert_kind == AlertKind.CHANGED:
                 alert = alert_for(s, d, today, checklist, config.extract.review_below)
+            else:
+                key = (d.window_id, d.alert_kind)
+                if key not in told:
+                    told[key] = alert_for(s, d, today, checklist, config.extract.review_below)
+                alert = told[key]
             work.append(((d.subscriber, d.channel), d.id, d.window_key, alert))
 
     # The rows of the message sent last, recorded `sent` in the transaction that claims the next one (one

@@ -29,7 +29,6 @@ from sqlalchemy import Connection, Engine, inspect
 
 from core.errors import DatabaseError
 from store.engine import is_postgres, lock_for_migration
-from store.models import Base
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -147,6 +146,8 @@ def migrate(engine: Engine) -> int:
                     f"{engine.url.database} is not a zcwatch database (tables {sorted(existing)[:3]}, "
                     "no schema version); refusing to touch it"
                 )
+            from store.models import Base  # here: only a new database needs the models
+
             Base.metadata.create_all(conn)
             command.stamp(_alembic(conn), HEAD)
         elif version > LATEST:

@@ -108,6 +108,7 @@ def sync_config(session: Session, configured: Iterable[Subscriber]) -> list[str]
             )
         )
     )
+    added: list[dict[str, object]] = []
     for name, sub in wanted.items():
         if name in clash:
             problems.append(
@@ -118,20 +119,22 @@ def sync_config(session: Session, configured: Iterable[Subscriber]) -> list[str]
         row = stored.get(name)
         settings = _settings_of(sub)
         if row is None:
-            session.add(
-                SubscriberRow(
-                    name=name,
-                    origin=SubscriberOrigin.CONFIG.value,
-                    status=SubscriberStatus.ACTIVE.value,
-                    channel_type=ChannelType.APPRISE.value,
-                    nonce=new_nonce(),
+            added.append(
+                {
+                    "name": name,
+                    "origin": SubscriberOrigin.CONFIG.value,
+                    "status": SubscriberStatus.ACTIVE.value,
+                    "channel_type": ChannelType.APPRISE.value,
+                    "nonce": new_nonce(),
                     **settings,
-                )
+                }
             )
         elif any(getattr(row, k) != v for k, v in settings.items()):
             for k, v in settings.items():
                 setattr(row, k, v)
             row.changed_at = utcnow()
+    if added:  # one executemany (a config of thousands added at once), not an object per row
+        session.execute(insert(SubscriberRow), added)
     for name, row in stored.items():
         if name not in wanted:
             delete_row(session, row)

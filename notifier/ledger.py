@@ -31,9 +31,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core.timeutil import SHANGHAI, from_utc_naive, to_utc_naive, window_point
@@ -41,6 +41,7 @@ from core.vocabulary import REMINDER_KINDS, DeliveryStatus, ReviewAction
 from notifier.planner import Planned
 from store.engine import insert_ignoring_duplicates
 from store.models import Delivery, WindowReview, utcnow
+from store.tables import deliveries
 
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
@@ -132,7 +133,7 @@ def claimable(session: Session, now: datetime, claimant: Claimant) -> list[Deliv
 
 # The hot path's statements, built once (building one costs more than running it), on the table itself:
 # an ORM-enabled UPDATE would match its rows against the session's objects, which these never load.
-_T = cast(Table, Delivery.__table__)
+_T = deliveries
 
 
 def _claim_statement(rows: Any) -> Any:

@@ -199,7 +199,3 @@ def report(config: Config, engine: Engine, now: datetime) -> list[str]:
             with transaction(engine) as s:
                 mark_sent(s, m, now)
     return problems
-
-
-def open_incidents(session: Session) -> list[Incident]:
-    return list(session.scalars(select(Incident).where(Incident.resolved_at.is_(None)).order_by(Incident.id)))

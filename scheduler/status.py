@@ -10,15 +10,13 @@ from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
 from core.config import Config
 from core.timeutil import from_utc_naive, now_local
 from core.vocabulary import CrawlOutcome, DeliveryStatus, WindowStatus
-from scheduler.health import open_incidents
-from store.db import reading
+from store.engine import reading
 from store.lock import crawl_in_progress
-from store.models import CrawlRun, Delivery, Notice, Source, Window
+from store.tables import crawl_runs, deliveries, incidents, notices, sources, windows
 
 
 def _local(dt: datetime | None, config: Config) -> str | None:
@@ -52,21 +50,25 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
     now = now_local(config.tz)
     # A crawl holds its lock until its child process is gone: a "running" record without it is a
     # killed crawl, which the next crawl will close as interrupted.
-    with Session(reading(engine)) as s:
-        sources = []
-        for src in s.scalars(select(Source).order_by(Source.name)):
-            run = s.scalars(
-                select(CrawlRun).where(CrawlRun.source_id == src.id).order_by(CrawlRun.id.desc()).limit(1)
+    # Core, not the ORM: a read-only command need not pay for importing it (issue 18).
+    with reading(engine).connect() as s:
+        watched = []
+        for src in s.execute(select(sources.c.id, sources.c.name, sources.c.url).order_by(sources.c.name)):
+            run = s.execute(
+                select(crawl_runs.c.outcome, crawl_runs.c.error, crawl_runs.c.started_at)
+                .where(crawl_runs.c.source_id == src.id)
+                .order_by(crawl_runs.c.id.desc())
+                .limit(1)
             ).first()
             outcome, error = (run.outcome, run.error) if run else (None, None)
             if outcome == CrawlOutcome.RUNNING and not crawl_in_progress(config, src.url):
                 outcome, error = CrawlOutcome.ERROR, "interrupted: the crawl process is gone"
             ok_run = s.scalar(
-                select(func.max(CrawlRun.finished_at)).where(
-                    CrawlRun.source_id == src.id, CrawlRun.outcome == "ok"
+                select(func.max(crawl_runs.c.finished_at)).where(
+                    crawl_runs.c.source_id == src.id, crawl_runs.c.outcome == CrawlOutcome.OK
                 )
             )
-            sources.append(
+            watched.append(
                 {
                     "name": src.name,
                     "url": src.url,
@@ -76,10 +78,18 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
                     "last_ok": _local(ok_run, config),
                 }
             )
-        deliveries = dict(s.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+        counts: dict[str, int] = {
+            status: n
+            for status, n in s.execute(
+                select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+            )
+        }
+        open_incidents = s.execute(
+            select(incidents).where(incidents.c.resolved_at.is_(None)).order_by(incidents.c.id)
+        ).all()
         return {
             "now": now.strftime("%Y-%m-%d %H:%M"),
-            "sources": sources,
+            "sources": watched,
             "incidents": [
                 {
                     "scope": i.scope,
@@ -87,11 +97,11 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
                     "since": _local(i.started_at, config),
                     "detail": i.detail,
                 }
-                for i in open_incidents(s)
+                for i in open_incidents
             ],
             "next_jobs": next_jobs(config, now),
             "deliveries": {
-                k: int(deliveries.get(k, 0))
+                k: int(counts.get(k, 0))
                 for k in (
                     DeliveryStatus.PENDING,
                     DeliveryStatus.SENDING,
@@ -100,10 +110,10 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
                     DeliveryStatus.SENT,
                 )
             },
-            "notices": int(s.scalar(select(func.count()).select_from(Notice)) or 0),
+            "notices": int(s.scalar(select(func.count()).select_from(notices)) or 0),
             "windows": int(
                 s.scalar(
-                    select(func.count()).select_from(Window).where(Window.status == WindowStatus.CURRENT)
+                    select(func.count()).select_from(windows).where(windows.c.status == WindowStatus.CURRENT)
                 )
                 or 0
             ),

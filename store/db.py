@@ -10,15 +10,18 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from core.errors import DatabaseError, DatabaseLocationError
 from store.engine import BUSY_TIMEOUT_MS, after_migrate, create, display_url, reading, scrub
 from store.migrate import migrate
-from store.models import Window
+from store.tables import windows
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = ["BUSY_TIMEOUT_MS", "open_engine", "reading", "transaction"]
 
@@ -65,7 +68,7 @@ def open_existing(url: str) -> Engine | None:
     probe = create(url)
     try:
         with probe.connect() as conn:
-            made = inspect(conn).has_table(Window.__tablename__)
+            made = inspect(conn).has_table(windows.name)
     except DBAPIError as e:
         raise DatabaseError(
             f"cannot open the database {display_url(url)}: {scrub(_first_line(e), url)}"
@@ -84,5 +87,7 @@ def _first_line(e: BaseException) -> str:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One short write transaction; commits on success, rolls back on any exception."""
+    from sqlalchemy.orm import Session  # here: commands that only read never import the ORM (issue 18)
+
     with Session(engine, expire_on_commit=False) as s, s.begin():
         yield s

@@ -1,21 +1,22 @@
 """Schema versions and migrations: Alembic's, on both engines (scripts in ``store/alembic/``).
 
-A new database is created from the models and stamped with Alembic's head. An older one is brought
-forward by Alembic's steps inside a single transaction, so a failed migration leaves it exactly as it
-was; before that, a SQLite file is copied aside (``<file>.bak-v<N>``, with SQLite's online backup) and
-for a PostgreSQL database zcwatch says how to dump it (``backup_advice``: it makes no copy of a
-server's database, and never a fake file). Two processes never migrate at once: SQLite's
-``BEGIN IMMEDIATE`` serialises them, on PostgreSQL an advisory lock (``store.engine.lock_for_migration``).
-A database from a newer zcwatch is refused rather than guessed at.
+A new database is created from the tables (``store.tables``) and stamped with Alembic's head. An older
+one is brought forward by Alembic's steps inside a single transaction, so a failed migration leaves it
+exactly as it was; before that, a SQLite file is copied aside (``<file>.bak-v<N>``, with SQLite's online
+backup) and for a PostgreSQL database zcwatch says how to dump it (``backup_advice``: it makes no copy of
+a server's database, and never a fake file). Two processes never migrate at once: SQLite's ``BEGIN
+IMMEDIATE`` serialises them, on PostgreSQL an advisory lock (``store.engine.lock_for_migration``). A
+database from a newer zcwatch is refused rather than guessed at.
 
 Revisions are named by schema numbers (``v1`` … ``v4`` are those zcwatch had before Alembic; ``v5`` on
 continue the count). A SQLite file from before Alembic has no ``alembic_version`` table: its ``PRAGMA
 user_version`` says which revision it is at, and it is stamped so before upgrading. SQLite files keep
 ``user_version`` up to date too, so an older zcwatch still recognises a database that is newer than it.
 
-To change the schema: change the models, add a revision under ``store/alembic/versions/`` doing the
-same to an existing database (``v<N+1>``, down_revision ``v<N>``), bump ``LATEST``, and keep a frozen
-copy of the old schema under ``tests/data/`` so the migration test opens a real old file.
+To change the schema: change the tables (``store.tables``; the ORM classes in ``store.models`` map them),
+add a revision under ``store/alembic/versions/`` doing the same to an existing database (``v<N+1>``,
+down_revision ``v<N>``), bump ``LATEST``, and keep a frozen copy of the old schema under ``tests/data/``
+so the migration test opens a real old file.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy import Connection, Engine, inspect
 
 from core.errors import DatabaseError
 from store.engine import is_postgres, lock_for_migration
+from store.tables import metadata
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -146,9 +148,8 @@ def migrate(engine: Engine) -> int:
                     f"{engine.url.database} is not a zcwatch database (tables {sorted(existing)[:3]}, "
                     "no schema version); refusing to touch it"
                 )
-            from store.models import Base  # here: only a new database needs the models
 
-            Base.metadata.create_all(conn)
+            metadata.create_all(conn)
             command.stamp(_alembic(conn), HEAD)
         elif version > LATEST:
             raise DatabaseError(

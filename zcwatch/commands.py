@@ -336,18 +336,16 @@ def status(args: argparse.Namespace) -> int:
 
 
 def digest(args: argparse.Namespace) -> int:
-    from sqlalchemy.orm import Session
-
     from notifier.digest.build import build_digest
     from notifier.digest.render import render
-    from store.db import reading
+    from store.engine import reading
 
     if args.days is not None and not 1 <= args.days <= 366:
         raise UsageError("--days must be between 1 and 366")
     config = _config_to_read(args)
-    with Session(reading(_engine(config))) as s:
+    with reading(_engine(config)).connect() as conn:
         digest = build_digest(
-            config, s, args.now or now_local(config.tz), days=args.days, committee=args.committee
+            config, conn, args.now or now_local(config.tz), days=args.days, committee=args.committee
         )
     width = args.width
     if width is None and args.out is None and sys.stdout.isatty():

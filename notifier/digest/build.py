@@ -16,17 +16,20 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Connection, Engine, Row, select
 
 from core.config import Config
 from core.timeutil import from_utc_naive, season_year, to_utc_naive, window_point
 from core.vocabulary import FetchStatus, WindowStatus
 from notifier.digest.model import Digest, DigestEntry, NeedsReview
 from notifier.digest.render import render
-from store.db import reading, transaction
-from store.models import Meta, Notice, Window
+from store.engine import reading
+from store.tables import meta, notices, windows
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 CLOSED_DAYS = 7
 CHANGED_DAYS = 14
@@ -36,7 +39,7 @@ MANUAL_TITLE = "工作人员录入"  # a window staff added by hand, with no not
 REVIEW_WORDS = ("申报", "评审", "受理", "材料", "延长", "延期", "调整", "更正")
 
 
-def _status(w: Window, now: datetime, config: Config) -> str:
+def _status(w: Row[Any], now: datetime, config: Config) -> str:
     if w.start and now < window_point(w.start, config.tz):
         return "upcoming"
     if w.end and now > window_point(w.end, config.tz, end=True):
@@ -44,34 +47,44 @@ def _status(w: Window, now: datetime, config: Config) -> str:
     return "open"
 
 
-def _this_season(w: Window, season: int, end_day: date | None, today: date) -> bool:
+def _this_season(w: Row[Any], season: int, end_day: date | None, today: date) -> bool:
     """Whether a change to ``w`` belongs to the season the digest is about: its review year (年度) when the
     notice named one, else a window not long closed. Last season's extensions are not news."""
     if w.review_year is not None:
-        return w.review_year >= season
+        return bool(w.review_year >= season)
     return end_day is None or end_day >= today - timedelta(CHANGED_DAYS)
 
 
 def build_digest(
     config: Config,
-    session: Session,
+    session: Connection | Session,
     now: datetime,
     *,
     days: int | None = None,
     committee: str | None = None,
     kinds: frozenset[str] | None = None,
 ) -> Digest:
-    """The digest at ``now``; ``committee`` keeps committees whose name contains it, ``kinds`` those steps."""
+    """The digest at ``now``; ``committee`` keeps committees whose name contains it, ``kinds`` those steps.
+
+    Read with Core statements on a connection (or a session), so that `zcwatch digest` and the board never
+    import the ORM (issue 18).
+    """
     horizon = days or config.digest.days
     today = now.astimezone(config.tz).date()
     season = season_year(today)
     rows = session.execute(
-        select(Window, Notice)
-        .outerjoin(Notice, Notice.id == Window.notice_id)
-        .where(Window.status.in_((WindowStatus.CURRENT, WindowStatus.ESTIMATE)))
+        select(
+            windows,
+            notices.c.id.label("notice_ref"),
+            notices.c.url.label("notice_url"),
+            notices.c.title.label("notice_title"),
+        )
+        .outerjoin(notices, notices.c.id == windows.c.notice_id)
+        .where(windows.c.status.in_((WindowStatus.CURRENT, WindowStatus.ESTIMATE)))
     ).all()
     open_now, soon, closed, changed, estimates = [], [], [], [], []
-    for w, notice in rows:
+    for w in rows:
+        noticed = w.notice_ref is not None
         if committee and committee not in w.committee:
             continue
         if kinds is not None and w.kind not in kinds:
@@ -84,10 +97,11 @@ def build_digest(
             and from_utc_naive(w.created_at, config.tz) >= now - timedelta(days=CHANGED_DAYS)
             and _this_season(w, season, end_day, today)
         ):
-            prev = session.scalars(
-                select(Window)
-                .where(Window.key == w.key, Window.version < w.version)
-                .order_by(Window.version.desc())
+            prev = session.execute(
+                select(windows.c.start, windows.c.end)
+                .where(windows.c.key == w.key, windows.c.version < w.version)
+                .order_by(windows.c.version.desc())
+                .limit(1)
             ).first()
         entry = DigestEntry(
             committee=w.committee,
@@ -96,15 +110,15 @@ def build_digest(
             end=w.end,
             status=status,
             days_left=(end_day - today).days if end_day else None,
-            notice_url=notice.url if notice else "",
-            notice_title=notice.title if notice else MANUAL_TITLE if w.reviewed_by else "据上年度通知推算",
+            notice_url=w.notice_url if noticed else "",
+            notice_title=w.notice_title if noticed else MANUAL_TITLE if w.reviewed_by else "据上年度通知推算",
             predicted=w.status == WindowStatus.ESTIMATE,
             window_key=w.key,
             evidence=w.evidence,
             previous_start=prev.start if prev else None,
             previous_end=prev.end if prev else None,
             window_id=w.id,
-            notice_id=notice.id if notice else None,
+            notice_id=w.notice_ref,
             sequence=max(w.version - 1, 0),
             recorded_at=w.created_at.replace(tzinfo=UTC),
             reviewed=w.reviewed_by is not None,
@@ -142,24 +156,31 @@ def build_digest(
 
 
 def needs_review(
-    session: Session, today: date, committee: str | None, review_below: float
+    session: Connection | Session, today: date, committee: str | None, review_below: float
 ) -> list[NeedsReview]:
     since = (today - timedelta(days=120)).isoformat()
-    notices = session.scalars(
-        select(Notice)
-        .where(
-            Notice.fetch_status.in_((FetchStatus.FETCHED, FetchStatus.EXTERNAL, FetchStatus.FAILED)),
-            ((Notice.published >= since) | (Notice.listing_date >= since)),
-        )
-        .options(selectinload(Notice.windows))  # one query for all their windows, not one per notice
-    ).all()
+    recent = (
+        notices.c.fetch_status.in_((FetchStatus.FETCHED, FetchStatus.EXTERNAL, FetchStatus.FAILED)),
+        ((notices.c.published >= since) | (notices.c.listing_date >= since)),
+    )
+    read = session.execute(select(notices).where(*recent)).all()
+    # One query for all their windows, not one per notice.
+    by_notice: dict[int, list[Row[Any]]] = {}
+    for w in session.execute(
+        select(windows)
+        .join(notices, notices.c.id == windows.c.notice_id)
+        .where(*recent)
+        .order_by(windows.c.id)
+    ):
+        by_notice.setdefault(w.notice_id, []).append(w)
     out = []
-    for n in notices:
+    for n in read:
+        n_windows = by_notice.get(n.id, [])
         if committee and committee not in (n.committee or n.title):
             continue
         if n.reviewed_hash is not None and n.reviewed_hash == (n.content_hash or ""):
             continue  # a person has looked at this very text (store.review.notice_reviewed)
-        current = [w for w in n.windows if w.status == WindowStatus.CURRENT]
+        current = [w for w in n_windows if w.status == WindowStatus.CURRENT]
         # The crawl said why (a cap was hit, an edit that removed every date was held), or the extractor
         # guessed a step (no label, keyword or heading said it) and nobody has confirmed it yet.
         guessed = any(
@@ -173,9 +194,11 @@ def needs_review(
             continue
         # Dates that were read and later corrected by another notice (an extension moves the
         # window's current version to that notice) were read all the same: nothing to check.
-        keys = {w.key for w in n.windows}
+        keys = {w.key for w in n_windows}
         if keys and session.scalar(
-            select(Window.id).where(Window.key.in_(keys), Window.status == WindowStatus.CURRENT).limit(1)
+            select(windows.c.id)
+            .where(windows.c.key.in_(keys), windows.c.status == WindowStatus.CURRENT)
+            .limit(1)
         ):
             continue
         if not any(word in n.title for word in REVIEW_WORDS) or "结果" in n.title:
@@ -184,7 +207,7 @@ def needs_review(
     return sorted(out, key=lambda r: r.published or "", reverse=True)
 
 
-def _review_item(n: Notice) -> NeedsReview:
+def _review_item(n: Row[Any]) -> NeedsReview:
     return NeedsReview(
         title=n.title,
         url=n.url,
@@ -202,9 +225,9 @@ def digest_due(config: Config, engine: Engine, now: datetime) -> bool:
     moment = previous_moment(now.astimezone(config.tz), (config.digest.at,), config.digest.weekday)
     if moment is None:
         return False
-    with Session(reading(engine)) as s:
-        last = s.get(Meta, LAST_SENT_KEY)
-    return last is None or datetime.fromisoformat(last.value) < to_utc_naive(moment)
+    with reading(engine).connect() as conn:
+        last = conn.scalar(select(meta.c.value).where(meta.c.key == LAST_SENT_KEY))
+    return last is None or datetime.fromisoformat(last) < to_utc_naive(moment)
 
 
 def send_digest(config: Config, engine: Engine, now: datetime) -> list[str]:
@@ -212,8 +235,8 @@ def send_digest(config: Config, engine: Engine, now: datetime) -> list[str]:
     from notifier.channels import send, takes_attachments, takes_html
     from notifier.messages import Message
 
-    with Session(reading(engine)) as s:
-        digest = build_digest(config, s, now)
+    with reading(engine).connect() as conn:
+        digest = build_digest(config, conn, now)
     title = f"【职称申报截止提醒】{now.astimezone(config.tz):%Y-%m-%d} 周报"
     problems = []
     delivered = False
@@ -235,6 +258,9 @@ def send_digest(config: Config, engine: Engine, now: datetime) -> list[str]:
             if not result.ok:
                 problems.append(f"digest not delivered: {result.error}")
     if delivered:
+        from store.db import transaction
+        from store.models import Meta
+
         with transaction(engine) as s:
             s.merge(Meta(key=LAST_SENT_KEY, value=to_utc_naive(now).isoformat()))
     return problems

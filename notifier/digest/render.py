@@ -7,21 +7,19 @@ functions of the digest, with no I/O, so they can be tested and reused independe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from importlib import import_module
+from typing import Any
 
 from .model import Digest
-from .render_html import render_html
-from .render_ics import render_ics
-from .render_json import render_json
-from .render_md import render_md
-from .render_text import render_text
 
-RENDERERS: dict[str, Callable[[Digest], str]] = {
-    "text": render_text,
-    "md": render_md,
-    "html": render_html,
-    "json": render_json,
-    "ics": render_ics,
+# Each format's module is imported when that format is asked for: `zcwatch digest --format text` need not
+# load Jinja2 for the HTML one (issue 18: read commands at once).
+RENDERERS: dict[str, str] = {
+    "text": "render_text",
+    "md": "render_md",
+    "html": "render_html",
+    "json": "render_json",
+    "ics": "render_ics",
 }
 FORMATS = tuple(RENDERERS)
 
@@ -34,9 +32,10 @@ def render(digest: Digest, fmt: str, width: int | None = None) -> str:
     ``width``: the terminal's columns, for the text format (see ``render_text``); the others ignore it.
     """
     try:
-        renderer = RENDERERS[fmt]
+        name = RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown digest format {fmt!r}; expected one of: {', '.join(FORMATS)}") from None
+    renderer: Any = getattr(import_module(f"{__package__}.{name}"), name)
     if fmt == "text" and width is not None:
-        return render_text(digest, width)
-    return renderer(digest)
+        return str(renderer(digest, width))
+    return str(renderer(digest))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from store.models import Base
+from store.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None or context.is_offline_mode():
@@ -18,7 +18,7 @@ if connection is None or context.is_offline_mode():
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     # SQLite cannot ALTER most things in place: batch mode rebuilds the table, as a future step may need.
     render_as_batch=True,
     transactional_ddl=True,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from store.models import Base, Incident
+from store.tables import incidents
 
 revision = "v2"
 down_revision = "v1"
@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     # The model's own table, as create_all makes it: a migrated database and a new one are the same.
-    Base.metadata.tables[Incident.__tablename__].create(op.get_bind())
+    incidents.create(op.get_bind())
 
 
 def downgrade() -> None:

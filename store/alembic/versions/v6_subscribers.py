@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from store.models import SubscriberRow
+from store.tables import subscribers
 
 revision = "v6"
 down_revision = "v5"
@@ -21,7 +21,7 @@ depends_on = None
 
 def upgrade() -> None:
     # The model's own table, so a migrated database and a new one are the same.
-    SubscriberRow.__table__.create(op.get_bind())  # type: ignore[attr-defined]
+    subscribers.create(op.get_bind())
 
 
 def downgrade() -> None:

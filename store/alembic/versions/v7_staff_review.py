@@ -1,7 +1,7 @@
 """Schema v7: staff review (issue 16): accounts, sessions, corrections kept apart, the audit log.
 
 ``notices.reviewed_hash`` and ``windows.reviewed_by`` are added at the end of their rows (a new database
-has them there too); the four tables are created from the models, so a migrated database and a new one
+has them there too); the four tables are created from ``store.tables``, so a migrated database and a new one
 are the same.
 
 Revision ID: v7
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from store.models import AuditEntry, StaffMember, StaffSession, WindowReview
+from store.tables import audit_log, staff, staff_sessions, window_reviews
 
 revision = "v7"
 down_revision = "v6"
@@ -25,8 +25,8 @@ def upgrade() -> None:
     op.add_column("notices", sa.Column("reviewed_hash", sa.String(64), nullable=True))
     op.add_column("windows", sa.Column("reviewed_by", sa.String(100), nullable=True))
     bind = op.get_bind()
-    for model in (WindowReview, StaffMember, StaffSession, AuditEntry):
-        model.__table__.create(bind)  # type: ignore[attr-defined]
+    for table in (window_reviews, staff, staff_sessions, audit_log):
+        table.create(bind)
 
 
 def downgrade() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 from core.vocabulary import ALERT_KINDS
-from store.models import TimelineEvent, _in
+from store.tables import _in, timeline_events
 
 revision = "v8"
 down_revision = "v7"
@@ -24,7 +24,7 @@ depends_on = None
 
 def upgrade() -> None:
     bind = op.get_bind()
-    TimelineEvent.__table__.create(bind)  # type: ignore[attr-defined]
+    timeline_events.create(bind)
     with op.batch_alter_table("deliveries") as batch:
         batch.drop_constraint("ck_delivery_kind", type_="check")
         batch.create_check_constraint("ck_delivery_kind", _in("alert_kind", ALERT_KINDS))

@@ -18,6 +18,8 @@ for zcwatch, and speed in sentences per second on one core. Four sets:
 - dev5: tests/dev/dev5_passages.jsonl, whole notices written blind around issue 12's passage phenomena
   (label lines, split start/deadline lines, two ranges on a line, negatives, link rows, traditional text),
   with per-window committee accuracy;
+- dev6: tests/dev/dev6_multi.jsonl, 40 multi-committee notices written blind on 2026-12-06 to tune the
+  per-window committee on (with --diff, the windows whose committee is wrong);
 - held-out (blind): tests/data/heldout_notices.jsonl if present. Only aggregate figures are
   printed for it, never a per-notice line, so nobody can tune the extractor on it;
 - blind2 (blind): tests/blind2/{sentences,passages,multi}.jsonl, one table per file (HTML records read
@@ -25,6 +27,8 @@ for zcwatch, and speed in sentences per second on one core. Four sets:
   counts as the notice's committee, as the store does). Aggregates only, like held-out.
 - blind3 (blind): tests/blind3/{passages,multi}.jsonl, written the same way on 2026-12-04 (two committees
   in one sentence, numbered committee lists, schedule tables); aggregates only.
+- blind4 (blind): tests/blind4/multi.jsonl, 30 multi-committee notices written the same way on 2026-12-05,
+  after blind3 had been scored; aggregates only.
 
     .venv/bin/python bench/extract.py            # all sections
     .venv/bin/python bench/extract.py --diff     # also the dev sets' per-notice misses
@@ -71,9 +75,11 @@ DEV2 = ROOT / "tests" / "dev" / "dev2_notices.jsonl"
 DEV3 = ROOT / "tests" / "dev" / "dev3_multi.jsonl"
 DEV4 = ROOT / "tests" / "dev" / "dev4_kinds.jsonl"
 DEV5 = ROOT / "tests" / "dev" / "dev5_passages.jsonl"
+DEV6 = ROOT / "tests" / "dev" / "dev6_multi.jsonl"
 HELD_OUT = ROOT / "tests" / "data" / "heldout_notices.jsonl"
 BLIND2 = ROOT / "tests" / "blind2"
 BLIND3 = ROOT / "tests" / "blind3"  # written 2026-12-04, the same way, after blind2 had been scored
+BLIND4 = ROOT / "tests" / "blind4"  # written 2026-12-05, the same way, after blind3 had been scored
 SENTENCE = re.compile(r"[^。；;\n]+")
 Pair = tuple[str | None, str | None]
 
@@ -495,6 +501,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
     if DEV5.is_file():
         dev5 = _docs_from_jsonl(DEV5, keep_windows=True)
         sets.append((f"dev5 (tests/dev/dev5_passages.jsonl, {len(dev5)} whole notices)", dev5, True))
+    dev6: list[Doc] = []
+    if DEV6.is_file():
+        dev6 = _docs_from_jsonl(DEV6, keep_windows=True)
+        sets.append((f"dev6 (tests/dev/dev6_multi.jsonl, {len(dev6)} multi-committee notices)", dev6, True))
     if "--no-heldout" in args:
         print("held-out (blind): skipped (--no-heldout)")
     elif HELD_OUT.is_file():
@@ -508,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
             sets.append((f"held-out (blind, {len(held)} notices)", held, False))
     else:
         print("held-out (blind): tests/data/heldout_notices.jsonl not present yet")
-    for blind_dir in (BLIND2, BLIND3):
+    for blind_dir in (BLIND2, BLIND3, BLIND4):
         if "--no-heldout" in args or not blind_dir.is_dir():
             continue
         for part in ("sentences", "passages", "multi"):
@@ -556,6 +566,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
         if dev5:
             diff("dev5", dev5)
             committee_diff("dev5", dev5)
+        if dev6:
+            diff("dev6", dev6)
+            committee_diff("dev6", dev6)
     return 0
 
 

@@ -24,7 +24,7 @@ _STEP = re.compile(
     r"([\u4e00-\u9fff()（）]{2,40}?职称)(?:评审)?(?=网上申报|网上填报|个人申报|申报|受理|纸质|材料|报送|缴费|评审时间|时间|证书)"
 )
 _ABBR = re.compile(
-    r"([\u4e00-\u9fff()（）]{4,40}?(?:评审委员会|评委会|评委办))\s?[(（]\s?(?:以下)?简称\s?[“\"']([^”\"')）]{2,12})"
+    r"([\u4e00-\u9fff()（）]{4,40}?(?:评审委员会|评委会|评委办))\s?[(（]\s?(?:以下)?简称\s?[“\"']?([^”\"')）,，]{2,12})"
 )
 # Guangzhou's districts: a committee named after one is the district's (广州市增城区…).
 _DISTRICT = r"(?:越秀|海珠|荔湾|天河|白云|黄埔|番禺|花都|南沙|从化|增城)区"
@@ -217,6 +217,7 @@ class CommitteeNames:
                 name.endswith(_FULL_SUFFIX)
                 and len(name) >= 8
                 and not _GENERIC.search(name)
+                and "简称" not in name  # (以下简称林业评委会): the short name, not another committee
                 and name not in full
             ):
                 full.append(name)

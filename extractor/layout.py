@@ -112,7 +112,7 @@ _GENERIC_NAME = frozenset(("评审委员会", "评委会", "评委办", "高评�
 
 def _clean_name(name: str) -> str | None:
     name = name.strip(" ()")
-    if len(name) < 3 or name in _GENERIC_NAME or name.startswith(_NOT_A_NAME):
+    if len(name) < 3 or name in _GENERIC_NAME or name.startswith(_NOT_A_NAME) or _COUNTED.fullmatch(name):
         return None
     return name
 
@@ -190,6 +190,22 @@ _AT_LARGE = re.compile(
 )
 
 
+# A count of committees after a group of names or standing for the notice's (两个评委会均于6月评审).
+_COUNTED = re.compile(r"(?:等|上述|以上)?(?:两|二|三|四|五|六|[2-6])个(?:评审委员会|评委会)$")
+# A sentence about all of the notice's committees by their count: 两个评委会的纸质材料均须…, 上述三个评委会….
+_ALL_COUNTED = re.compile(r"(?:^|[^一-鿿]|上述|以上)(?P<n>两|二|三|四|五|六|[2-6])个(?:评审委员会|评委会)")
+_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+
+
+def counted_committees(s: str) -> int:
+    """How many committees a sentence speaks of by their count alone (两个评委会均…: 2), or 0."""
+    m = _ALL_COUNTED.search(s)
+    if m is None or _mentions(s[: m.start("n")]):
+        return 0  # A、B两个评委会: the names are in the sentence, read from them
+    n = m.group("n")
+    return _COUNT.get(n) or int(n)
+
+
 @dataclass(slots=True)
 class _Mention:
     start: int
@@ -205,28 +221,33 @@ def _mentions(s: str) -> list[_Mention]:
     for m in _MENTION.finditer(s):
         lead = _MENTION_LEAD.match(m.group("name"))
         name = m.group("name")[lead.end() if lead else 0 :].lstrip(" (")
+        # A、B两个评委会…均为: the count names the group, it is not part of B's name.
+        start = m.end() - len(name)
+        if _COUNTED.fullmatch(name):
+            continue
+        name = _COUNTED.sub("", name)
+        end = start + len(name)
         if _clean_name(name) is None or _PLACE_ONLY_NAME.fullmatch(name) or _AT_LARGE.fullmatch(name):
             continue
-        start = m.end() - len(name)
         if out and re.fullmatch(r"\s?\(\s?", s[out[-1].end : start]):
             # 广州市…委员会（市教育局评委办）, 市教育局评委办（广州市…委员会办公室）: one committee,
             # by its fuller name.
             if len(name) > len(out[-1].names[-1]):
-                out[-1] = _Mention(out[-1].start, m.end(), (*out[-1].names[:-1], name))
+                out[-1] = _Mention(out[-1].start, end, (*out[-1].names[:-1], name))
             continue
         if out and _JOIN.fullmatch(s, out[-1].end, start):
             # 卫生系列、药学系列评委会: the last name's 评委会 is the earlier ones' too.
             tail = name[name.find("系列") + 2 :] if "系列" in name and not name.endswith(")") else ""
             earlier = tuple(n + tail if n.endswith("系列") else n for n in out[-1].names)
-            out[-1] = _Mention(out[-1].start, m.end(), (*earlier, name))
+            out[-1] = _Mention(out[-1].start, end, (*earlier, name))
             continue
         stem = _STEM.search(s, 0, start)
         at = name.find("系列")
         if stem and at > 0 and not keywords(stem.group(1)):
             shared = _MENTION_LEAD.sub("", stem.group(1)) + name[at:]
-            out.append(_Mention(stem.start(1), m.end(), (shared, name)))
+            out.append(_Mention(stem.start(1), end, (shared, name)))
             continue
-        out.append(_Mention(start, m.end(), (name,)))
+        out.append(_Mention(start, end, (name,)))
     return out
 
 
@@ -267,6 +288,37 @@ def clause_committees(
 # Words around a committee in a heading: （一）申报广州市…评审委员会的, …评审委员会（以下简称“…”）.
 _HEADING_LEAD = re.compile(r"(?:申报|参评|报评|报送)?")
 _HEADING_NOTE = re.compile(r"\s?(?:\((?:以下)?简称[^)]{0,16}\)|的(?:人员|申报人)?)")
+
+
+# A heading whose note names the committee that reviews it: 一、教师系列（由广州…评审委员会评审，以下简称…）,
+# 二、高级职称（报送广州市…评审委员会评审）.
+_HEADING_BY = re.compile(
+    r"[^()]{1,24}?\((?:由|报送|报|送)(?P<name>[^,，;；()]{4,40}?(?:评审委员会|评委会))(?:评审|组织评审)?"
+    r"(?:[,，;；][^()]*)?\)\s?:?\s?$"
+)
+
+
+def heading_committees(s: str) -> tuple[tuple[str, ...], int] | None:
+    """The committees a heading line names, with its level: one, or a group (（二）A委员会、B委员会)."""
+    one = heading_committee(s)
+    if one is not None:
+        return (one[0],), one[1]
+    level, n = ordinal(s)
+    rest = s[n:]
+    by = _HEADING_BY.match(rest)
+    if by is not None:
+        name = _clean_name(by.group("name"))
+        return ((name,), level) if name else None
+    found = _mentions(rest)
+    if (
+        len(found) == 1
+        and found[0].start == 0
+        and len(found[0].names) >= 2
+        and all(_PROPER.search(x) for x in found[0].names)
+        and _HEADING_TAIL.fullmatch(rest, found[0].end)
+    ):
+        return found[0].names, level
+    return None
 
 
 def heading_committee(s: str) -> tuple[str, int] | None:

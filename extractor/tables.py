@@ -39,6 +39,9 @@ _MARKED = re.compile(r"⟦表(\d+)⟧")
 _BLOCK_IN_CELL = ["p", "div", "li"]
 
 
+_NO_NAME = re.compile(r"\s*(?:[—–\-－/／]+|无|暂无)?\s*")
+
+
 def _cell_text(cell: Tag) -> str:
     for block in cell.find_all(_BLOCK_IN_CELL):
         block.append("\n")
@@ -149,7 +152,8 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
             else:  # a note row (注：…截止时间为…): read once, as text, not as every column's cell
                 segments.append(Segment(originals[0], cells[0]))
             continue
-        committee = "".join(cells[c] for c in committee_cols) or section
+        # A dash or blank (—, -, /, 无) in a name cell names nobody: 卫生系列 | — is 卫生系列's row.
+        committee = "".join(cells[c] for c in committee_cols if not _NO_NAME.fullmatch(cells[c])) or section
         step = cells[step_col] if step_col is not None else ""
         label_text = step if step and _kind(step) else ""
         for c in sorted(dated):

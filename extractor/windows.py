@@ -27,8 +27,9 @@ from .layout import (
     Segment,
     blank_layout_noise,
     clause_committees,
+    counted_committees,
     expand_text_tables,
-    heading_committee,
+    heading_committees,
     inline_label,
     label_line,
     ordinal,
@@ -70,7 +71,8 @@ _START_AFTER = re.compile(r"\s?(?:\)\s?)?" + _QUALIFIER + r"(?:起|开始|以后
 _SINGLE_BEFORE = re.compile(
     r"(?:定于|拟于|将于|计划于|预计于|预计在|安排在|安排于|定在|时间为|时间是|:|(?:^|[^\u4e00-\u9fff])经)\s?$"
 )
-_SINGLE_AFTER = re.compile(r"\s?(?:\)\s?)?(?:组织|举行|召开|举办)")
+# …于6月组织评审, 均于6月进行评审: the date of the review itself.
+_SINGLE_AFTER = re.compile(r"\s?(?:\)\s?)?(?:组织|举行|召开|举办|(?:进行|开展)评审)")
 _SUPERSEDED = re.compile(r"原(?:定|定于|定为|计划|为|来)?的?\s?$")
 # Characters one of which every match of the "before the date" markers contains, derived from
 # the regexes (gate.py) so that a new alternative can never be gated out by a stale list.
@@ -84,8 +86,9 @@ _NEGATIVE = re.compile(
     r"计算|年龄|资历|任职|任现职|业绩|成果|论文|发表|考试|笔试|面试|答辩|每年|通常|一般(?:在|为|于)|历年|往年|"
     r"近\d年|近[一二三四五六七八九十]年|以来|印发|下发|出台|发布的|发布(?:时间|日期)|成文日期|发文(?:时间|日期)|颁布|实施|"
     r"施行|执行|学时|出生|毕业|取得|生效|测试|《|"
-    # Evidence and document cut-offs: 社保缴费记录截至…, 工作年限统计截止到…, 著作须在…前正式出版.
-    r"社保|社会保险|参保|缴费记录|年限|统计(?:截止|截至|时间|到)|出版|出刊|见刊|刊发|刊出|退休|"
+    # Evidence and document cut-offs: 社保缴费记录截至…, 工作年限统计截止到…, 著作须在…前正式出版
+    # (not the 出版 series: 出版专业人员…评审委员会的受理时间为…).
+    r"社保|社会保险|参保|缴费记录|年限|统计(?:截止|截至|时间|到)|出版(?!专业|系列|评|高评|中评|初评)|出刊|见刊|刊发|刊出|退休|"
     # Generic seasons (一般集中在8月至9月) and plans for the notice itself (发布通知：3月).
     r"一般(?:集中|安排|会|是|都)|大多|多集中|往往|(?:发布|印发|下发)通知(?!之日)|"
     # Print-outs cut off (继续教育证书打印时间截至…), maintenance and holidays (系统维护期间暂停申报).
@@ -487,20 +490,40 @@ class _LazyNames:
         self._text, self._segments = text, segments
         self._names: CommitteeNames | None = None
 
-    def canonical(self, name: str) -> str | None:
+    def _read(self) -> CommitteeNames:
         if self._names is None:
             cells = "\n".join(g.committee for g in self._segments if g.committee)
             self._names = CommitteeNames(normalise(to_simplified(self._text)) + "\n" + cells)
-        return self._names.canonical(name)
+        return self._names
+
+    def canonical(self, name: str) -> str | None:
+        return self._read().canonical(name)
+
+    def counted(self, n: int) -> tuple[str, ...] | None:
+        """The notice's committees when it names exactly ``n`` in full (两个评委会均…), else None."""
+        full = self._read().full
+        return tuple(full) if len(full) == n else None
 
 
 def _committees(out: list[_Found]) -> None:
-    """Keep per-window committees only in a notice that names several; else the notice's (None)."""
+    """Keep per-window committees only in a notice that names several; else the notice's (None).
+
+    A notice counts as naming several when its sentences name one committee in full for some windows
+    and leave others to the notice itself (本评委会…；广州市…中级职称评审委员会受理时间为…): the named
+    one may be another committee than the notice's own.
+    """
     names: list[str] = []
     for f in out:
         if f.committee and not any(same_committee(f.committee, n) for n in names):
             names.append(f.committee)
-    if len(names) >= 2:
+    named_apart = (
+        len(names) == 1
+        and any(f.committee is None for f in out)
+        and all(not f.committee_guessed for f in out if f.committee)
+        and names[0].endswith("评审委员会")
+        and len(names[0]) >= 10
+    )
+    if len(names) >= 2 or named_apart:
         for f in out:
             if f.committee and f.committee_guessed:
                 f.confidence = round(f.confidence * 0.9, 2)
@@ -536,7 +559,7 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
     out: list[_Found] = []
     heading: _Kind | None = None
     line: _Kind | None = None
-    committee_ctx: tuple[str, int] | None = None  # a committee heading and its list level
+    committee_ctx: tuple[tuple[str, ...], int] | None = None  # a committee heading's names and list level
     item: tuple[str, int] | None = None  # a list item's committee and where its line ends
     titled: tuple[int, _Kind] | None = None  # the last short heading and where it was
     for index, seg in enumerate(segments):
@@ -561,7 +584,7 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
         ctx.sentence_year = False
         if not points:
             kind = classify(s, (len(s), len(s)), [], found, results)
-            named = heading_committee(s)
+            named = heading_committees(s)
             level = ordinal(s)[0]
             if named is not None:
                 committee_ctx = named
@@ -612,8 +635,12 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             line = None
         # Committees the sentence itself names before its ranges (由…评审委员会评审，…; A、B系列…均为…).
         in_sentence = clause_committees(s, starts, committee) if seg.committee is None else [None] * len(raws)
+        counted = counted_committees(s) if seg.committee is None and raws else 0
+        # The heading's committees (several when it names a group: each window is each one's).
+        carried: tuple[str, ...] = ()
         if committee is None and committee_ctx is not None:
-            committee, guessed = committee_ctx[0], True
+            carried = committee_ctx[0]
+            committee, guessed = carried[0], True
         if committee is not None:
             committee = names.canonical(committee)
         seen = 0  # points before the current window feed the context year
@@ -647,6 +674,10 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             owners = [(committee, guessed)]
             if named_here:
                 owners = [(names.canonical(n), False) for n in named_here]
+            elif len(carried) > 1:
+                owners = [(names.canonical(n), True) for n in carried]
+            elif counted and (every := names.counted(counted)):
+                owners = [(n, False) for n in every]
             for owner, owner_guessed in owners:
                 f = _Found(
                     k.kind,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from support.cli import one_line, run_zcwatch
 
+from extractor import READER_VERSION
+
 CONFIG = '[crawl]\ndelay = 0\ncontact = "t@example.org"\n'
 
 
@@ -40,7 +42,7 @@ def test_verbose_run_says_what_each_step_did(tmp_path: Path) -> None:
     ran = run_zcwatch(["run", "--config", str(path), "-v"], cwd=tmp_path)
     assert ran.returncode == 1, ran.stderr  # no [[sources]]: said on stderr, the rest still ran
     assert ran.stdout.splitlines() == [
-        "reread: every notice is read by extractor v1",
+        f"reread: every notice is read by extractor v{READER_VERSION}",
         "notify: nothing due",
         "digest: not due",
         "health: ok",

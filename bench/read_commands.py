@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,8 +54,10 @@ def _timed(cmd: list[str], cwd: Path) -> float:
 
 
 def _compile_project() -> None:
-    packages = ["core", "extractor", "store", "crawler", "notifier", "scheduler", "web", "zcwatch"]
-    subprocess.run([sys.executable, "-m", "compileall", "-q", *packages], cwd=ROOT, check=True)
+    """Byte-compile the packages pyproject.toml ships (their top-level folders)."""
+    listed = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"]
+    folders = sorted({p.split(".")[0] for p in listed})
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], cwd=ROOT, check=True)
 
 
 def main() -> None:

@@ -190,6 +190,13 @@ _NAME_START = re.compile(
     r"|湛江|茂名|肇庆|清远|潮州|揭阳|云浮)市"
 )
 _FULL_SUFFIX = ("评审委员会", "评委会")
+
+
+def is_full_name(name: str) -> bool:
+    """Whether ``name`` is a committee written out in full (广州市卫生…评审委员会), not a short form."""
+    return name.endswith(_FULL_SUFFIX) and len(name) >= 8
+
+
 _SHORT_SUFFIX = ("高评委", "中评委", "初评委", "评委会", "评委办")
 
 
@@ -214,8 +221,7 @@ class CommitteeNames:
         for m in _NAME.finditer(text):
             name = self._cut(_trim(m.group(1)))
             if (
-                name.endswith(_FULL_SUFFIX)
-                and len(name) >= 8
+                is_full_name(name)
                 and not _GENERIC.search(name)
                 and "简称" not in name  # (以下简称林业评委会): the short name, not another committee
                 and name not in full
@@ -235,7 +241,7 @@ class CommitteeNames:
             rest = name[a:]
             if name[max(0, a - 3) : a] in ("广州市", "广东省"):
                 continue  # 广州市海珠区…: the district is part of one place name
-            if a and rest.endswith(_FULL_SUFFIX) and len(rest) >= 8:
+            if a and is_full_name(rest):
                 return rest
         return name
 

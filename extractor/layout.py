@@ -221,10 +221,8 @@ def _mentions(s: str) -> list[_Mention]:
     for m in _MENTION.finditer(s):
         lead = _MENTION_LEAD.match(m.group("name"))
         name = m.group("name")[lead.end() if lead else 0 :].lstrip(" (")
-        # A、B两个评委会…均为: the count names the group, it is not part of B's name.
         start = m.end() - len(name)
-        if _COUNTED.fullmatch(name):
-            continue
+        # A、B两个评委会…均为: the count names the group, it is not part of B's name (alone, it is no name).
         name = _COUNTED.sub("", name)
         end = start + len(name)
         if _clean_name(name) is None or _PLACE_ONLY_NAME.fullmatch(name) or _AT_LARGE.fullmatch(name):

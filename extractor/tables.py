@@ -37,8 +37,7 @@ _MAX_SPAN = 50  # rowspan/colspan beyond this is a broken page, not a layout
 _MARK = "⟦表{}⟧"
 _MARKED = re.compile(r"⟦表(\d+)⟧")
 _BLOCK_IN_CELL = ["p", "div", "li"]
-
-
+# A dash or blank (—, -, /, 无) in a name cell names nobody: 卫生系列 | — is 卫生系列's row.
 _NO_NAME = re.compile(r"\s*(?:[—–\-－/／]+|无|暂无)?\s*")
 
 
@@ -152,7 +151,6 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
             else:  # a note row (注：…截止时间为…): read once, as text, not as every column's cell
                 segments.append(Segment(originals[0], cells[0]))
             continue
-        # A dash or blank (—, -, /, 无) in a name cell names nobody: 卫生系列 | — is 卫生系列's row.
         committee = "".join(cells[c] for c in committee_cols if not _NO_NAME.fullmatch(cells[c])) or section
         step = cells[step_col] if step_col is not None else ""
         label_text = step if step and _kind(step) else ""

@@ -516,12 +516,14 @@ def _committees(out: list[_Found]) -> None:
     for f in out:
         if f.committee and not any(same_committee(f.committee, n) for n in names):
             names.append(f.committee)
+    # Stricter than a full name in CommitteeNames (…评委会, 8 characters): a window's name has not been
+    # trimmed of the words before it, and 申报材料经评委会 is no committee of its own.
     named_apart = (
         len(names) == 1
-        and any(f.committee is None for f in out)
-        and all(not f.committee_guessed for f in out if f.committee)
         and names[0].endswith("评审委员会")
         and len(names[0]) >= 10
+        and any(f.committee is None for f in out)
+        and all(not f.committee_guessed for f in out if f.committee)
     )
     if len(names) >= 2 or named_apart:
         for f in out:

@@ -133,19 +133,18 @@ def claimable(session: Session, now: datetime, claimant: Claimant) -> list[Deliv
 
 # The hot path's statements, built once (building one costs more than running it), on the table itself:
 # an ORM-enabled UPDATE would match its rows against the session's objects, which these never load.
-_T = deliveries
 
 
 def _claim_statement(rows: Any) -> Any:
     return (
-        update(_T)
+        update(deliveries)
         .where(
-            _T.c.id.in_(
-                select(_T.c.id)
+            deliveries.c.id.in_(
+                select(deliveries.c.id)
                 .where(
                     rows,
-                    _T.c.status.in_((DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value)),
-                    _T.c.next_attempt_at <= bindparam("now"),
+                    deliveries.c.status.in_((DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value)),
+                    deliveries.c.next_attempt_at <= bindparam("now"),
                 )
                 .with_for_update(skip_locked=True)
                 .scalar_subquery()
@@ -153,18 +152,18 @@ def _claim_statement(rows: Any) -> Any:
         )
         .values(
             status=DeliveryStatus.SENDING.value,
-            attempts=_T.c.attempts + 1,
+            attempts=deliveries.c.attempts + 1,
             claimed_at=bindparam("now"),
             lease_owner=bindparam("owner"),
             lease_until=bindparam("until"),
         )
-        .returning(_T.c.id)
+        .returning(deliveries.c.id)
     )
 
 
 def _sent_statement(rows: Any) -> Any:
     return (
-        update(_T)
+        update(deliveries)
         .where(rows)
         .values(status=DeliveryStatus.SENT.value, sent_at=bindparam("at"), last_error=None, lease_until=None)
     )
@@ -172,10 +171,10 @@ def _sent_statement(rows: Any) -> Any:
 
 # Each in two forms: most messages carry one alert, and `id = :id` runs from the compiled cache as it is,
 # where an expanding `IN` list is rewritten on every execution (a fifth of the statement's cost).
-_CLAIM_ONE = _claim_statement(_T.c.id == bindparam("one"))
-_CLAIM = _claim_statement(_T.c.id.in_(bindparam("ids", expanding=True)))
-_SENT_ONE = _sent_statement(_T.c.id == bindparam("one"))
-_SENT = _sent_statement(_T.c.id.in_(bindparam("ids", expanding=True)))
+_CLAIM_ONE = _claim_statement(deliveries.c.id == bindparam("one"))
+_CLAIM = _claim_statement(deliveries.c.id.in_(bindparam("ids", expanding=True)))
+_SENT_ONE = _sent_statement(deliveries.c.id == bindparam("one"))
+_SENT = _sent_statement(deliveries.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def claim(

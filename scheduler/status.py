@@ -51,10 +51,10 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
     # A crawl holds its lock until its child process is gone: a "running" record without it is a
     # killed crawl, which the next crawl will close as interrupted.
     # Core, not the ORM: a read-only command need not pay for importing it (issue 18).
-    with reading(engine).connect() as s:
+    with reading(engine).connect() as conn:
         watched = []
-        for src in s.execute(select(sources.c.id, sources.c.name, sources.c.url).order_by(sources.c.name)):
-            run = s.execute(
+        for src in conn.execute(select(sources.c.id, sources.c.name, sources.c.url).order_by(sources.c.name)):
+            run = conn.execute(
                 select(crawl_runs.c.outcome, crawl_runs.c.error, crawl_runs.c.started_at)
                 .where(crawl_runs.c.source_id == src.id)
                 .order_by(crawl_runs.c.id.desc())
@@ -63,7 +63,7 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
             outcome, error = (run.outcome, run.error) if run else (None, None)
             if outcome == CrawlOutcome.RUNNING and not crawl_in_progress(config, src.url):
                 outcome, error = CrawlOutcome.ERROR, "interrupted: the crawl process is gone"
-            ok_run = s.scalar(
+            ok_run = conn.scalar(
                 select(func.max(crawl_runs.c.finished_at)).where(
                     crawl_runs.c.source_id == src.id, crawl_runs.c.outcome == CrawlOutcome.OK
                 )
@@ -80,11 +80,11 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
             )
         counts: dict[str, int] = {
             status: n
-            for status, n in s.execute(
+            for status, n in conn.execute(
                 select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
             )
         }
-        open_incidents = s.execute(
+        open_incidents = conn.execute(
             select(incidents).where(incidents.c.resolved_at.is_(None)).order_by(incidents.c.id)
         ).all()
         return {
@@ -110,9 +110,9 @@ def collect(config: Config, engine: Engine) -> dict[str, Any]:
                     DeliveryStatus.SENT,
                 )
             },
-            "notices": int(s.scalar(select(func.count()).select_from(notices)) or 0),
+            "notices": int(conn.scalar(select(func.count()).select_from(notices)) or 0),
             "windows": int(
-                s.scalar(
+                conn.scalar(
                     select(func.count()).select_from(windows).where(windows.c.status == WindowStatus.CURRENT)
                 )
                 or 0

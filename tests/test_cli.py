@@ -179,14 +179,16 @@ def installed(tmp_path: Path) -> Path:
 
 # --- commands that do not crawl do not import Scrapy -----------------------------------------------------
 
-NO_SCRAPY_SCRIPT = """
+# Runs a command, then fails if it imported a module that ``heavy`` (an expression over ``m``) picks out.
+IMPORT_CHECK = """
 import sys
 from zcwatch.cli import run_cli
 rc = run_cli(sys.argv[1:])
-heavy = sorted(m for m in sys.modules if m == "scrapy" or m.startswith("scrapy."))
-assert not heavy, "scrapy imported: " + ", ".join(heavy[:5])
+heavy = sorted(m for m in sys.modules if {picks})
+assert not heavy, "{what} imported: " + ", ".join(heavy[:5])
 sys.exit(rc)
 """
+NO_SCRAPY_SCRIPT = IMPORT_CHECK.format(what="scrapy", picks='m == "scrapy" or m.startswith("scrapy.")')
 
 NO_CRAWL = {
     "config": (["config"], None),
@@ -205,22 +207,24 @@ NO_CRAWL = {
 
 # Commands that send nothing check the config's Apprise URLs for their shape only: loading Apprise and its
 # plugins to parse URLs they never use cost them about half their time (issue 18).
-NO_APPRISE_SCRIPT = NO_SCRAPY_SCRIPT.replace(
-    'm == "scrapy" or m.startswith("scrapy.")', 'm.startswith("apprise")'
-)
+NO_APPRISE_SCRIPT = IMPORT_CHECK.format(what="apprise", picks='m.startswith("apprise")')
 READ_ONLY = ("notices", "notices-json", "digest", "digest-ics", "status", "reread")
 
 # What an operator runs to look (status, digest, notices) reads the Core tables and never imports the ORM
 # with its declarative classes, about 85 ms of such a command (issue 18).
-NO_ORM_SCRIPT = NO_SCRAPY_SCRIPT.replace(
-    'm == "scrapy" or m.startswith("scrapy.")', 'm == "sqlalchemy.orm" or m == "store.models"'
-)
+NO_ORM_SCRIPT = IMPORT_CHECK.format(what="the ORM", picks='m == "sqlalchemy.orm" or m == "store.models"')
 LOOKING = ("notices", "notices-json", "digest", "digest-ics", "status")
 
 
 @pytest.mark.parametrize("name", LOOKING)
 def test_commands_that_only_look_do_not_import_the_orm(installed: Path, name: str) -> None:
     _run_checking(NO_ORM_SCRIPT, installed, name)
+
+
+def test_the_no_orm_check_can_fail(installed: Path) -> None:
+    """The check above is real: importing the ORM classes in the same process is caught."""
+    with pytest.raises(AssertionError, match=r"the ORM imported: sqlalchemy\.orm"):
+        _run_checking("import store.models\n" + NO_ORM_SCRIPT, installed, "status")
 
 
 def _run_checking(script: str, folder: Path, name: str) -> None:

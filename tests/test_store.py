@@ -442,3 +442,29 @@ def test_ensure_source_resets_validators_when_the_column_moves(engine: Engine, s
         src = s.get(Source, source_id)
         assert src is not None
         assert (src.url, src.etag, src.listing_hash) == ("https://rsj.gz.gov.cn/new/column/", None, None)
+
+
+def test_each_orm_class_types_its_table_as_the_table_is() -> None:
+    """store.models restates every column's Python type for the type checker; store.tables is the truth.
+
+    A column added to a table without its attribute, or a nullable column typed as never None, would let
+    mypy pass code that breaks on real rows: each annotation must match its column.
+    """
+    from sqlalchemy import JSON
+
+    from store.models import Base
+
+    for mapper in Base.registry.mappers:
+        cls, table = mapper.class_, mapper.local_table
+        hints = {k: v for k, v in cls.__annotations__.items() if v.startswith("Mapped[")}
+        columns = {c.key: c for c in table.columns}
+        relationships = set(mapper.relationships.keys())
+        assert set(hints) == set(columns) | relationships, cls.__name__
+        for key, column in columns.items():
+            inner = hints[key].removeprefix("Mapped[").removesuffix("]")
+            base = inner.removesuffix(" | None")
+            assert (inner != base) == (column.nullable and not column.primary_key), f"{cls.__name__}.{key}"
+            wanted = (
+                ("dict", "list") if isinstance(column.type, JSON) else (column.type.python_type.__name__,)
+            )
+            assert base.split("[")[0] in wanted, f"{cls.__name__}.{key}: {base} for {column.type!r}"

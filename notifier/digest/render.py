@@ -12,16 +12,9 @@ from typing import Any
 
 from .model import Digest
 
-# Each format's module is imported when that format is asked for: `zcwatch digest --format text` need not
-# load Jinja2 for the HTML one (issue 18: read commands at once).
-RENDERERS: dict[str, str] = {
-    "text": "render_text",
-    "md": "render_md",
-    "html": "render_html",
-    "json": "render_json",
-    "ics": "render_ics",
-}
-FORMATS = tuple(RENDERERS)
+# Format ``f`` is rendered by ``render_f`` in module ``render_f``, imported when that format is asked for:
+# `zcwatch digest --format text` need not load Jinja2 for the HTML one (issue 18: read commands at once).
+FORMATS = ("text", "md", "html", "json", "ics")
 
 # Suggested file extensions and MIME types, for callers that write files or attach them.
 
@@ -31,11 +24,10 @@ def render(digest: Digest, fmt: str, width: int | None = None) -> str:
 
     ``width``: the terminal's columns, for the text format (see ``render_text``); the others ignore it.
     """
-    try:
-        name = RENDERERS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown digest format {fmt!r}; expected one of: {', '.join(FORMATS)}") from None
-    renderer: Any = getattr(import_module(f"{__package__}.{name}"), name)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown digest format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+    name = f"render_{fmt}"
+    renderer: Any = getattr(import_module(f".{name}", __package__), name)
     if fmt == "text" and width is not None:
         return str(renderer(digest, width))
     return str(renderer(digest))

@@ -103,6 +103,16 @@ class Sinks:
     def count(self) -> int:
         return len(self.smtp.messages) if self.variant.channel == "email" else len(self.webhook.requests)
 
+    def settle(self) -> None:
+        """Wait until nothing more arrives: a message the killed process had already written may still be
+        in the socket, read by the sink's thread a few milliseconds after the process is gone. Counted
+        before it lands, its resend would look like a duplicate outside the send->record gap."""
+        seen, quiet, deadline = self.count(), 0, time.monotonic() + 2.0
+        while quiet < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+            now = self.count()
+            seen, quiet = now, (quiet + 1 if now == seen else 0)
+
     def delivered(self, start: int = 0) -> list[Target]:
         """Targets of the messages that arrived whole and were accepted (a 5xx answer delivered nothing)."""
         if self.variant.channel == "email":
@@ -199,6 +209,7 @@ def attempt(
         assert proc.stderr is not None
         proc.stderr.close()
         tally.kills += 1
+        sinks.settle()
         new = sinks.delivered(before_requests)
         if new or fingerprint(env) != before_ledger:
             tally.kills_mid_run += 1
@@ -361,6 +372,7 @@ def test_the_daemon_killed_with_sigkill_loses_nothing(
             assert proc.stderr is not None
             proc.stderr.close()
             tally.kills += 1
+            sinks.settle()
             new = sinks.delivered(before_requests)
             if new or fingerprint(notify_env) != before_ledger:
                 tally.kills_mid_run += 1

@@ -5,7 +5,10 @@ apply window whose month-ahead alert is due for all of them. zcwatch plans and s
 ``notifier.deliver.notify_due`` on a temporary SQLite file; bare Apprise sends the same 1,000 rendered
 messages with ``apprise.Apprise().notify`` per URL. Prints alerts/second for both and the ratio.
 
-    .venv/bin/python bench/notify.py [--subscribers N] [--rounds R]
+The webhook runs in a process of its own (bench/_sink.py says why); ``--in-process-sink`` runs it as a
+thread of this process instead, as before 2026-12-06, for comparison.
+
+    .venv/bin/python bench/notify.py [--subscribers N] [--rounds R] [--in-process-sink]
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import TypeAlias
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import apprise  # noqa: E402
+from _sink import ProcessSink  # noqa: E402
 from support.notify_fixtures import NotifyEnv, local  # noqa: E402
 from support.webhook import WebhookSink  # noqa: E402
 
@@ -33,9 +38,10 @@ COMMITTEE = "广州市卫生专业技术人才高级职称评审委员会"
 NOW = "2025-11-01T09:00"
 
 
-def bench_zcwatch(
-    sink: WebhookSink, n: int, workdir: Path, url: str = "", tag: str = "z"
-) -> tuple[float, int]:
+Sink: TypeAlias = "WebhookSink | ProcessSink"
+
+
+def bench_zcwatch(sink: Sink, n: int, workdir: Path, url: str = "", tag: str = "z") -> tuple[float, int]:
     """One notify run of ``n`` subscribers on ``url`` (a SQLite file by default): (seconds, sent)."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = NotifyEnv(workdir, url=url)
@@ -52,7 +58,7 @@ def bench_zcwatch(
     return seconds, report.sent
 
 
-def bench_apprise(sink: WebhookSink, n: int) -> tuple[float, int]:
+def bench_apprise(sink: Sink, n: int) -> tuple[float, int]:
     message = render_alert(
         Alert(
             kind="month_ahead",
@@ -84,11 +90,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds per side, after one warm-up each")
+    parser.add_argument(
+        "--in-process-sink", action="store_true", help="the webhook as a thread of this process"
+    )
     args = parser.parse_args()
     n = args.subscribers
     z_times: list[float] = []
     a_times: list[float] = []
-    with WebhookSink() as sink, tempfile.TemporaryDirectory() as tmp:
+    sink_cm: Sink = WebhookSink() if args.in_process_sink else ProcessSink()
+    with sink_cm as sink, tempfile.TemporaryDirectory() as tmp:
         # Both sides warmed the same way: one untimed round each (plugins loaded, code paths hot), then the
         # timed rounds interleaved A B A B … so a drift of the machine touches both alike. Config loading
         # and the database's setup are outside zcwatch's timing; bare Apprise has neither.
@@ -100,10 +110,12 @@ def main() -> None:
             if r:
                 z_times.append(z_seconds)
                 a_times.append(a_seconds)
-        received = len(sink.requests)
+        received = len(sink.requests) if isinstance(sink, WebhookSink) else sink.count()
     z_med, a_med = statistics.median(z_times), statistics.median(a_times)
+    where = "a thread of this process" if args.in_process_sink else "a process of its own"
     print(
-        f"webhook received {received} requests ({n} subscribers, {args.rounds} rounds + 1 warm-up per side)"
+        f"webhook ({where}) received {received} requests "
+        f"({n} subscribers, {args.rounds} rounds + 1 warm-up per side)"
     )
     print(f"zcwatch notify_due : {_spread(z_times)} = {n / z_med:7.1f} alerts/s")
     print(f"bare Apprise       : {_spread(a_times)} = {n / a_med:7.1f} alerts/s")

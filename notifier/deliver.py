@@ -222,12 +222,16 @@ class NotifyReport:
 
 
 def _messages(
-    url: str, alerts: list[tuple[int, str, Alert]], links: Links | None = None
+    url: str,
+    alerts: list[tuple[int, str, Alert]],
+    links: Links | None = None,
+    rendered: dict[tuple[Alert, str], Message] | None = None,
 ) -> list[tuple[list[int], Message]]:
     """One channel's due (delivery id, window key, alert) as messages, each with the rows it stands for.
 
     Alerts about one window become one message (merge_window): a subscriber is told once per run per
-    window, and every row that message stands for is claimed and recorded with it.
+    window, and every row that message stands for is claimed and recorded with it. ``rendered`` keeps
+    the run's renderings: an alert says the same to everyone in a format (the links are added after).
     """
     fmt = "html" if ch.takes_html(url) else "text"
     # An application's reminders are one message of their own, apart from its window's alerts.
@@ -241,10 +245,14 @@ def _messages(
     if ch.rate_limited(url) and len(merged) > 1:
         batch = render_batch([a for _, _, a in merged], fmt)
         return [([i for ids, _, _ in merged for i in ids], with_links(batch, links))]
-    return [
-        (ids, with_links(render_alert(a, fmt), links, record_window=key if _offers_record(a) else None))
-        for ids, key, a in merged
-    ]
+    memo = {} if rendered is None else rendered
+    out = []
+    for ids, key, a in merged:
+        message = memo.get((a, fmt))
+        if message is None:
+            message = memo[a, fmt] = render_alert(a, fmt)
+        out.append((ids, with_links(message, links, record_window=key if _offers_record(a) else None)))
+    return out
 
 
 def _offers_record(alert: Alert) -> bool:
@@ -369,36 +377,55 @@ def _notify(
                 alert = told[key]
             work.append(((d.subscriber, d.channel), d.id, d.window_key, alert))
 
+    _send_work(config, engine, now, work, by_id, secret, send, claimant, report)
+    return report
+
+
+def _send_work(
+    config: Config,
+    engine: Engine,
+    now: datetime,
+    work: list[tuple[tuple[str, str], int, str, Alert]],
+    by_id: dict[tuple[str, str], Channel],
+    secret: bytes,
+    send: Sender,
+    claimant: Claimant,
+    report: NotifyReport,
+) -> None:
+    """Claim, send and record each channel's messages in turn (claim before send, record after)."""
     # The rows of the message sent last, recorded `sent` in the transaction that claims the next one (one
     # transaction per message, not two); the last ones, or on any error, at the end (``finally``).
     sent: list[int] = []
-    try:
-        for target, group in groupby(work, key=lambda x: x[0]):
-            chan = by_id[target]
-            items = [(i, w, a) for _, i, w, a in group]
-            links = links_for(config.web.base_url, secret, chan.subscriber)
-            for ids, message in _messages(chan.url, items, links):
-                # Claimed just before its own send, so a crash leaves only this message's rows in
-                # `sending`: those, and only those, may go out twice (and are counted).
-                with engine.begin() as conn:  # two short statements (notifier.ledger), no ORM session
-                    if sent:
-                        record_sent(conn, sent, now)
-                    got, taken_over = claim(conn, ids, now, claimant)
-                sent = []
-                report.possible_duplicates += taken_over
-                if not got:
-                    continue  # another worker has claimed (or sent) them since the ledger was read
-                # Part of the message is another worker's now: what goes out says only what this one holds.
-                parts = [(ids, message)]
-                if len(got) < len(ids):
-                    parts = _messages(chan.url, _only(items, got), links)
-                for part_ids, part in parts:
-                    sent += _deliver(engine, chan, part_ids, part, now, send, claimant, report)
-    finally:
-        if sent:
-            with engine.begin() as conn:
-                record_sent(conn, sent, now)
-    return report
+    rendered: dict[tuple[Alert, str], Message] = {}
+    # One connection for the loop, a short transaction per message on it: checking a connection out of
+    # the pool and back (a reset each time) cost as much as the two statements.
+    with engine.connect() as conn:
+        try:
+            for target, group in groupby(work, key=lambda x: x[0]):
+                chan = by_id[target]
+                items = [(i, w, a) for _, i, w, a in group]
+                links = links_for(config.web.base_url, secret, chan.subscriber)
+                for ids, message in _messages(chan.url, items, links, rendered):
+                    # Claimed just before its own send, so a crash leaves only this message's rows in
+                    # `sending`: those, and only those, may go out twice (and are counted).
+                    with conn.begin():  # two short statements (notifier.ledger), no ORM session
+                        if sent:
+                            record_sent(conn, sent, now)
+                        got, taken_over = claim(conn, ids, now, claimant)
+                    sent = []
+                    report.possible_duplicates += taken_over
+                    if not got:
+                        continue  # another worker has claimed (or sent) them since the ledger was read
+                    # Part of the message is another worker's now: what goes out says only what it holds.
+                    parts = [(ids, message)]
+                    if len(got) < len(ids):
+                        parts = _messages(chan.url, _only(items, got), links, rendered)
+                    for part_ids, part in parts:
+                        sent += _deliver(engine, chan, part_ids, part, now, send, claimant, report)
+        finally:
+            if sent:
+                with conn.begin():
+                    record_sent(conn, sent, now)
 
 
 def _site_secret(session: Session) -> bytes:

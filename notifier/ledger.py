@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.timeutil import SHANGHAI, from_utc_naive, to_utc_naive, window_point
@@ -143,7 +143,12 @@ def _claim_statement(rows: Any) -> Any:
                 select(deliveries.c.id)
                 .where(
                     rows,
-                    deliveries.c.status.in_((DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value)),
+                    # Two equalities, not IN (…): a literal IN list is an expanding parameter, re-rendered
+                    # on every execution like an IN of ids.
+                    or_(
+                        deliveries.c.status == DeliveryStatus.PENDING.value,
+                        deliveries.c.status == DeliveryStatus.FAILED.value,
+                    ),
                     deliveries.c.next_attempt_at <= bindparam("now"),
                 )
                 .with_for_update(skip_locked=True)

@@ -6,7 +6,7 @@ charge each side for the sink's share of the lock as well as for its own work. I
 sink still answers every request before the sender goes on (the send waits for the reply), so a send costs
 a whole request-response round trip, as with a real server; only that interleaving is gone.
 
-    with ProcessSink(delay=0.0) as sink:   # delay: seconds the server waits before answering
+    with ProcessSink() as sink:
         url = sink.apprise_url("/path")
         ...
         sink.count()                       # requests received so far
@@ -23,12 +23,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 
-def _serve(delay: float, conn: Any) -> None:
+def _serve(conn: Any) -> None:
     from support.webhook import WebhookSink
 
     with WebhookSink() as sink:
-        if delay:
-            sink.delay(delay)
         conn.send((sink.host, sink.port))
         while True:
             asked = conn.recv()
@@ -38,8 +36,7 @@ def _serve(delay: float, conn: Any) -> None:
 
 
 class ProcessSink:
-    def __init__(self, delay: float = 0.0) -> None:
-        self.delay = delay
+    def __init__(self) -> None:
         self._conn: Any = None
         self._proc: Any = None
         self.host, self.port = "127.0.0.1", 0
@@ -47,7 +44,7 @@ class ProcessSink:
     def __enter__(self) -> ProcessSink:
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(self.delay, child), daemon=True)
+        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
         self._proc.start()
         self.host, self.port = self._conn.recv()
         return self

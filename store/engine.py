@@ -22,9 +22,11 @@ never wait for writers there (MVCC), so ``reading`` changes nothing.
 from __future__ import annotations
 
 import importlib.util
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 
 from core.config import mask_database_url
@@ -56,9 +58,13 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_on_begin(conn: Any) -> None:
     # On the driver's connection itself: through exec_driver_sql this one word cost about as much as the
     # notify loop's claim statement. (SQLAlchemy's own BEGIN is off: isolation_level None, above.)
-    conn.connection.driver_connection.execute(
-        "BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE"
-    )
+    # SQLAlchemy does not wrap what a "begin" listener raises, so a failure (a write lock that outlasts
+    # the busy timeout) is wrapped here as exec_driver_sql did: callers catch SQLAlchemy's errors.
+    sql = "BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE"
+    try:
+        conn.connection.driver_connection.execute(sql)
+    except sqlite3.Error as e:
+        raise DBAPIError.instance(sql, None, e, sqlite3.Error) from e
 
 
 def create(url: str) -> Engine:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from crawler.reading import read_notice
@@ -114,6 +114,25 @@ def test_every_connection_gets_the_settings(sqlite_engine: Engine) -> None:
     finally:
         for conn in conns:
             conn.close()
+
+
+def test_a_write_lock_that_outlasts_the_wait_is_sqlalchemys_error(
+    sqlite_engine: Engine, db_file: Path
+) -> None:
+    # BEGIN IMMEDIATE runs on the driver's connection (store.engine): what it raises must still be the
+    # error SQLAlchemy raises for the rest, the one callers catch (the web app's SQLAlchemyError).
+    holder = sqlite3.connect(db_file, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with sqlite_engine.connect() as conn:
+            driver = conn.connection.driver_connection  # a statement through conn would begin first
+            driver.execute("PRAGMA busy_timeout = 0")  # fail at once instead of after 15 s
+            with pytest.raises(OperationalError, match="database is locked"):
+                conn.begin()
+            driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    finally:
+        holder.rollback()
+        holder.close()
 
 
 def test_data_survives_reopening(database_url: str, engine: Engine, source_id: int) -> None:

@@ -65,6 +65,7 @@ from extractor import (  # noqa: E402
     extract_review_year,
     extract_windows,
     html_to_text,
+    shared_committee,
 )
 
 CASES = ROOT / "tests" / "data" / "window_cases.jsonl"
@@ -239,7 +240,12 @@ def _same_name(a: str | None, b: str | None) -> bool:
 def _committee_pairs(doc: Doc) -> list[tuple[dict[str, Any], str | None]]:
     """Each gold window whose dates were found, with the committee zcwatch gives it."""
     own = extract_committee(doc.title, doc.body) if doc.html == "" else extract_committee(doc.title)
-    found = [(_day(w.start), _day(w.end), w.committee or own) for w in _extract(doc)]
+    windows = _extract(doc)
+    # A window with no committee of its own is the notice's, or every committee's in a notice of several
+    # that is none of theirs (the store names it for all of them): the sets write that as null.
+    shared = shared_committee(doc.title, own, [w.committee for w in windows])
+    rest = own if shared == own else None
+    found = [(_day(w.start), _day(w.end), w.committee or rest) for w in windows]
     out = []
     for w in doc.full_gold:
         pair = (_day(w.get("start")), _day(w.get("end")))

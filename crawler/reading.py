@@ -10,7 +10,14 @@ import html as htmllib
 from dataclasses import replace
 from datetime import date
 
-from extractor import READER_VERSION, Window, extract_committee, extract_review_year, extract_windows
+from extractor import (
+    READER_VERSION,
+    Window,
+    extract_committee,
+    extract_review_year,
+    extract_windows,
+    shared_committee,
+)
 from extractor.tables import extract_notice_html
 from store.notices import FetchedAttachment, FetchedNotice
 from store.windows import Extracted, NoticeReading
@@ -48,12 +55,15 @@ def read_notice(page: FetchedNotice, known_published: str | None = None) -> Noti
     if len(windows) > MAX_WINDOWS:
         capped.append(f"{len(windows):,} windows found: only the first {MAX_WINDOWS} were kept")
         windows = windows[:MAX_WINDOWS]
+    committee = extract_committee(page.title, body[:MAX_TEXT_CHARS])
+    shared = shared_committee(page.title, committee, [w.committee for w in windows])
     return NoticeReading(
-        committee=extract_committee(page.title, body[:MAX_TEXT_CHARS]),
+        committee=committee,
         review_year=extract_review_year(page.title, body[:MAX_TEXT_CHARS], published),
         windows=[Extracted(w.kind, w.start, w.end, w.evidence, w.committee, w.confidence) for w in windows],
         capped="; ".join(capped) or None,
         reader=READER_VERSION,
+        shared=shared if shared != committee else None,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .layout import same_committee
 from .numerals import normalise
 from .traditional import as_written, to_simplified
 
@@ -266,3 +267,28 @@ class CommitteeNames:
             if len(fits) == 1:
                 return fits[0]
         return name
+
+
+# A committee of one level (高级/中级…评审委员会, 高评委): a notice whose title names one is its own.
+_ONE_LEVEL = re.compile(r"正高级|副高级|高级|中级|初级|高评委|中评委|初评委")
+
+
+def shared_committee(title: str, notice_committee: str | None, named: list[str | None]) -> str | None:
+    """Whose a window is that names no committee of its own, given the committees its notice's windows name.
+
+    The notice's committee (``extract_committee``), except in a notice whose windows name two or more
+    committees and whose title names none of them, nor one committee of one level: the city's season
+    notice, a district bureau's or a committee office's notice for several committees. There a step given
+    once (三、缴费：申报人须于…前缴纳评审费) is each of theirs, so it is named for all of them, "A、B": every
+    one's subscribers hear of it, and it is still one window (one alert, not one per committee).
+    """
+    names: list[str] = []
+    for name in named:
+        if name and not any(same_committee(name, n) for n in names):
+            names.append(name)
+    if len(names) < 2:
+        return notice_committee
+    own = extract_committee(title)
+    if own and (_ONE_LEVEL.search(own) or any(same_committee(own, n) for n in names)):
+        return notice_committee
+    return "、".join(names)

@@ -24,10 +24,10 @@ _KEYWORDS: list[tuple[str, str, int]] = [
     # Closing formulas name no step either: 逾期不予受理 ends a paper or an application line.
     (r"逾期(?:不予|不再|不|将不|一律不予?)(?:受理|接收|办理|补报|处理)|不予受理|恕不受理|"
      r"不再(?:受理|接收|接受)", "", 0),
-    # Qualifiers of an actor or object name a step that is already over: 通过审核的申报人 pay
+    # Qualifiers of an actor or object name a step that is already over: 通过(形式)审核的申报人 pay
     # fees, 各单位报送的材料 are what a committee accepts.
     # So are 受理通过的申报人 (they pay fees) and 评审通过人员 (they collect certificates).
-    (r"(?:通过|经过?)(?:单位)?(?:审核|审查|推荐)(?:推荐|通过)?的|审核通过的|"
+    (r"(?:通过|经过?)[^，,。:；;的]{0,8}?(?:审核|审查|推荐)(?:推荐|通过)?的|审核通过的|"
      # …通过评委会形式审查后，须于…前完成评审费缴纳: the step is what follows, not the 审查 behind it.
      r"(?:通过|经过?)[^，,。:；;]{0,8}?(?:审核|审查|受理|推荐)(?:推荐|通过)?后|(?:审核|受理)通过后|"
      # Those taking part in a step already planned: 参加面试答辩的人员请于…前缴纳评审费.

@@ -602,6 +602,11 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
                 if label is None and 2 <= len(title) <= 16:
                     titled = (index, _Kind(kind, "line", "heading above: " + title, title))
             continue
+        level = ordinal(s)[0]
+        if committee_ctx and level and level <= committee_ctx[1] and heading_committees(s) is None:
+            # A numbered item at the committee heading's level or above is out of its section, dates and
+            # all (五、各校须于3月6日前将纸质材料报送…): a step for the whole notice, not the last section's.
+            committee_ctx = None
         pieces, pos = [], 0
         for p in points:
             pieces.append(s[pos : p.span[0]])

@@ -279,7 +279,7 @@ def record_reread(
     if reading.capped:
         notice.review_reason = reading.capped
     notice.committee, notice.review_year = reading.committee, reading.review_year
-    return "reread", apply_windows(session, notice, reading.windows)
+    return "reread", apply_windows(session, notice, reading.windows, reading.shared)
 
 
 def record_fetched(
@@ -353,7 +353,7 @@ def record_fetched(
         return "held", WindowChanges()
     notice.review_reason = reading.capped
     notice.committee, notice.review_year = reading.committee, reading.review_year
-    return outcome, apply_windows(session, notice, reading.windows)
+    return outcome, apply_windows(session, notice, reading.windows, reading.shared)
 
 
 HELD_REASON = "an edit removed every date (or most of the text): the earlier windows were kept"

@@ -46,6 +46,9 @@ class NoticeReading:
     capped: str | None = None
     # The extractor's READER_VERSION that read it (stored with the notice: a newer one reads it again).
     reader: int | None = None
+    # Whose a window is that names no committee of its own, when that is not the notice's committee: in a
+    # notice of several committees that is none of theirs, all of them ("A、B"; extractor.shared_committee).
+    shared: str | None = None
 
 
 @dataclass
@@ -53,6 +56,11 @@ class WindowChanges:
     added: int = 0
     changed: int = 0
     superseded: int = 0
+
+
+# A notice naming a dozen committees for a shared step would name a window for a paragraph; listings and
+# alerts show the first ones (the text and evidence are kept in full).
+_COMMITTEE_CHARS = 200
 
 
 def window_key(committee: str | None, review_year: int | None, kind: str, ordinal: int, url: str) -> str:
@@ -67,8 +75,15 @@ def _published(notice: Notice | None) -> str:
     return notice.published or notice.listing_date or ""
 
 
-def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) -> WindowChanges:
-    """Store a notice's freshly extracted windows as new versions where their dates differ."""
+def apply_windows(
+    session: Session, notice: Notice, extracted: list[Extracted], shared: str | None = None
+) -> WindowChanges:
+    """Store a notice's freshly extracted windows as new versions where their dates differ.
+
+    ``shared`` names a window without a committee of its own (``NoticeReading.shared``); its key stays
+    the notice's, so naming it so later (a newer extractor) renames the stored window instead of
+    replacing it with a new one that subscribers would be told about again.
+    """
     now = utcnow()
     changes = WindowChanges()
     # Ordinals count per committee and kind: in a notice that lists several committees, each committee's
@@ -115,9 +130,11 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
             and current.start <= (w.end or current.start)
         ):
             w = replace(w, start=current.start)
+        named = (w.committee or shared or who or notice.title)[:_COMMITTEE_CHARS]
         if current is not None and (current.start, current.end) == (w.start, w.end):
             if current.notice_id == notice.id:
                 current.evidence = w.evidence
+                current.committee = named
             continue
         if current is not None and _published(current.notice) > _published(notice):
             continue  # a newer notice already set this window; an older text does not win
@@ -134,7 +151,7 @@ def apply_windows(session: Session, notice: Notice, extracted: list[Extracted]) 
                 key=key,
                 version=version,
                 notice_id=notice.id,
-                committee=who or notice.title,
+                committee=named,
                 review_year=notice.review_year,
                 kind=w.kind,
                 start=w.start,

@@ -560,6 +560,42 @@ def test_a_schedule_table_of_several_committees_gives_each_its_own_windows(
     assert {(e["committee"], e["kind"]) for e in digest} == {(farming, "apply"), (farming, "paper")}
 
 
+def test_a_step_given_once_for_several_committees_reaches_each_ones_followers(
+    crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
+) -> None:
+    """Issue 12: sections per committee, then a fee step for all of them. The fee is one window, named for
+    both committees, so the digest filtered to either committee lists it (alerts filter the same way)."""
+    crawl_env.seed(first_crawl, polled=True)
+    title = "关于做好2026年度建设、交通工程技术人才中级职称评审工作的通知"
+    url = f"{COLUMN_URL}content/post_12000079.html"
+    page = MULTI_HTML.format(title=title).split("<ucapcontent>")[0] + (
+        "<ucapcontent><p>各有关单位：</p><p>现将有关工作安排通知如下：</p><p>一、各评委会申报时间</p>"
+        "<p>（一）广州市建设工程技术人才中级职称评审委员会</p><p>网上申报时间：2026年12月7日至12月18日。</p>"
+        "<p>（二）广州市交通运输工程技术人才中级职称评审委员会</p><p>网上申报时间：2026年12月14日至12月25日。</p>"
+        "<p>二、缴费：申报人须于2027年1月15日前完成评审费缴纳。</p></ucapcontent></div></body></html>\n"
+    )
+    replica.add_listing_item(title, url, "2026-11-20", page)
+    assert crawl_env.crawl().returncode == 0
+    building = "广州市建设工程技术人才中级职称评审委员会"
+    transport = "广州市交通运输工程技术人才中级职称评审委员会"
+    rows = crawl_env.query(
+        "SELECT w.committee, w.kind FROM windows w JOIN notices n ON n.id = w.notice_id"
+        " WHERE n.url = ? AND w.status = 'current'",
+        url,
+    )
+    assert sorted(tuple(r) for r in rows) == sorted(
+        [(building, "apply"), (transport, "apply"), (f"{building}、{transport}", "fee")]
+    )
+    for keyword, own in (("建设", building), ("交通", transport)):
+        digest = json.loads(
+            crawl_env.zcwatch(
+                "digest", "--format", "json", "--now", "2026-12-01T10:00", "--committee", keyword
+            ).stdout
+        )
+        mine = {(e["committee"], e["kind"]) for e in digest if e["notice_url"] == url}
+        assert mine == {(own, "apply"), (f"{building}、{transport}", "fee")}, keyword
+
+
 def test_a_window_read_with_low_confidence_puts_its_notice_up_for_review(
     crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer, webhook_sink: WebhookSink
 ) -> None:

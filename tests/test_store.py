@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,14 @@ from crawler.reading import read_notice
 from store.db import BUSY_TIMEOUT_MS, open_engine, transaction
 from store.migrate import LATEST
 from store.models import CrawlRun, Delivery, Notice, NoticeVersion, Source, Window
-from store.notices import FetchedNotice, ensure_source, record_failed, record_fetched, record_listed
+from store.notices import (
+    FetchedNotice,
+    ensure_source,
+    record_failed,
+    record_fetched,
+    record_listed,
+    record_reread,
+)
 from store.windows import WindowChanges
 
 URL = "https://rsj.gz.gov.cn/ywzt/rcgz/gzzc/zcsb/pstz/gzsggzjpwhndpsgztz/content/post_9876543.html"
@@ -413,6 +421,52 @@ def test_changing_back_adds_a_third_version(engine: Engine, source_id: int) -> N
     with Session(engine) as s:
         bodies = [v.body for v in s.scalars(select(NoticeVersion).order_by(NoticeVersion.id))]
     assert bodies == [BODY, BODY_EXTENDED]
+
+
+SECTIONS = (
+    "现将2025年度广州市建设、交通工程技术人才中级职称评审工作安排通知如下：\n"
+    "一、各评委会申报时间\n"
+    "（一）广州市建设工程技术人才中级职称评审委员会\n"
+    "网上申报时间：2025年2月3日至2月21日。\n"
+    "（二）广州市交通运输工程技术人才中级职称评审委员会\n"
+    "网上申报时间：2025年2月10日至2月28日。\n"
+    "二、缴费：申报人须于2025年3月14日前完成评审费缴纳。"
+)
+BUILDING = "广州市建设工程技术人才中级职称评审委员会"
+TRANSPORT = "广州市交通运输工程技术人才中级职称评审委员会"
+
+
+def test_a_step_shared_by_several_committees_is_named_for_all_of_them(engine: Engine, source_id: int) -> None:
+    """Issue 12: in a notice of several committees that is none of theirs, a step given once is each
+    one's: stored once, named for all ("A、B"), so a subscriber following either hears of it."""
+    fetched = page(SECTIONS, title="关于做好2025年度建设、交通工程技术人才中级职称评审工作的通知")
+    reading = read_notice(fetched)
+    assert reading.shared == f"{BUILDING}、{TRANSPORT}"
+    with transaction(engine) as s:
+        record_fetched(s, source_id, fetched, reading)
+    assert sorted((w.kind, w.committee) for w in _windows(engine)) == sorted(
+        [("apply", BUILDING), ("apply", TRANSPORT), ("fee", f"{BUILDING}、{TRANSPORT}")]
+    )
+
+
+def test_naming_a_shared_step_later_renames_the_window_without_a_new_one(
+    engine: Engine, source_id: int
+) -> None:
+    # An older extractor stored the shared step under the notice; a newer one names it for all. The key
+    # is the notice's either way, so the window is renamed in place: no new version, no alert about it.
+    fetched = page(SECTIONS, title="关于做好2025年度建设、交通工程技术人才中级职称评审工作的通知")
+    reading = read_notice(fetched)
+    with transaction(engine) as s:
+        record_fetched(s, source_id, fetched, replace(reading, shared=None, reader=1))
+    before = {w.kind + (w.committee or ""): (w.id, w.key) for w in _windows(engine)}
+    with transaction(engine) as s:
+        notice = s.scalars(select(Notice)).one()
+        outcome, changes = record_reread(s, notice.id, notice.content_hash, reading)
+    assert (outcome, changes.added, changes.changed, changes.superseded) == ("reread", 0, 0, 0)
+    after = _windows(engine)
+    assert len(after) == 3 and {(w.id, w.key) for w in after} == set(before.values())
+    (fee,) = [w for w in after if w.kind == "fee"]
+    assert (fee.committee, fee.version, fee.status) == (f"{BUILDING}、{TRANSPORT}", 1, "current")
 
 
 def test_record_failed_never_clears_stored_text(engine: Engine, source_id: int) -> None:

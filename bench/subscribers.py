@@ -15,8 +15,17 @@ its peak RSS from ``os.wait4``:
 
     .venv/bin/python bench/subscribers.py [--subscribers 100000] [--now ISO] [--keep DIR] [--timeout S]
     .venv/bin/python bench/subscribers.py --subscribers 2000     # quick smoke run
+    .venv/bin/python bench/subscribers.py --send                 # and a real send (several minutes)
 
 A step still running after ``--timeout`` seconds (default 900) is killed and reported as such.
+
+``--send``: the subscribers' webhooks are paths of one local webhook in a process of its own
+(bench/_sink.py), and after the dry run the real ``notify --now`` sends to all of them (one message per
+subscriber and URL: a run's alerts for one subscriber go out together). Its rate (messages the webhook
+received over the command's wall time, config, planning and the ledger included) is set beside bare
+Apprise's on the same webhook: a child process sends ``--apprise-sample`` (default 5,000) messages of the
+same kind, one ``Apprise()`` per URL, after 100 untimed ones, once before the real send and once after;
+the mean of the two rates.
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
 from _replica import clean_env, zcwatch_cmd  # noqa: E402
+from _sink import ProcessSink  # noqa: E402
 
 from core.vocabulary import DEFAULT_SUBSCRIBED_KINDS, WINDOW_KINDS  # noqa: E402
 from zcwatch.demo import DEMO_NOW  # noqa: E402
@@ -146,7 +156,9 @@ def stored_subscribers(db: Path) -> list[tuple[str, int]]:
         return c.execute("SELECT origin, count(*) FROM subscribers GROUP BY origin").fetchall()
 
 
-def write_csv(path: Path, n: int, keywords: list[str], seed: int = 15) -> dict[str, int]:
+def write_csv(
+    path: Path, n: int, keywords: list[str], seed: int = 15, host: str = "127.0.0.1:9"
+) -> dict[str, int]:
     """N subscribers as ``subscribers import`` reads them; how many of each sort were written."""
     rnd = random.Random(seed)
     sorts = {"committees": 0, "kinds": 0, "defaults": 0, "lead_days": 0, "two urls": 0, "quiet": 0}
@@ -154,9 +166,9 @@ def write_csv(path: Path, n: int, keywords: list[str], seed: int = 15) -> dict[s
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(("name", "urls", "committees", "kinds", "lead_days", "quiet_hours"))
         for i in range(n):
-            urls = [f"json://127.0.0.1:9/s/{i:06d}"]
+            urls = [f"json://{host}/s/{i:06d}"]
             if i % 20 == 7:  # a work phone and a personal one
-                urls.append(f"json://127.0.0.1:9/s/{i:06d}-b")
+                urls.append(f"json://{host}/s/{i:06d}-b")
                 sorts["two urls"] += 1
             committees: list[str] = []
             kinds: tuple[str, ...] = ()
@@ -209,6 +221,8 @@ def main() -> None:
     parser.add_argument("--now", default=DEMO_NOW, help=f"the dry run's moment (default {DEMO_NOW})")
     parser.add_argument("--keep", type=Path, help="work in this (new or empty) directory and keep it")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds before a step is killed")
+    parser.add_argument("--send", action="store_true", help="also a real notify to a local webhook")
+    parser.add_argument("--apprise-sample", type=int, default=5000, help="bare Apprise's sends per run")
     args = parser.parse_args()
     n = args.subscribers
     if args.keep:
@@ -223,7 +237,11 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"workdir: {workdir}{' (kept)' if args.keep else ''}")
     try:
-        steps = bench(workdir, n, args.now, args.timeout, env)
+        if args.send:
+            with ProcessSink() as sink:
+                steps = bench(workdir, n, args.now, args.timeout, env, sink, args.apprise_sample)
+        else:
+            steps = bench(workdir, n, args.now, args.timeout, env)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -231,7 +249,47 @@ def main() -> None:
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def bench(workdir: Path, n: int, now: str, timeout: float, env: dict[str, str]) -> list[Step]:
+class _Webhook:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def apprise_url(self, path: str) -> str:
+        return self.base + path
+
+
+def bare_apprise_main(base: str, n: int) -> None:
+    """The child's side of ``bare_apprise_rate``: bench/notify.py's bare Apprise loop, warmed, timed."""
+    from notify import bench_apprise
+
+    bench_apprise(_Webhook(base), 100)  # imports, Apprise's plugins, the first connections
+    seconds, sent = bench_apprise(_Webhook(base), n)
+    print(sent / seconds)
+
+
+def bare_apprise_rate(sink: ProcessSink, sample: int, env: dict[str, str]) -> float:
+    """Messages per second bare Apprise sends to ``sink`` (the alert zcwatch sends, rendered once), in a
+    child process as the CLI is."""
+    base = f"json://{sink.host}:{sink.port}/bare"
+    out = subprocess.run(
+        [sys.executable, __file__, "--bare-apprise", base, str(sample)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=3600,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bench(
+    workdir: Path,
+    n: int,
+    now: str,
+    timeout: float,
+    env: dict[str, str],
+    sink: ProcessSink | None = None,
+    sample: int = 0,
+) -> list[Step]:
     db, demo_step = build_demo(workdir, env, timeout)
     committees, stored = survey(db)
     keywords = [k for k in KEYWORDS if any(k in c for c in committees)]
@@ -240,7 +298,7 @@ def bench(workdir: Path, n: int, now: str, timeout: float, env: dict[str, str]) 
     cfg = workdir / "zcwatch.toml"
     cfg.write_text(f'[database]\nurl = "sqlite:///{db.as_posix()}"\n', encoding="utf-8")
     csv_path = workdir / "subscribers.csv"
-    sorts = write_csv(csv_path, n, keywords)
+    sorts = write_csv(csv_path, n, keywords, host=f"{sink.host}:{sink.port}" if sink else "127.0.0.1:9")
     print(
         f"CSV: {n:,} subscribers, {csv_path.stat().st_size / 2**20:.1f} MiB; "
         + ", ".join(f"{k} {v:,}" for k, v in sorts.items())
@@ -266,8 +324,31 @@ def bench(workdir: Path, n: int, now: str, timeout: float, env: dict[str, str]) 
             print(f"  {st.tail or 'imported'}; stored subscribers by origin: {stored_subscribers(db)}")
             if st.rc != 0:
                 break
+    if sink is not None and all(st.rc == 0 for st in steps):
+        print(f"bare Apprise, {sample:,} messages ...", flush=True)
+        before = bare_apprise_rate(sink, sample, env)
+        arrived = sink.count()
+        print("running notify (a real send) ...", flush=True)
+        st = run_step(
+            "notify (real send) *", [*base, "notify", "--now", now], workdir, timeout, count=True, env=env
+        )
+        steps.append(st)
+        received = sink.count() - arrived
+        print(f"bare Apprise, {sample:,} messages ...", flush=True)
+        after = bare_apprise_rate(sink, sample, env)
+        bare = (before + after) / 2
+        rate = received / st.seconds
+        print(
+            f"real send: {received:,} messages received in {st.seconds:.1f} s: {rate:.0f}/s; bare Apprise"
+            f" on the same webhook {bare:.0f}/s ({before:.0f} before, {after:.0f} after):"
+            f" ratio {rate / bare:.2f}"
+            f" (last line: {st.tail[:100]!r})"
+        )
     return steps
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--bare-apprise"]:
+        bare_apprise_main(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()

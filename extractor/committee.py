@@ -29,15 +29,16 @@ _ABBR = re.compile(
 )
 # Guangzhou's districts: a committee named after one is the district's (广州市增城区…).
 _DISTRICT = r"(?:越秀|海珠|荔湾|天河|白云|黄埔|番禺|花都|南沙|从化|增城)区"
-# Text before the name that is not part of it: keep what follows the last of these.
+# Text before the name that is not part of it: keep what follows the last of these (a relay's 天河区转发…
+# is the district passing the committee's notice on, not a district committee).
 _PREFIX = re.compile(
     # 和/及/与 join two bodies only before a new place name: 计算机与信息技术 is one name.
-    r".*(?:关于|做好|开展|组织|召开|举办|启动|印发|公布|年度|\d{4}年|[《“\"，,：:\s]|的|、"
+    r".*(?:关于|做好|开展|组织|召开|举办|启动|印发|转发|转载|下发|公布|年度|\d{4}年|[《“\"，,：:\s]|的|、"
     # What a notice does to a committee's dates: 关于调整/延长/更正…评审委员会…时间的通知.
     r"|调整|延长|更正|变更|推迟|暂停|恢复"
     r"|(?:和|及|与)(?=广州|广东|[省市区县])"
     # Verbs and prepositions in front of a place name: 经广州市…评审, 邮寄至广州市…, 由市…受理, 决定由增城区….
-    r"|(?:经|由|向|至|将|请|交|送|对|在|[)）])(?=广州|广东|[省市区县]|" + _DISTRICT + "))"
+    r"|(?:经|由|向|至|将|请|交|送|对|在|就|[)）])(?=广州|广东|[省市区县]|" + _DISTRICT + "))"
 )
 _PLACE = re.compile(r"(?:广州|广东|中共|[省市]|" + _DISTRICT + ")")
 # The issuer in front of 关于 (增城区关于…, 广州医科大学关于…, 广州市教育局关于…).
@@ -208,6 +209,9 @@ _CITIES = frozenset(
 _TITLE_SERIES = re.compile(r"(?<!、)(?<![\u4e00-\u9fff]、)([^\W\d_市省区各等、年度]{2,6}系列)(?!、)")
 
 
+_BRANCH = re.compile(r"[(（][\u4e00-\u9fff]{2,8}[)）]$")
+
+
 class CommitteeNames:
     """The committee names a notice spells out, to write each window's committee in full.
 
@@ -264,6 +268,17 @@ class CommitteeNames:
         if name.endswith("系列") and len(name) > 2:
             core = name[:-2]
             fits = [f for f in self.full if core in f]
+            if len(fits) == 1:
+                return fits[0]
+        branch = _BRANCH.search(name)
+        if branch and branch.start() >= 4:
+            # 艺术高评委（舞台艺术）: the committee in full, its branch kept.
+            whole = self.canonical(name[: branch.start()])
+            return name if whole is None or whole == name[: branch.start()] else whole + branch.group()
+        if not is_full_name(name) and len(name) >= 4 and not name.endswith(_SHORT_SUFFIX):
+            # A table's short cell (机械工程中级, 中职教师中级): the one full name that keeps its characters
+            # in order.
+            fits = [f for f in self.full if _subsequence(name.removeprefix("市"), f)]
             if len(fits) == 1:
                 return fits[0]
         return name

@@ -721,4 +721,9 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
 
 def _spelled(name: str | None, text: str, cells: str) -> str | None:
     written = as_written(name, text)
-    return as_written(name, cells) if written == name and cells else written
+    written = as_written(name, cells) if written == name and cells else written
+    if written and "(" in written and written == name and "（" in text + cells:
+        # A name put together (艺术高评委（美术） -> the full name and its branch) is written nowhere as
+        # a whole: its brackets are the notice's.
+        written = written.replace("(", "（").replace(")", "）")
+    return written

@@ -182,3 +182,16 @@ def test_a_window_without_a_committee_is_the_notices_or_all_of_its_committees(
     title: str, notice: str | None, named: list[str | None], expected: str | None
 ) -> None:
     assert shared_committee(title, notice, named) == expected
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "天河区转发广州市计算机技术与软件专业人才中级职称评审委员会关于2025年度评审工作的通知",
+        "关于转发广州市计算机技术与软件专业人才中级职称评审委员会2025年度评审工作通知的通知",
+    ],
+)
+def test_a_relay_is_the_committees_not_the_relayers(title: str) -> None:
+    from extractor import extract_committee
+
+    assert extract_committee(title) == "广州市计算机技术与软件专业人才中级职称评审委员会"

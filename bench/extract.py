@@ -251,8 +251,7 @@ def _committee_pairs(doc: Doc) -> list[tuple[dict[str, Any], str | None]]:
     windows = _extract(doc)
     # A window with no committee of its own is the notice's, or every committee's in a notice of several
     # that is none of theirs (the store names it for all of them): the sets write that as null.
-    shared = shared_committee(doc.title, own, [w.committee for w in windows])
-    rest = own if shared == own else None
+    rest = own if shared_committee(doc.title, [w.committee for w in windows]) is None else None
     found = [(_day(w.start), _day(w.end), w.committee or rest) for w in windows]
     out = []
     for w in doc.full_gold:

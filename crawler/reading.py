@@ -55,15 +55,13 @@ def read_notice(page: FetchedNotice, known_published: str | None = None) -> Noti
     if len(windows) > MAX_WINDOWS:
         capped.append(f"{len(windows):,} windows found: only the first {MAX_WINDOWS} were kept")
         windows = windows[:MAX_WINDOWS]
-    committee = extract_committee(page.title, body[:MAX_TEXT_CHARS])
-    shared = shared_committee(page.title, committee, [w.committee for w in windows])
     return NoticeReading(
-        committee=committee,
+        committee=extract_committee(page.title, body[:MAX_TEXT_CHARS]),
         review_year=extract_review_year(page.title, body[:MAX_TEXT_CHARS], published),
         windows=[Extracted(w.kind, w.start, w.end, w.evidence, w.committee, w.confidence) for w in windows],
         capped="; ".join(capped) or None,
         reader=READER_VERSION,
-        shared=shared if shared != committee else None,
+        shared=shared_committee(page.title, [w.committee for w in windows]),
     )
 
 

@@ -288,22 +288,23 @@ class CommitteeNames:
 _ONE_LEVEL = re.compile(r"正高级|副高级|高级|中级|初级|高评委|中评委|初评委")
 
 
-def shared_committee(title: str, notice_committee: str | None, named: list[str | None]) -> str | None:
-    """Whose a window is that names no committee of its own, given the committees its notice's windows name.
+def shared_committee(title: str, named: list[str | None]) -> str | None:
+    """The committees a window without one of its own belongs to, "A、B", given those its notice's windows
+    name; None when it is simply the notice's (``extract_committee``).
 
-    The notice's committee (``extract_committee``), except in a notice whose windows name two or more
-    committees and whose title names none of them, nor one committee of one level: the city's season
-    notice, a district bureau's or a committee office's notice for several committees. There a step given
-    once (三、缴费：申报人须于…前缴纳评审费) is each of theirs, so it is named for all of them, "A、B": every
-    one's subscribers hear of it, and it is still one window (one alert, not one per committee).
+    Shared: in a notice whose windows name two or more committees and whose title names none of them, nor
+    one committee of one level (the city's season notice, a district bureau's or a committee office's
+    notice for several committees). There a step given once (三、缴费：申报人须于…前缴纳评审费) is each of
+    theirs, so it is named for all of them: every one's subscribers hear of it, and it is still one window
+    (one alert, not one per committee).
     """
     names: list[str] = []
     for name in named:
         if name and not any(same_committee(name, n) for n in names):
             names.append(name)
     if len(names) < 2:
-        return notice_committee
+        return None
     own = extract_committee(title)
     if own and (_ONE_LEVEL.search(own) or any(same_committee(own, n) for n in names)):
-        return notice_committee
+        return None
     return "、".join(names)

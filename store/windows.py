@@ -46,8 +46,8 @@ class NoticeReading:
     capped: str | None = None
     # The extractor's READER_VERSION that read it (stored with the notice: a newer one reads it again).
     reader: int | None = None
-    # Whose a window is that names no committee of its own, when that is not the notice's committee: in a
-    # notice of several committees that is none of theirs, all of them ("A、B"; extractor.shared_committee).
+    # Whose a window is that names no committee of its own when that is not the notice's: in a notice of
+    # several committees that is none of theirs, all of them ("A、B"; extractor.shared_committee).
     shared: str | None = None
 
 

@@ -524,6 +524,12 @@ MULTI_HTML = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><t
 """
 
 
+def _page_with_body(title: str, body: str) -> str:
+    """MULTI_HTML's page (its head and publish date) with another body."""
+    head = MULTI_HTML.format(title=title).split("<ucapcontent>")[0]
+    return f"{head}<ucapcontent>{body}</ucapcontent></div></body></html>\n"
+
+
 def test_a_schedule_table_of_several_committees_gives_each_its_own_windows(
     crawl_env: CrawlEnv, first_crawl: FirstCrawl, replica: ReplicaServer
 ) -> None:
@@ -568,11 +574,12 @@ def test_a_step_given_once_for_several_committees_reaches_each_ones_followers(
     crawl_env.seed(first_crawl, polled=True)
     title = "关于做好2026年度建设、交通工程技术人才中级职称评审工作的通知"
     url = f"{COLUMN_URL}content/post_12000079.html"
-    page = MULTI_HTML.format(title=title).split("<ucapcontent>")[0] + (
-        "<ucapcontent><p>各有关单位：</p><p>现将有关工作安排通知如下：</p><p>一、各评委会申报时间</p>"
+    page = _page_with_body(
+        title,
+        "<p>各有关单位：</p><p>现将有关工作安排通知如下：</p><p>一、各评委会申报时间</p>"
         "<p>（一）广州市建设工程技术人才中级职称评审委员会</p><p>网上申报时间：2026年12月7日至12月18日。</p>"
         "<p>（二）广州市交通运输工程技术人才中级职称评审委员会</p><p>网上申报时间：2026年12月14日至12月25日。</p>"
-        "<p>二、缴费：申报人须于2027年1月15日前完成评审费缴纳。</p></ucapcontent></div></body></html>\n"
+        "<p>二、缴费：申报人须于2027年1月15日前完成评审费缴纳。</p>",
     )
     replica.add_listing_item(title, url, "2026-11-20", page)
     assert crawl_env.crawl().returncode == 0
@@ -604,9 +611,8 @@ def test_a_window_read_with_low_confidence_puts_its_notice_up_for_review(
     crawl_env.seed(first_crawl, polled=True)
     title = "关于2026年度有关工作安排的通知"
     url = f"{COLUMN_URL}content/post_12000078.html"
-    page = MULTI_HTML.format(title=title).split("<ucapcontent>")[0] + (
-        "<ucapcontent><p>各有关单位：</p><p>有关工作时间为2026年12月1日至12月15日。请及时办理。</p>"
-        "</ucapcontent></div></body></html>\n"
+    page = _page_with_body(
+        title, "<p>各有关单位：</p><p>有关工作时间为2026年12月1日至12月15日。请及时办理。</p>"
     )
     replica.add_listing_item(title, url, "2026-11-20", page)
     assert crawl_env.crawl().returncode == 0

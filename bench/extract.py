@@ -247,7 +247,8 @@ def _same_name(a: str | None, b: str | None) -> bool:
 
 def _committee_pairs(doc: Doc) -> list[tuple[dict[str, Any], str | None]]:
     """Each gold window whose dates were found, with the committee zcwatch gives it."""
-    own = extract_committee(doc.title, doc.body) if doc.html == "" else extract_committee(doc.title)
+    # The crawler reads the committee from the title and the page's text (an HTML record's text, too).
+    own = extract_committee(doc.title, html_to_text(doc.body) if doc.html else doc.body)
     windows = _extract(doc)
     # A window with no committee of its own is the notice's, or every committee's in a notice of several
     # that is none of theirs (the store names it for all of them): the sets write that as null.

@@ -16,7 +16,10 @@ from .numerals import normalise
 from .traditional import as_written, to_simplified
 
 _SUFFIX = r"(?:评审委员会|评委会|评委办|高评委|中评委|初评委)"
-_NAME = re.compile(r"([\u4e00-\u9fff()（）]{2,40}?" + _SUFFIX + ")")
+# A branch written after the name is part of it: …中级职称评审委员会（舞台艺术）, （生物医药）.
+# Not a branch: the notice's short name for it (（市卫生高评委）, （以下简称…）) or its office (（办公室）).
+_AFTER = r"(?:[(（](?![^)）]*(?:简称|统称|评委|办))[\u4e00-\u9fff]{2,8}[)）])?"
+_NAME = re.compile(r"([\u4e00-\u9fff()（）]{2,40}?" + _SUFFIX + _AFTER + ")")
 _REVIEW = re.compile(
     r"([\u4e00-\u9fff()（）]{2,40}?职称(?:自主)?评审)(?=工作|的|申报|有关|通知|事项|相关|安排|结果|通过|$)"
 )
@@ -38,7 +41,7 @@ _PREFIX = re.compile(
     r"|调整|延长|更正|变更|推迟|暂停|恢复"
     r"|(?:和|及|与)(?=广州|广东|[省市区县])"
     # Verbs and prepositions in front of a place name: 经广州市…评审, 邮寄至广州市…, 由市…受理, 决定由增城区….
-    r"|(?:经|由|向|至|将|请|交|送|对|在|就|[)）])(?=广州|广东|[省市区县]|" + _DISTRICT + "))"
+    r"|(?:经|由|向|至|将|请|交|送|对|在|就|根据|按照|依据|[)）])(?=广州|广东|[省市区县]|" + _DISTRICT + "))"
 )
 _PLACE = re.compile(r"(?:广州|广东|中共|[省市]|" + _DISTRICT + ")")
 # The issuer in front of 关于 (增城区关于…, 广州医科大学关于…, 广州市教育局关于…).
@@ -51,6 +54,11 @@ _SEVERAL = re.compile(r"[\u4e00-\u9fff]、[\u4e00-\u9fff]")
 _PLACE_ONLY = re.compile(r"(?:广州市|广东省|全省|全市|" + _DISTRICT + r")?(?:专业技术人才)?职称评审委员会")
 _GENERIC_TITLE = re.compile(r"部分|组建|等系列|类职称")
 _YEAR_LOOSE = re.compile(r"(20\d{2})\s?年(?![\d度])")
+# Words a committee's name has besides its suffix: 根据评委会, 4月8日前统一送达评委会 are the committee the
+# notice is about, referred to, not another one (they made a one-committee notice look like a season's).
+_NAMEY = re.compile(
+    r"职称|专业|系列|人才|人员|教师|工程|卫生|[高中初]级|学科|" + _DISTRICT + "|^(?:广州|广东|[省市])"
+)
 
 
 def _trim(name: str) -> str:
@@ -135,7 +143,7 @@ def _committee(title: str, body: str) -> str | None:
     if derived and _SEVERAL.search(title):
         return None  # 关于做好…卫生、教育系列职称评审工作的通知: several committees, each named below
     in_body = [_trim(m.group(1)) for m in _NAME.finditer(body)]
-    in_body = [abbrs.get(n, n) for n in in_body if len(n) >= 4]
+    in_body = [abbrs.get(n, n) for n in in_body if len(n) >= 4 and (n in abbrs or _NAMEY.search(n))]
     if not derived and len(_distinct(in_body)) >= 3:
         return None
     if derived:
@@ -194,9 +202,13 @@ _NAME_START = re.compile(
 _FULL_SUFFIX = ("评审委员会", "评委会")
 
 
+_BRANCH = re.compile(r"[(（][\u4e00-\u9fff]{2,8}[)）]$")
+
+
 def is_full_name(name: str) -> bool:
     """Whether ``name`` is a committee written out in full (广州市卫生…评审委员会), not a short form."""
-    return name.endswith(_FULL_SUFFIX) and len(name) >= 8
+    branch = _BRANCH.search(name)  # …评审委员会（舞台艺术）: a branch of it, in full
+    return (name[: branch.start()] if branch else name).endswith(_FULL_SUFFIX) and len(name) >= 8
 
 
 _SHORT_SUFFIX = ("高评委", "中评委", "初评委", "评委会", "评委办")
@@ -207,9 +219,6 @@ _CITIES = frozenset(
     re.findall(r"..", "广州深圳珠海汕头佛山韶关河源梅州惠州汕尾东莞中山江门阳江湛江茂名肇庆清远潮州揭阳云浮")
 )
 _TITLE_SERIES = re.compile(r"(?<!、)(?<![\u4e00-\u9fff]、)([^\W\d_市省区各等、年度]{2,6}系列)(?!、)")
-
-
-_BRANCH = re.compile(r"[(（][\u4e00-\u9fff]{2,8}[)）]$")
 
 
 class CommitteeNames:
@@ -272,7 +281,12 @@ class CommitteeNames:
                 return fits[0]
         branch = _BRANCH.search(name)
         if branch and branch.start() >= 4:
-            # 艺术高评委（舞台艺术）: the committee in full, its branch kept.
+            # 艺术高评委（舞台艺术）: the committee in full, its branch kept; the notice may spell that
+            # branch out in full itself.
+            base, tail = name[: branch.start()].removeprefix("市"), branch.group()[1:-1]
+            fits = [f for f in self.full if f[-len(tail) - 1 : -1] == tail and _subsequence(base, f)]
+            if len(fits) == 1:
+                return fits[0]
             whole = self.canonical(name[: branch.start()])
             return name if whole is None or whole == name[: branch.start()] else whole + branch.group()
         if not is_full_name(name) and len(name) >= 4 and not name.endswith(_SHORT_SUFFIX):
@@ -282,6 +296,37 @@ class CommitteeNames:
             if len(fits) == 1:
                 return fits[0]
         return name
+
+    def stands_for(self, heading: str) -> str | None:
+        """The one committee a short section heading stands for (一、工艺美术中级, 二、给排水工程专业,
+        二、高级职称（市卫生高评委）), in a notice that names two or more in full; else None.
+
+        The heading's words, less those every name has (职称, 专业, 评审), keep their order in exactly one
+        full name; a bracketed short name is resolved first (院中评委 -> the name it was defined for).
+        """
+        if len(self.full) < 2:
+            return None
+        h = heading.strip(" :.")
+        if not 2 <= len(h) <= 24 or _HEADING_STOP.search(h):
+            return None
+        bracket = _BRACKETED.search(h)
+        branch = ""
+        if bracket:
+            inner = self.canonical(bracket.group(1))
+            if inner in self.full:
+                return inner
+            h, branch = h[: bracket.start()], f"({bracket.group(1)})"  # 工程技术人才中级（生物医药）
+        core = _HEADING_WORDS.sub("", h)
+        if len(core) < 2:
+            return None
+        fits = [f for f in self.full if _subsequence(core, f) and f.endswith(branch)]
+        return fits[0] if len(fits) == 1 else None
+
+
+# A section heading that is a sentence, not a name: punctuation, or a step's or notice's words.
+_HEADING_STOP = re.compile(r"[,，;；。、]|\d")
+_BRACKETED = re.compile(r"[(（]([^()（）]{2,12})[)）]$")
+_HEADING_WORDS = re.compile(r"职称|专业|系列|评审|工作|安排|的")
 
 
 # A committee of one level (高级/中级…评审委员会, 高评委): a notice whose title names one is its own.

@@ -83,6 +83,8 @@ def _grid(table: Tag) -> list[list[str]]:
     return grid
 
 
+# Who does a step or owns the committee, not whose committee it is: 责任部门 | 科研处、人事处, 组建单位.
+_NOT_COMMITTEE_HEADER = re.compile(r"责任|负责|经办|承办|办理|组建|主管|牵头|实施")
 _SERIES_FIRST = re.compile(r"\s?([\u4e00-\u9fff]{1,10}系列)\s?:")
 _FULL_NAME = re.compile(r".{4,40}(?:评审委员会|评委会)$")
 
@@ -139,7 +141,10 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
     committee_cols = [
         c
         for c in plain
-        if c != step_col and COMMITTEE_HEADER.search(headers[c]) and not TIME_HEADER.search(headers[c])
+        if c != step_col
+        and COMMITTEE_HEADER.search(headers[c])
+        and not TIME_HEADER.search(headers[c])
+        and not _NOT_COMMITTEE_HEADER.search(headers[c])
     ]
     segments: list[Segment] = []
     section: str | None = None
@@ -151,7 +156,10 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
             else:  # a note row (注：…截止时间为…): read once, as text, not as every column's cell
                 segments.append(Segment(originals[0], cells[0]))
             continue
-        committee = "".join(cells[c] for c in committee_cols if not _NO_NAME.fullmatch(cells[c])) or section
+        name_cells = [cells[c] for c in committee_cols if not _NO_NAME.fullmatch(cells[c])]
+        # A cell with the name in full is the committee; the others describe it (组建单位 省卫生健康委).
+        full = [x for x in name_cells if _FULL_NAME.match(normalise(x))]
+        committee = "".join(full[:1] or name_cells) or section
         step = cells[step_col] if step_col is not None else ""
         label_text = step if step and _kind(step) else ""
         for c in sorted(dated):

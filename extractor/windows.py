@@ -499,6 +499,9 @@ class _LazyNames:
     def canonical(self, name: str) -> str | None:
         return self._read().canonical(name)
 
+    def stands_for(self, heading: str) -> str | None:
+        return self._read().stands_for(heading)
+
     def counted(self, n: int) -> tuple[str, ...] | None:
         """The notice's committees when it names exactly ``n`` in full (两个评委会均…), else None."""
         full = self._read().full
@@ -588,6 +591,8 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             kind = classify(s, (len(s), len(s)), [], found, results)
             named = heading_committees(s)
             level = ordinal(s)[0]
+            if named is None and level and not kind and (stood := names.stands_for(s[ordinal(s)[1] :])):
+                named = ((stood,), level)  # 一、工艺美术中级: the section of the one committee it stands for
             if named is not None:
                 committee_ctx = named
             elif committee_ctx is not None and level and level <= committee_ctx[1]:

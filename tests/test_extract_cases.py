@@ -187,6 +187,26 @@ COMMITTEES = [
         "经研究，决定由南沙区乡村工匠专业人才中级职称评审委员会开展评审。",
         "南沙区乡村工匠专业人才中级职称评审委员会",
     ),
+    # A unit's notice relaying one committee: 根据评委会通知 and 送达评委会办公室 refer to it, they are no
+    # committees of their own (three names made it look like the city's season notice).
+    (
+        "广州南山学院关于做好2025年度图书资料专业人员中级职称申报工作的通知",
+        "广州市图书资料专业人员中级职称评审委员会2025年度评审工作已启动。根据评委会通知，现将安排通知如下：\n"
+        "学校于4月8日前统一送达评委会办公室。",
+        "广州市图书资料专业人员中级职称评审委员会",
+    ),
+    # 根据 in front of the name is the sentence's, not the committee's (no issuer put in front of it).
+    (
+        "从化区教育局关于做好2025年度中小学教师高级职称申报工作的通知",
+        "根据广州市中小学教师高级职称评审委员会2025年度评审工作安排，现将我区申报事项通知如下：",
+        "广州市中小学教师高级职称评审委员会",
+    ),
+    # A branch written after the name is part of it.
+    (
+        "广州市工程技术人才中级职称评审委员会（建筑）2025年度评审工作通知",
+        "",
+        "广州市工程技术人才中级职称评审委员会（建筑）",
+    ),
     # A traditional-character repost is named as it writes itself.
     (
         "廣州市會計系列高級職稱評審委員會關於2025年度評審工作的通知（轉載）",

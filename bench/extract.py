@@ -34,6 +34,8 @@ for zcwatch, and speed in sentences per second on one core. Four sets:
 - blind5 (blind): tests/blind5/{passages,multi}.jsonl, 20 whole notices and 30 multi-committee notices
   written the same way on 2026-12-06 (steps given once after the committees' sections, among others);
   aggregates only.
+- blind6 (blind): tests/blind6/{passages,multi}.jsonl, 20 whole notices and 30 multi-committee notices
+  written the same way on 2026-12-06, after blind5 had been used twice; aggregates only.
 
     .venv/bin/python bench/extract.py            # all sections
     .venv/bin/python bench/extract.py --diff     # also the dev sets' per-notice misses
@@ -89,6 +91,7 @@ BLIND2 = ROOT / "tests" / "blind2"
 BLIND3 = ROOT / "tests" / "blind3"  # written 2026-12-04, the same way, after blind2 had been scored
 BLIND4 = ROOT / "tests" / "blind4"  # written 2026-12-05, the same way, after blind3 had been scored
 BLIND5 = ROOT / "tests" / "blind5"  # written 2026-12-06, the same way, after blind4 had been spent
+BLIND6 = ROOT / "tests" / "blind6"  # written 2026-12-06, the same way, after blind5 had been used twice
 SENTENCE = re.compile(r"[^。；;\n]+")
 Pair = tuple[str | None, str | None]
 
@@ -536,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
             sets.append((f"held-out (blind, {len(held)} notices)", held, False))
     else:
         print("held-out (blind): tests/data/heldout_notices.jsonl not present yet")
-    for blind_dir in (BLIND2, BLIND3, BLIND4, BLIND5):
+    for blind_dir in (BLIND2, BLIND3, BLIND4, BLIND5, BLIND6):
         if "--no-heldout" in args or not blind_dir.is_dir():
             continue
         for part in ("sentences", "passages", "multi"):

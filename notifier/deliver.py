@@ -33,12 +33,11 @@ from notifier.estimates import materialize_estimates
 from notifier.inputs import alert_for, ledger_rows, plan_windows
 from notifier.ledger import (
     Claimant,
-    claim,
+    SendLedger,
     claimable,
     expire_late,
     record_failed,
     record_planned,
-    record_sent,
 )
 from notifier.links import Links, links_for, with_links
 from notifier.messages import DEFAULT_CHECKLIST, Alert, Message, merge_window, render_alert, render_batch
@@ -400,6 +399,7 @@ def _send_work(
     # One connection for the loop, a short transaction per message on it: checking a connection out of
     # the pool and back (a reset each time) cost as much as the two statements.
     with engine.connect() as conn:
+        ledger = SendLedger(conn)
         try:
             for target, group in groupby(work, key=lambda x: x[0]):
                 chan = by_id[target]
@@ -408,10 +408,7 @@ def _send_work(
                 for ids, message in _messages(chan.url, items, links, rendered):
                     # Claimed just before its own send, so a crash leaves only this message's rows in
                     # `sending`: those, and only those, may go out twice (and are counted).
-                    with conn.begin():  # two short statements (notifier.ledger), no ORM session
-                        if sent:
-                            record_sent(conn, sent, now)
-                        got, taken_over = claim(conn, ids, now, claimant)
+                    got, taken_over = ledger.step(sent, ids, now, claimant)  # one short transaction
                     sent = []
                     report.possible_duplicates += taken_over
                     if not got:
@@ -423,9 +420,7 @@ def _send_work(
                     for part_ids, part in parts:
                         sent += _deliver(engine, chan, part_ids, part, now, send, claimant, report)
         finally:
-            if sent:
-                with conn.begin():
-                    record_sent(conn, sent, now)
+            ledger.finish(sent, now)
 
 
 def _site_secret(session: Session) -> bytes:

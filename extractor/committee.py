@@ -202,7 +202,8 @@ _NAME_START = re.compile(
 _FULL_SUFFIX = ("评审委员会", "评委会")
 
 
-_BRANCH = re.compile(r"[(（][\u4e00-\u9fff]{2,8}[)）]$")
+# A bracket at the end of a name: its branch (（舞台艺术）), or in a heading the short name (（院中评委）).
+_BRANCH = re.compile(r"[(（]([\u4e00-\u9fff]{2,8})[)）]$")
 
 
 def is_full_name(name: str) -> bool:
@@ -283,8 +284,8 @@ class CommitteeNames:
         if branch and branch.start() >= 4:
             # 艺术高评委（舞台艺术）: the committee in full, its branch kept; the notice may spell that
             # branch out in full itself.
-            base, tail = name[: branch.start()].removeprefix("市"), branch.group()[1:-1]
-            fits = [f for f in self.full if f[-len(tail) - 1 : -1] == tail and _subsequence(base, f)]
+            base, tail = name[: branch.start()].removeprefix("市"), f"({branch.group(1)})"
+            fits = [f for f in self.full if f.endswith(tail) and _subsequence(base, f)]
             if len(fits) == 1:
                 return fits[0]
             whole = self.canonical(name[: branch.start()])
@@ -309,7 +310,7 @@ class CommitteeNames:
         h = heading.strip(" :.")
         if not 2 <= len(h) <= 24 or _HEADING_STOP.search(h):
             return None
-        bracket = _BRACKETED.search(h)
+        bracket = _BRANCH.search(h)
         branch = ""
         if bracket:
             inner = self.canonical(bracket.group(1))
@@ -325,7 +326,6 @@ class CommitteeNames:
 
 # A section heading that is a sentence, not a name: punctuation, or a step's or notice's words.
 _HEADING_STOP = re.compile(r"[,，;；。、]|\d")
-_BRACKETED = re.compile(r"[(（]([^()（）]{2,12})[)）]$")
 _HEADING_WORDS = re.compile(r"职称|专业|系列|评审|工作|安排|的")
 
 

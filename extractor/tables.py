@@ -16,6 +16,7 @@ from datetime import date
 
 from bs4 import BeautifulSoup, Tag
 
+from .committee import is_full_name
 from .html import parse_html, soup_to_text
 from .kinds import classify, keywords
 from .layout import (
@@ -86,13 +87,12 @@ def _grid(table: Tag) -> list[list[str]]:
 # Who does a step or owns the committee, not whose committee it is: 责任部门 | 科研处、人事处, 组建单位.
 _NOT_COMMITTEE_HEADER = re.compile(r"责任|负责|经办|承办|办理|组建|主管|牵头|实施")
 _SERIES_FIRST = re.compile(r"\s?([\u4e00-\u9fff]{1,10}系列)\s?:")
-_FULL_NAME = re.compile(r".{4,40}(?:评审委员会|评委会)$")
 
 
 def _cell_names(cell: str) -> list[str | None]:
     """The committee names of a row's name cells: one per line when every line is a full name."""
     lines = [normalise(x) for x in cell.splitlines() if x.strip()]
-    if len(lines) > 1 and all(_FULL_NAME.match(x) for x in lines):
+    if len(lines) > 1 and all(is_full_name(x) for x in lines):
         return list(lines)
     return [normalise(cell)]
 
@@ -158,7 +158,7 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
             continue
         name_cells = [cells[c] for c in committee_cols if not _NO_NAME.fullmatch(cells[c])]
         # A cell with the name in full is the committee; the others describe it (组建单位 省卫生健康委).
-        full = [x for x in name_cells if _FULL_NAME.match(normalise(x))]
+        full = [x for x in name_cells if is_full_name(normalise(x))]
         committee = "".join(full[:1] or name_cells) or section
         step = cells[step_col] if step_col is not None else ""
         label_text = step if step and _kind(step) else ""

@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.timeutil import SHANGHAI, from_utc_naive, to_utc_naive, window_point
@@ -183,6 +184,11 @@ _SENT_ONE = _sent_statement(deliveries.c.id == bindparam("one"))
 _SENT = _sent_statement(deliveries.c.id.in_(bindparam("ids", expanding=True)))
 
 
+def _claim_params(now: datetime, claimant: Claimant) -> dict[str, Any]:
+    """The claim statement's parameters but the rows: the run's time, and who holds the rows until when."""
+    return {"now": to_utc_naive(now), "owner": claimant.owner, "until": utcnow() + claimant.lease}
+
+
 def claim(
     db: Session | Connection, ids: list[int], now: datetime, claimant: Claimant
 ) -> tuple[list[int], int]:
@@ -197,8 +203,8 @@ def claim(
     hung worker need the ORM path, which asks who is still alive.
     """
     conn = db.connection() if isinstance(db, Session) else db
-    now_utc, until = to_utc_naive(now), utcnow() + claimant.lease
-    params = {"now": now_utc, "owner": claimant.owner, "until": until}
+    params = _claim_params(now, claimant)
+    now_utc = params["now"]
     if len(ids) == 1:
         got = list(conn.execute(_CLAIM_ONE, {"one": ids[0], **params}).scalars())
     else:
@@ -276,12 +282,9 @@ class SendLedger:
                 record_sent(self.conn, sent, now)
 
     def _driver_step(self, sent: list[int], one: int, now: datetime, claimant: Claimant) -> list[int]:
-        from sqlalchemy.exc import DBAPIError
-
         driver = self.conn.connection.driver_connection
         assert driver is not None
-        now_utc = to_utc_naive(now)
-        sql = "BEGIN IMMEDIATE"
+        sql = "BEGIN IMMEDIATE"  # the statement a driver error is reported with
         try:
             cur = driver.cursor()
             try:
@@ -289,15 +292,9 @@ class SendLedger:
                     cur.execute(sql)
                 if sent:
                     sql = self._sent.sql
-                    cur.execute(sql, self._sent.params({"one": sent[0], "at": now_utc}))
+                    cur.execute(sql, self._sent.params({"one": sent[0], "at": to_utc_naive(now)}))
                 sql = self._claim.sql
-                values = {
-                    "one": one,
-                    "now": now_utc,
-                    "owner": claimant.owner,
-                    "until": utcnow() + claimant.lease,
-                }
-                cur.execute(sql, self._claim.params(values))
+                cur.execute(sql, self._claim.params({"one": one, **_claim_params(now, claimant)}))
                 got = [row[0] for row in cur.fetchall()]
             finally:
                 cur.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from core.timeutil import SHANGHAI
 from crawler.reading import read_notice
+from notifier.ledger import Claimant, SendLedger
 from store.db import BUSY_TIMEOUT_MS, open_engine, transaction
 from store.migrate import LATEST
 from store.models import CrawlRun, Delivery, Notice, NoticeVersion, Source, Window
@@ -141,6 +144,35 @@ def test_a_write_lock_that_outlasts_the_wait_is_sqlalchemys_error(
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_the_send_loops_driver_step_leaves_no_transaction_open_after_an_error(
+    sqlite_engine: Engine, db_file: Path
+) -> None:
+    # notify's claim and record run on the driver (notifier.ledger.SendLedger), past SQLAlchemy: an error
+    # there must come out as SQLAlchemy's, and the connection must be usable after it (no BEGIN left open).
+    claimant = Claimant("test-worker", lambda _session, owners: set())
+    now = datetime(2026, 3, 1, 9, 0, tzinfo=SHANGHAI)
+    holder = sqlite3.connect(db_file, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    with sqlite_engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        try:
+            driver.execute("PRAGMA busy_timeout = 0")  # fail at once instead of after 15 s
+            with pytest.raises(OperationalError, match="database is locked"):
+                SendLedger(conn).step([], [1], now, claimant)
+        finally:
+            holder.rollback()
+            holder.close()
+            driver.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        assert not driver.in_transaction
+        # An error after BEGIN (here a claimant without a lease) is rolled back too, and raised as it is.
+        broken = Claimant("test-worker", lambda _session, owners: set(), lease=None)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            SendLedger(conn).step([], [1], now, broken)
+        assert not driver.in_transaction
+        # The same connection goes on: no such row, so nothing is claimed, through both of the step's ways.
+        assert SendLedger(conn).step([], [1], now, claimant) == ([], 0)
 
 
 def test_data_survives_reopening(database_url: str, engine: Engine, source_id: int) -> None:

@@ -74,6 +74,7 @@ from extractor import (  # noqa: E402
     html_to_text,
     shared_committee,
 )
+from extractor.committee import group_members  # noqa: E402
 
 CASES = ROOT / "tests" / "data" / "window_cases.jsonl"
 PASSAGES = ROOT / "tests" / "data" / "passage_cases.jsonl"
@@ -256,7 +257,16 @@ def _committee_pairs(doc: Doc) -> list[tuple[dict[str, Any], str | None]]:
     # A window with no committee of its own is the notice's, or every committee's in a notice of several
     # that is none of theirs (the store names it for all of them): the sets write that as null.
     rest = own if shared_committee(doc.title, [w.committee for w in windows]) is None else None
-    found = [(_day(w.start), _day(w.end), w.committee or rest) for w in windows]
+    # A step of all the notice's committees is given as all of them ("A、B"); the sets write it as null.
+    everyone = {m for w in windows if w.committee for m in group_members(w.committee)}
+
+    def stored(committee: str | None) -> str | None:
+        members = group_members(committee) if committee else []
+        if len(members) > 1 and set(members) == everyone:
+            return rest
+        return committee or rest
+
+    found = [(_day(w.start), _day(w.end), stored(w.committee)) for w in windows]
     out = []
     for w in doc.full_gold:
         pair = (_day(w.get("start")), _day(w.get("end")))

@@ -191,7 +191,10 @@ def extract_review_year(title: str, body: str = "", published: date | None = Non
 
 # The committees at large or an office, not one committee: 各评委会, 省直有关职称评审委员会, 由各评委会,
 # 广州市及各区组建职称评审委员会, 申报人通过评委会.
-_GENERIC = re.compile(r"各|有关|相关|上述|通过|所属|^由|^本|^我|^该")
+# …: 5个职称评审委员会 (我局组建的5个…) is a count of committees, not one.
+_GENERIC = re.compile(r"各|有关|相关|上述|通过|所属|^由|^本|^我|^该|^个|^[\d两二三四五六七八九十]+个")
+_NUMERAL = r"[一二三四五六七八九十\d]{1,3}"
+_ORDINAL_LEAD = re.compile(rf"^\s?(?:[(（]\s?{_NUMERAL}\s?[)）]|{_NUMERAL}[、.．])\s?")
 # Where a full name starts inside a longer run of cells (卫生系列 | 广州市卫生…委员会, 市农业农村局 |
 # 广州市农业…委员会, 番禺区(一)申报广州市工程…委员会): at a place name.
 # 佛山 | 佛山市机械…委员会 (a digest's city cell run into the name): at the city's name too.
@@ -234,7 +237,8 @@ class CommitteeNames:
         self.abbrs = {m.group(2).strip(): _trim(m.group(1)) for m in _ABBR.finditer(text)}
         full: list[str] = []
         for m in _NAME.finditer(text):
-            name = self._cut(_trim(m.group(1)))
+            # A list number is no part of a name: （三）研究人才评委会 is the short name 研究人才评委会.
+            name = _ORDINAL_LEAD.sub("", self._cut(_trim(m.group(1))))
             if (
                 is_full_name(name)
                 and not _GENERIC.search(name)
@@ -333,6 +337,31 @@ _HEADING_WORDS = re.compile(r"职称|专业|系列|评审|工作|安排|的")
 _ONE_LEVEL = re.compile(r"正高级|副高级|高级|中级|初级|高评委|中评委|初评委")
 
 
+# Several committees' one window is named for all of them, "A、B" (a step given once for both, a step
+# none of them owns in a notice of several). A name may hold 、 itself (机械、电子…评审委员会): the group
+# splits only where each part is a committee's name.
+GROUP_JOINER = "、"
+
+
+def group_name(names: list[str]) -> str:
+    """One window's committees as one name, "A、B" (each once, in order)."""
+    return GROUP_JOINER.join(dict.fromkeys(names))
+
+
+def group_members(name: str) -> list[str]:
+    """The committees a group name ("A、B") joins; ``[name]`` for one committee."""
+    if GROUP_JOINER not in name:
+        return [name]
+    parts: list[str] = []
+    current = ""
+    for piece in name.split(GROUP_JOINER):
+        current = f"{current}{GROUP_JOINER}{piece}" if current else piece
+        if is_full_name(current) or current.endswith(_SHORT_SUFFIX):
+            parts.append(current)
+            current = ""
+    return parts if len(parts) > 1 and not current else [name]
+
+
 def shared_committee(title: str, named: list[str | None]) -> str | None:
     """The committees a window without one of its own belongs to, "A、B", given those its notice's windows
     name; None when it is simply the notice's (``extract_committee``).
@@ -344,12 +373,12 @@ def shared_committee(title: str, named: list[str | None]) -> str | None:
     (one alert, not one per committee).
     """
     names: list[str] = []
-    for name in named:
-        if name and not any(same_committee(name, n) for n in names):
+    for name in (member for group in named if group for member in group_members(group)):
+        if not any(same_committee(name, n) for n in names):
             names.append(name)
     if len(names) < 2:
         return None
     own = extract_committee(title)
     if own and (_ONE_LEVEL.search(own) or any(same_committee(own, n) for n in names)):
         return None
-    return "、".join(names)
+    return group_name(names)

@@ -191,7 +191,8 @@ _AT_LARGE = re.compile(
 
 
 # A count of committees after a group of names or standing for the notice's (两个评委会均于6月评审).
-_COUNTED = re.compile(r"(?:等|上述|以上)?(?:两|二|三|四|五|六|[2-6])个(?:评审委员会|评委会)$")
+# (a digit's count reaches the name without its digit: 3个评委会 -> 个评委会)
+_COUNTED = re.compile(r"(?:(?:等|上述|以上)?(?:两|二|三|四|五|六|[2-6]))?个(?:评审委员会|评委会)$")
 # A sentence about all of the notice's committees by their count: 两个评委会的纸质材料均须…, 上述三个评委会….
 _ALL_COUNTED = re.compile(r"(?:^|[^一-鿿]|上述|以上)(?P<n>两|二|三|四|五|六|[2-6])个(?:评审委员会|评委会)")
 _COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}

@@ -89,6 +89,27 @@ _NOT_COMMITTEE_HEADER = re.compile(r"责任|负责|经办|承办|办理|组建|�
 _SERIES_FIRST = re.compile(r"\s?([\u4e00-\u9fff]{1,10}系列)\s?:")
 
 
+# A time split into two columns under one header (时间 | 开始 | 截止): the row's one window, start to end.
+_FROM_HEADER = re.compile(r"(?:开始|起始|起)(?:时间|日期)?\s*$")
+_TO_HEADER = re.compile(r"(?:截止|截至|结束|止)(?:时间|日期)?\s*$")
+
+
+def _from_to_columns(headers: list[str], dated: set[int]) -> dict[int, int]:
+    """Start column -> its end column, for neighbouring dated columns headed 开始 and 截止."""
+    return {
+        c: c + 1
+        for c in dated
+        if c + 1 in dated and _FROM_HEADER.search(headers[c]) and _TO_HEADER.search(headers[c + 1])
+    }
+
+
+def _joined(start: str, end: str) -> str:
+    """Two cells of one window as the range a notice would write (3月2日至3月27日), or the one given."""
+    if start and end:
+        return f"{start}至{end}"
+    return f"{start}起" if start else f"截止{end}"
+
+
 def _cell_names(cell: str) -> list[str | None]:
     """The committee names of a row's name cells: one per line when every line is a full name."""
     lines = [normalise(x) for x in cell.splitlines() if x.strip()]
@@ -146,6 +167,8 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
         and not TIME_HEADER.search(headers[c])
         and not _NOT_COMMITTEE_HEADER.search(headers[c])
     ]
+    starts = _from_to_columns(headers, dated)
+    ends = set(starts.values())
     segments: list[Segment] = []
     section: str | None = None
     for i in body:
@@ -163,7 +186,14 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
         step = cells[step_col] if step_col is not None else ""
         label_text = step if step and _kind(step) else ""
         for c in sorted(dated):
-            if c == step_col or c in committee_cols or not cells[c] or SKIP_HEADER.search(headers[c]):
+            if c in ends or c == step_col or c in committee_cols or SKIP_HEADER.search(headers[c]):
+                continue
+            cell, original, header = cells[c], originals[c], shown[n_head - 1][c]
+            if c in starts and "\n" not in cell + cells[c + 1]:
+                cell = _joined(cell, cells[c + 1])
+                original = _joined(original, originals[c + 1])
+                header = shown[0][c]  # the time both columns are parts of (时间), not 开始
+            if not cell:
                 continue
             label = label_text or headers[c]
             kind = _kind(label) if label else None
@@ -171,11 +201,10 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
             prefix = f"{label}：" if label else ""
             row_name = " | ".join(originals[c] for c in committee_cols if originals[c])
             step_shown = originals[step_col] if step_col is not None else ""
-            header = shown[n_head - 1][c]
             # One cell may name two committees (经济<br/>统计 评委会, 合署办公): the dates are each one's.
             names = _cell_names(committee) if committee else [None]
-            for line, original in zip(cells[c].splitlines(), originals[c].splitlines(), strict=False):
-                evidence = " | ".join(x for x in (row_name, step_shown, f"{header}：{original}") if x)
+            for line, shown_line in zip(cell.splitlines(), original.splitlines(), strict=False):
+                evidence = " | ".join(x for x in (row_name, step_shown, f"{header}：{shown_line}") if x)
                 # A digest row's cell names its series before the dates (广州 | 工程系列：1月19日…).
                 series = _SERIES_FIRST.match(normalise(line))
                 for name in names:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .committee import CommitteeNames
+from .committee import CommitteeNames, group_members, group_name
 from .dates import Point, find_points, prepare, render
 from .gate import required_chars
 from .kinds import Pick, classify, is_results_notice, keywords, pick
@@ -60,10 +60,11 @@ _END_AFTER = re.compile(
 _END_BEFORE = re.compile(
     r"(?:截止|截至|截止到|截止至|截止于)(?:时间|日期|日|期限)?\s?(?:为|是|到|至|于|在)?\s?:?\s?$"
     r"|(?:延长|延|延期|延后|推迟|顺延)(?:至|到)\s?$|(?:不迟于|最迟|最晚)(?:于|在|到)?\s?$"
-    r"|(?:关闭|结束|截止|停止)(?:时间|日期|日|期限)\s?(?:(?:更正|调整|变更|更改|改)?为|是)?\s?:?\s?$"
+    r"|(?:关闭|结束|截止|停止)(?:时间|日期|日|期限)\s?(?:统一|均|一律|相应)?\s?(?:(?:更正|调整|变更|更改|改)?为|是)?\s?:?\s?$"
     r"|最后期限\s?(?:为|是)?\s?:?\s?$"
 )
-_START_BEFORE = re.compile(r"(?:开始|开放|启动|开通)(?:时间|日期)\s?(?:为|是)?\s?:?\s?$")
+# 开始时间：…, and a label ending in the word alone (网上申报开始：2026年2月24日8:30).
+_START_BEFORE = re.compile(r"(?:开始|开放|启动|开通)(?:(?:时间|日期)\s?(?:为|是)?\s?:?|\s?:)\s?$")
 _START_AFTER = re.compile(r"\s?(?:\)\s?)?" + _QUALIFIER + r"(?:起|开始|以后|开放|启动|开通|启用)")
 # A lone date is a one-day (or, for a month, one-month) event when announced as one: 定于/预计于/
 # 安排在 before it, a step label and a colon (评审：2026年5月), 经 (经4月11日…评审), or a verb of
@@ -155,6 +156,20 @@ def _negative(blanked: str, span: tuple[int, int]) -> bool:
     if hits and hits <= _INTERVIEW and _REVIEW_WORD.search(clause):
         return False
     return bool(hits)
+
+
+# A plan, not a date: 拟于4月下旬组织评审, 预计5月至6月, 原则上于6月底前完成. A tentative word with only a
+# month (or a part of one) is the committee's intention, to be fixed by a later notice ("具体时间另行通知");
+# with a day (拟于5月20日召开评审会议) it is announced, and stays a window.
+_TENTATIVE = re.compile(r"拟(?:于|在|定|安排)|预计|计划(?:于|在)|原则上|初定|暂定|待定")
+
+
+def _tentative(blanked: str, raw: _Raw) -> bool:
+    """Whether ``raw`` is a tentative plan of month precision (see ``_TENTATIVE``)."""
+    if any(p is not None and p.full for p in (raw.start, raw.end)):
+        return False
+    a, b = _clause(blanked, *raw.span)
+    return _TENTATIVE.search(blanked, a, b) is not None
 
 
 # A date with a placeholder in it (X月X日, 3月XX日, 2026年X月) is no date.
@@ -502,6 +517,11 @@ class _LazyNames:
     def stands_for(self, heading: str) -> str | None:
         return self._read().stands_for(heading)
 
+    def all_of(self, owners: list[str]) -> bool:
+        """Whether ``owners`` are every committee the notice names in full (two or more)."""
+        full = self._read().full
+        return len(full) >= 2 and all(any(same_committee(o, f) for o in owners) for f in full)
+
     def counted(self, n: int) -> tuple[str, ...] | None:
         """The notice's committees when it names exactly ``n`` in full (两个评委会均…), else None."""
         full = self._read().full
@@ -516,9 +536,9 @@ def _committees(out: list[_Found]) -> None:
     one may be another committee than the notice's own.
     """
     names: list[str] = []
-    for f in out:
-        if f.committee and not any(same_committee(f.committee, n) for n in names):
-            names.append(f.committee)
+    for name in (member for f in out if f.committee for member in group_members(f.committee)):
+        if not any(same_committee(name, n) for n in names):
+            names.append(name)
     # Stricter than a full name in CommitteeNames (…评委会, 8 characters): a window's name has not been
     # trimmed of the words before it, and 申报材料经评委会 is no committee of its own.
     named_apart = (
@@ -623,7 +643,11 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             # A heading lends its step, not its words: 二、答辩时间 ⏎ 5月16日至17日 is the review,
             # while a label line's words count (年龄计算截止时间：⏎ … is a cut-off).
             blanked = " " * prefix + blanked[prefix:]
-        raws = [r for r in _pair(s, points, seg.prefix) if not _negative(blanked, r.span)]
+        raws = [
+            r
+            for r in _pair(s, points, seg.prefix)
+            if not _negative(blanked, r.span) and not _tentative(blanked, r)
+        ]
         spans = [r.span for r in raws]
         starts = [a for a, _ in spans]
         committee = seg.committee
@@ -690,6 +714,11 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
                 owners = [(names.canonical(n), True) for n in carried]
             elif counted and (every := names.counted(counted)):
                 owners = [(n, False) for n in every]
+            if len(owners) > 1 and names.all_of(group := [n for n, _ in owners if n]):
+                # A step for all of the notice's committees (两个评委会均于…) is one window of them all,
+                # "A、B": one alert for a subscriber of both; each one's filters and board rows include it.
+                # A step for some of them (A、B均…, a third apart) stays each one's, as such notices are read.
+                owners = [(group_name(group), all(g for _, g in owners))]
             for owner, owner_guessed in owners:
                 f = _Found(
                     k.kind,
@@ -725,6 +754,8 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
 
 
 def _spelled(name: str | None, text: str, cells: str) -> str | None:
+    if name and len(members := group_members(name)) > 1:
+        return group_name([_spelled(m, text, cells) or m for m in members])
     written = as_written(name, text)
     written = as_written(name, cells) if written == name and cells else written
     if written and "(" in written and written == name and "（" in text + cells:

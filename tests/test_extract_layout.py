@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from extractor import extract_notice_html, extract_windows, html_to_text, shared_committee, traditional
 from extractor.cli import extract_batch, extract_one
+from extractor.committee import group_members
 from extractor.layout import segment_spans
 
 PUB = date(2025, 12, 20)
@@ -172,12 +173,33 @@ _OWN = "广州南沙医院卫生专业技术人才中级职称评审委员会"
         ("关于开展2025年度评审工作的通知", [_A, None], None),
         # An abbreviation and its full name are one committee.
         ("关于做好2025年度评审工作的通知", [_A, "建设中评委", None], None),
+        # A window of both already ("A、B", 两个评委会均…) names each of them once, not a third committee.
+        ("关于做好2025年度评审工作的通知", [f"{_A}、{_B}", _A, None], f"{_A}、{_B}"),
+        ("关于做好2025年度评审工作的通知", [f"{_A}、{_B}", None], f"{_A}、{_B}"),
     ],
 )
 def test_a_window_without_a_committee_is_the_notices_or_all_of_its_committees(
     title: str, named: list[str | None], expected: str | None
 ) -> None:
     assert shared_committee(title, named) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "members"),
+    [
+        (f"{_A}、{_B}", [_A, _B]),
+        (f"{_A}、市卫生高评委", [_A, "市卫生高评委"]),
+        # 、 inside one committee's name (机械、电子…) does not split it.
+        (
+            "广州市机械、电子工程技术人才中级职称评审委员会",
+            ["广州市机械、电子工程技术人才中级职称评审委员会"],
+        ),
+        (f"{_A}、电子", [f"{_A}、电子"]),
+        (_A, [_A]),
+    ],
+)
+def test_a_group_name_splits_only_between_committees(name: str, members: list[str]) -> None:
+    assert group_members(name) == members
 
 
 @pytest.mark.parametrize(

@@ -481,6 +481,21 @@ def test_a_step_shared_by_several_committees_is_named_for_all_of_them(engine: En
     )
 
 
+def test_a_step_both_committees_share_is_stored_once_for_both(engine: Engine, source_id: int) -> None:
+    """Issue 12: 两个评委会…均 in one committee's own notice is one window of both ("A、B"), not one per
+    committee: a subscriber following both is told once, one following either is told."""
+    body = (
+        f"{BUILDING}网上申报时间为2025年2月3日至2月21日；{TRANSPORT}网上申报时间为2月10日至2月28日。"
+        "两个评委会的纸质材料均须于2025年3月14日前送达。"
+    )
+    fetched = page(body, title=f"{BUILDING}关于2025年度评审工作的通知")
+    with transaction(engine) as s:
+        record_fetched(s, source_id, fetched, read_notice(fetched))
+    assert sorted((w.kind, w.committee) for w in _windows(engine)) == sorted(
+        [("apply", BUILDING), ("apply", TRANSPORT), ("paper", f"{BUILDING}、{TRANSPORT}")]
+    )
+
+
 def test_naming_a_shared_step_later_renames_the_window_without_a_new_one(
     engine: Engine, source_id: int
 ) -> None:

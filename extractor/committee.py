@@ -9,9 +9,10 @@ we map back to the full name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
-from .layout import same_committee
+from .layout import ordinal, same_committee
 from .numerals import normalise
 from .traditional import as_written, to_simplified
 
@@ -192,9 +193,7 @@ def extract_review_year(title: str, body: str = "", published: date | None = Non
 # The committees at large or an office, not one committee: 各评委会, 省直有关职称评审委员会, 由各评委会,
 # 广州市及各区组建职称评审委员会, 申报人通过评委会.
 # …: 5个职称评审委员会 (我局组建的5个…) is a count of committees, not one.
-_GENERIC = re.compile(r"各|有关|相关|上述|通过|所属|^由|^本|^我|^该|^个|^[\d两二三四五六七八九十]+个")
-_NUMERAL = r"[一二三四五六七八九十\d]{1,3}"
-_ORDINAL_LEAD = re.compile(rf"^\s?(?:[(（]\s?{_NUMERAL}\s?[)）]|{_NUMERAL}[、.．])\s?")
+_GENERIC = re.compile(r"各|有关|相关|上述|通过|所属|^由|^本|^我|^该|^[\d两二三四五六七八九十]*个")
 # Where a full name starts inside a longer run of cells (卫生系列 | 广州市卫生…委员会, 市农业农村局 |
 # 广州市农业…委员会, 番禺区(一)申报广州市工程…委员会): at a place name.
 # 佛山 | 佛山市机械…委员会 (a digest's city cell run into the name): at the city's name too.
@@ -238,7 +237,8 @@ class CommitteeNames:
         full: list[str] = []
         for m in _NAME.finditer(text):
             # A list number is no part of a name: （三）研究人才评委会 is the short name 研究人才评委会.
-            name = _ORDINAL_LEAD.sub("", self._cut(_trim(m.group(1))))
+            name = self._cut(_trim(m.group(1)))
+            name = name[ordinal(name)[1] :]
             if (
                 is_full_name(name)
                 and not _GENERIC.search(name)
@@ -362,6 +362,16 @@ def group_members(name: str) -> list[str]:
     return parts if len(parts) > 1 and not current else [name]
 
 
+def distinct_committees(named: Iterable[str | None]) -> list[str]:
+    """The committees ``named`` (windows' committees, None for none) speak of, each once, in order: a group
+    ("A、B") by its members, an abbreviation and its full name as one."""
+    names: list[str] = []
+    for name in (member for group in named if group for member in group_members(group)):
+        if not any(same_committee(name, n) for n in names):
+            names.append(name)
+    return names
+
+
 def shared_committee(title: str, named: list[str | None]) -> str | None:
     """The committees a window without one of its own belongs to, "A、B", given those its notice's windows
     name; None when it is simply the notice's (``extract_committee``).
@@ -372,10 +382,7 @@ def shared_committee(title: str, named: list[str | None]) -> str | None:
     theirs, so it is named for all of them: every one's subscribers hear of it, and it is still one window
     (one alert, not one per committee).
     """
-    names: list[str] = []
-    for name in (member for group in named if group for member in group_members(group)):
-        if not any(same_committee(name, n) for n in names):
-            names.append(name)
+    names = distinct_committees(named)
     if len(names) < 2:
         return None
     own = extract_committee(title)

@@ -104,10 +104,19 @@ def _from_to_columns(headers: list[str], dated: set[int]) -> dict[int, int]:
 
 
 def _joined(start: str, end: str) -> str:
-    """Two cells of one window as the range a notice would write (3月2日至3月27日), or the one given."""
-    if start and end:
-        return f"{start}至{end}"
-    return f"{start}起" if start else f"截止{end}"
+    """Two cells of one window as the range a notice would write (3月2日至3月27日).
+
+    Cells of as many dated lines (one per committee of the row, 经济<br/>统计) pair up line by line; any other
+    cell is one line (3月20日<br/>17:30 is the date and its time), so no end is lost.
+    """
+    starts, ends = start.splitlines(), end.splitlines()
+    dated = all(DATE.search(normalise(x)) for x in starts + ends)
+    if not (len(starts) == len(ends) > 1 and dated):
+        starts, ends = [" ".join(x.strip() for x in starts)], [" ".join(x.strip() for x in ends)]
+    return "\n".join(
+        f"{a}至{b}" if a and b else f"{a}起" if a else f"截止{b}" if b else ""
+        for a, b in zip(starts, ends, strict=True)
+    )
 
 
 def _cell_names(cell: str) -> list[str | None]:
@@ -168,7 +177,6 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
         and not _NOT_COMMITTEE_HEADER.search(headers[c])
     ]
     starts = _from_to_columns(headers, dated)
-    ends = set(starts.values())
     segments: list[Segment] = []
     section: str | None = None
     for i in body:
@@ -185,15 +193,16 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
         committee = "".join(full[:1] or name_cells) or section
         step = cells[step_col] if step_col is not None else ""
         label_text = step if step and _kind(step) else ""
+        read_with_start: set[int] = set()  # this row's 截止 cells, read with their 开始 cell
         for c in sorted(dated):
-            if c in ends or c == step_col or c in committee_cols or SKIP_HEADER.search(headers[c]):
+            if c in read_with_start or c == step_col or c in committee_cols or SKIP_HEADER.search(headers[c]):
                 continue
             cell, original, header = cells[c], originals[c], shown[n_head - 1][c]
-            if c in starts and "\n" not in cell + cells[c + 1]:
-                cell = _joined(cell, cells[c + 1])
-                original = _joined(original, originals[c + 1])
+            if c in starts:
+                cell, original = _joined(cell, cells[c + 1]), _joined(original, originals[c + 1])
                 header = shown[0][c]  # the time both columns are parts of (时间), not 开始
-            if not cell:
+                read_with_start.add(c + 1)
+            if not cell.strip():
                 continue
             label = label_text or headers[c]
             kind = _kind(label) if label else None

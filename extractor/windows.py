@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .committee import CommitteeNames, group_members, group_name
+from .committee import CommitteeNames, distinct_committees, group_members, group_name
 from .dates import Point, find_points, prepare, render
 from .gate import required_chars
 from .kinds import Pick, classify, is_results_notice, keywords, pick
@@ -535,10 +535,7 @@ def _committees(out: list[_Found]) -> None:
     and leave others to the notice itself (本评委会…；广州市…中级职称评审委员会受理时间为…): the named
     one may be another committee than the notice's own.
     """
-    names: list[str] = []
-    for name in (member for f in out if f.committee for member in group_members(f.committee)):
-        if not any(same_committee(name, n) for n in names):
-            names.append(name)
+    names = distinct_committees(f.committee for f in out)
     # Stricter than a full name in CommitteeNames (…评委会, 8 characters): a window's name has not been
     # trimmed of the words before it, and 申报材料经评委会 is no committee of its own.
     named_apart = (

@@ -103,9 +103,8 @@ _managers = threading.local()
 def _manager_for(plugin: apprise.NotifyBase) -> Apprise:
     """This thread's Apprise manager, holding ``plugin`` alone.
 
-    Building a manager loads a gettext catalogue (about a fifth of a millisecond, a tenth of a local send),
-    so each thread keeps one and swaps the plugin in; one per thread because ``notify`` runs it while its
-    service list is this call's.
+    Building a manager loads a gettext catalogue (about 60 µs, against 0.5 µs to swap the plugin in), so
+    each thread keeps one; one per thread because ``notify`` runs it while its service list is this call's.
     """
     apobj: Apprise | None = getattr(_managers, "apprise", None)
     if apobj is None:

@@ -31,6 +31,9 @@ _STEP = re.compile(
 _ABBR = re.compile(
     r"([\u4e00-\u9fff()（）]{4,40}?(?:评审委员会|评委会|评委办))\s?[(（]\s?(?:以下)?简称\s?[“\"']?([^”\"')）,，]{2,12})"
 )
+# One short name for several committees: A和B（以下统称“水务中评委”）.
+_COLLECTIVE = re.compile(r"[(（]\s?(?:以下)?(?:统称|合称)\s?[“\"']?([^”\"')）,，]{2,12})")
+_SENTENCE_START = re.compile(r"[。；;\n]")
 # Guangzhou's districts: a committee named after one is the district's (广州市增城区…).
 _DISTRICT = r"(?:越秀|海珠|荔湾|天河|白云|黄埔|番禺|花都|南沙|从化|增城)区"
 # Text before the name that is not part of it: keep what follows the last of these (a relay's 天河区转发…
@@ -247,6 +250,12 @@ class CommitteeNames:
             ):
                 full.append(name)
         self.full = full
+        for m in _COLLECTIVE.finditer(text):
+            # The names in the sentence before it, each in full: their group is the short name's.
+            start = max((x.end() for x in _SENTENCE_START.finditer(text, 0, m.start())), default=0)
+            members = [f for f in full if f in text[start : m.start()]]
+            if len(members) >= 2:
+                self.abbrs[m.group(1).strip()] = group_name(members)
         # A digest of one series across cities (…各市卫生系列职称评审申报时间汇总: 【广州】…, 【佛山】…).
         title = text.split("\n", 1)[0]
         series = set(_TITLE_SERIES.findall(title))
@@ -324,13 +333,23 @@ class CommitteeNames:
         core = _HEADING_WORDS.sub("", h)
         if len(core) < 2:
             return None
+        if branch and not any(f.endswith(branch) for f in self.full):
+            branch = ""  # 中级会计师（评审）: a note on the route, not a branch any committee has
         fits = [f for f in self.full if _subsequence(core, f) and f.endswith(branch)]
+        title = _TITLE_WORD.fullmatch(core)
+        if not fits and title:
+            # A title for the heading (高级会计师, 中级经济师): its series and its level, in either order
+            # in the committee's name (广州市会计系列高级…).
+            level, series = title.group("level"), title.group("series")
+            fits = [f for f in self.full if level in f and _subsequence(series, f) and f.endswith(branch)]
         return fits[0] if len(fits) == 1 else None
 
 
 # A section heading that is a sentence, not a name: punctuation, or a step's or notice's words.
 _HEADING_STOP = re.compile(r"[,，;；。、]|\d")
 _HEADING_WORDS = re.compile(r"职称|专业|系列|评审|工作|安排|的")
+# A professional title: 高级会计师, 中级经济师, 高级工程师 (the level, then the series and 师).
+_TITLE_WORD = re.compile(r"(?P<level>正高级|副高级|高级|中级|初级)(?P<series>[\u4e00-\u9fff]{2,6}?)[师员]")
 
 
 # A committee of one level (高级/中级…评审委员会, 高评委): a notice whose title names one is its own.

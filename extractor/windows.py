@@ -498,6 +498,17 @@ def _add(out: list[_Found], f: _Found, text: str) -> None:
     out.append(f)
 
 
+_BRACKETED = re.compile(r"[(（][^)）]*[)）]")
+
+
+def _noted_kind(title: str, results: bool) -> bool:
+    """Whether a heading's step word is only in its brackets (中级会计师（评审）), not in its words."""
+    bare = _BRACKETED.sub("", title).strip(" :")
+    if bare == title.strip(" :"):
+        return False
+    return not classify(bare, (len(bare), len(bare)), [], keywords(bare), results)
+
+
 class _LazyNames:
     """The notice's committee names (``CommitteeNames``), read only once a window names a committee."""
 
@@ -526,6 +537,21 @@ class _LazyNames:
         """The notice's committees when it names exactly ``n`` in full (两个评委会均…), else None."""
         full = self._read().full
         return tuple(full) if len(full) == n else None
+
+
+def _label_committee(head: str, names: _LazyNames, results: bool) -> str | None:
+    """The committee a line's leading label stands for (建设交通工程专业：受理申报时间为…), else None.
+
+    Only a label with no step of its own, before the line's first colon, that fits exactly one of
+    the committees the notice names in full (``CommitteeNames.stands_for``).
+    """
+    colon = head.find(":")
+    if colon < 0:
+        return None
+    label = head[ordinal(head)[1] : colon].strip()
+    if not 2 <= len(label) <= 16 or classify(label, (len(label), len(label)), [], keywords(label), results):
+        return None
+    return names.stands_for(label)
 
 
 def _committees(out: list[_Found]) -> None:
@@ -608,8 +634,16 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             kind = classify(s, (len(s), len(s)), [], found, results)
             named = heading_committees(s)
             level = ordinal(s)[0]
-            if named is None and level and not kind and (stood := names.stands_for(s[ordinal(s)[1] :])):
-                named = ((stood,), level)  # 一、工艺美术中级: the section of the one committee it stands for
+            title = s[ordinal(s)[1] :]
+            if (
+                named is None
+                and level
+                and (not kind or _noted_kind(title, results))
+                and (stood := names.stands_for(title))
+            ):
+                # 一、工艺美术中级: the section of the one committee it stands for; a step word only
+                # in its brackets (二、中级会计师（评审）) is the route's note, not the section's step.
+                named, kind = ((stood,), level), None
             if named is not None:
                 committee_ctx = named
             elif committee_ctx is not None and level and level <= committee_ctx[1]:
@@ -651,6 +685,8 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
         guessed = False
         if committee is None and raws:
             committee = row_committee(s[prefix:], raws[0].span[0] - prefix)
+            if committee is None and committee_ctx is None:
+                committee = _label_committee(s[: raws[0].span[0]], names, results)
             if committee is not None and seg.span is not None and text:
                 # A list item goes on after its first sentence: （二）市工美高评委：网上申报…；纸质材料报送…
                 end = text.find("\n", seg.span[1])

@@ -34,6 +34,7 @@ _ABBR = re.compile(
 # One short name for several committees: A和B（以下统称“水务中评委”）.
 _COLLECTIVE = re.compile(r"[(（]\s?(?:以下)?(?:统称|合称)\s?[“\"']?([^”\"')）,，]{2,12})")
 _SENTENCE_START = re.compile(r"[。；;\n]")
+_RESPECTIVELY = re.compile(r"[(（]\s?(?:以下)?分别简称\s?([^)）]{4,80})[)）]")
 # Guangzhou's districts: a committee named after one is the district's (广州市增城区…).
 _DISTRICT = r"(?:越秀|海珠|荔湾|天河|白云|黄埔|番禺|花都|南沙|从化|增城)区"
 # Text before the name that is not part of it: keep what follows the last of these (a relay's 天河区转发…
@@ -196,7 +197,10 @@ def extract_review_year(title: str, body: str = "", published: date | None = Non
 # The committees at large or an office, not one committee: 各评委会, 省直有关职称评审委员会, 由各评委会,
 # 广州市及各区组建职称评审委员会, 申报人通过评委会.
 # …: 5个职称评审委员会 (我局组建的5个…) is a count of committees, not one.
-_GENERIC = re.compile(r"各|有关|相关|上述|通过|所属|^由|^本|^我|^该|^[\d两二三四五六七八九十]*个")
+# 评审费由申报人按市评委会, 每个评委会: a sentence around the word, not a name.
+_GENERIC = re.compile(
+    r"各|有关|相关|上述|通过|所属|由|按|每个|不等于|^本|^我|^该|^[\d两二三四五六七八九十]*个"
+)
 # Where a full name starts inside a longer run of cells (卫生系列 | 广州市卫生…委员会, 市农业农村局 |
 # 广州市农业…委员会, 番禺区(一)申报广州市工程…委员会): at a place name.
 # 佛山 | 佛山市机械…委员会 (a digest's city cell run into the name): at the city's name too.
@@ -250,6 +254,14 @@ class CommitteeNames:
             ):
                 full.append(name)
         self.full = full
+        for m in _RESPECTIVELY.finditer(text):
+            # A、B和C（以下分别简称甲、乙、丙）: the short names in the order of the names before them.
+            start = max((x.end() for x in _SENTENCE_START.finditer(text, 0, m.start())), default=0)
+            before = text[start : m.start()]
+            members = sorted((f for f in full if f in before), key=before.find)
+            shorts = [x.strip(" “”\"'") for x in re.split(r"[、,，和及]", m.group(1)) if x.strip()]
+            if len(shorts) == len(members) >= 2:
+                self.abbrs.update(zip(shorts, members, strict=True))
         for m in _COLLECTIVE.finditer(text):
             # The names in the sentence before it, each in full: their group is the short name's.
             start = max((x.end() for x in _SENTENCE_START.finditer(text, 0, m.start())), default=0)
@@ -288,6 +300,8 @@ class CommitteeNames:
             fits = [f for f in self.full if f != name and _subsequence(name.removeprefix("市"), f)]
             if len(fits) == 1:
                 return fits[0]
+        if name.endswith(_SHORT_SUFFIX) and (branched := self._by_branch(name)):
+            return branched
         if name.endswith("系列") and len(name) > 2:
             core = name[:-2]
             fits = [f for f in self.full if core in f]
@@ -310,6 +324,25 @@ class CommitteeNames:
             if len(fits) == 1:
                 return fits[0]
         return name
+
+    def _by_branch(self, name: str) -> str | None:
+        """The one full name whose branch a short name leads with (电子信息中评委 -> …中级职称评审委员会
+        （电子信息）, 水利评委会 -> …（水利）), its level (高/中/初) agreeing; else None."""
+        core = name.removeprefix("市")[:-3]
+        level = name[-3] + "级" if name.endswith(("高评委", "中评委", "初评委")) else ""
+        if len(core) < 2:
+            return None
+        fits = [
+            f
+            for f in self.full
+            if (branch := _BRANCH.search(f)) and _subsequence(core, branch.group(1)) and level in f
+        ]
+        return fits[0] if len(fits) == 1 else None
+
+    def of_level(self, level: str) -> str | None:
+        """The one committee named in full of a level (高级, 中级, 初级), in a notice naming several."""
+        fits = [f for f in self.full if level in f]
+        return fits[0] if len(self.full) >= 2 and len(fits) == 1 else None
 
     def stands_for(self, heading: str) -> str | None:
         """The one committee a short section heading stands for (一、工艺美术中级, 二、给排水工程专业,
@@ -334,7 +367,12 @@ class CommitteeNames:
         if len(core) < 2:
             return None
         if branch and not any(f.endswith(branch) for f in self.full):
-            branch = ""  # 中级会计师（评审）: a note on the route, not a branch any committee has
+            # 经济师（知识产权）: the bracket names the committee's field;
+            # 中级会计师（评审）: a note on the route, no branch.
+            fields = [f for f in self.full if _subsequence(branch[1:-1], f)]
+            if len(fields) == 1 and not _HEADING_WORDS.fullmatch(branch[1:-1]):
+                return fields[0]
+            branch = ""
         fits = [f for f in self.full if _subsequence(core, f) and f.endswith(branch)]
         title = _TITLE_WORD.fullmatch(core)
         if not fits and title:

@@ -19,8 +19,9 @@ _KEYWORDS: list[tuple[str, str, int]] = [
     # A list of names published (参加答辩人员名单于…公示, 拟通过人员名单): after the review's steps.
     (r"参加[^，,。:；;]{0,6}?(?:答辩|面试|评审)的?人员名单|拟?通过(?:评审)?(?:的)?人员名单", "other", 0),
     # Actors and objects name no step; matching them keeps their 申报 from counting as "apply".
+    # So does a level applied for, as a qualifier: 申报高级的教师须于…前将材料交人事处.
     (r"申报人员?|申请人|申报单位|申报材料|申报信息|申报表|申报条件|申报对象|"
-     r"评审委员会|评委会|评委办|高评委", "", 0),
+     r"申报(?:正高级|副高级|高级|中级|初级)(?:职称)?的|评审委员会|评委会|评委办|高评委", "", 0),
     # Closing formulas name no step either: 逾期不予受理 ends a paper or an application line.
     (r"逾期(?:不予|不再|不|将不|一律不予?)(?:受理|接收|办理|补报|处理)|不予受理|恕不受理|"
      r"不再(?:受理|接收|接受)", "", 0),

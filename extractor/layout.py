@@ -107,7 +107,10 @@ _HEADING_TAIL = re.compile(
 )
 # Not a committee's name: the committees at large (各评委会), a notice's own office (本评委会).
 _NOT_A_NAME = ("各", "本", "我", "该", "其他", "相关", "有关", "上述", "以下", "全市", "所属")
-_GENERIC_NAME = frozenset(("评审委员会", "评委会", "评委办", "高评委", "中评委", "初评委", "系列"))
+# 市评委会 in a relay is the city's committees at large, not one of them.
+_GENERIC_NAME = frozenset(
+    ("评审委员会", "评委会", "评委办", "高评委", "中评委", "初评委", "系列", "市评委会", "区评委会")
+)
 
 
 def _clean_name(name: str) -> str | None:
@@ -250,6 +253,25 @@ def _mentions(s: str) -> list[_Mention]:
     return out
 
 
+_CLAUSE_BREAK = re.compile(r"[,，;；。]")
+
+
+def _owner(s: str, a: int, mentions: list[_Mention]) -> _Mention | None:
+    """The mention a range starting at ``a`` belongs to: the nearest before it, or the one after it in
+    its own clause when the clause names nobody before it (3月2日至3月20日受理广州市…委员会的申报)."""
+    before = next((m for m in reversed(mentions) if m.end <= a), None)
+    breaks = [b.start() for b in _CLAUSE_BREAK.finditer(s)]
+    opens = max((b for b in breaks if b < a), default=-1)
+    if before is not None and before.end > opens:
+        return before
+    closes = min((b for b in breaks if b > a), default=len(s))
+    after = next((m for m in mentions if a < m.start < closes), None)
+    # Only a name in full (送达评委会 is no committee of its own).
+    return (
+        after if after is not None and len(after.names[0]) >= 8 and _PROPER.search(after.names[0]) else before
+    )
+
+
 def clause_committees(
     s: str, starts: list[int], segment_committee: str | None
 ) -> list[tuple[str, ...] | None]:
@@ -264,7 +286,7 @@ def clause_committees(
     mentions = _mentions(s)
     if not mentions:
         return [None] * len(starts)
-    nearest = [next((m for m in reversed(mentions) if m.end <= a), None) for a in starts]
+    nearest = [_owner(s, a, mentions) for a in starts]
     groups = [m for m in mentions if any(n is m for n in nearest)]
     several = len(groups) >= 2 or any(len(m.names) >= 2 for m in groups)
     out: list[tuple[str, ...] | None] = []

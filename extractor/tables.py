@@ -94,6 +94,9 @@ _FROM_HEADER = re.compile(r"(?:开始|起始|起)(?:时间|日期)?\s*$")
 _TO_HEADER = re.compile(r"(?:截止|截至|结束|止)(?:时间|日期)?\s*$")
 
 
+_COLUMN_NAME = re.compile(r"(?:评审委员会|评委会|高评委|中评委|初评委|系列)(?:\([\u4e00-\u9fff]{2,8}\))?$")
+
+
 def _from_to_columns(headers: list[str], dated: set[int]) -> dict[int, int]:
     """Start column -> its end column, for neighbouring dated columns headed 开始 and 截止."""
     return {
@@ -176,6 +179,9 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
         and not TIME_HEADER.search(headers[c])
         and not _NOT_COMMITTEE_HEADER.search(headers[c])
     ]
+    # A table whose columns are the committees (环节 | 卫生高评委 | 卫生中评委): each column's dates are
+    # its committee's.
+    column_committee = {c: normalise(headers[c]) for c in dated if _COLUMN_NAME.search(normalise(headers[c]))}
     starts = _from_to_columns(headers, dated)
     segments: list[Segment] = []
     section: str | None = None
@@ -204,14 +210,20 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
                 read_with_start.add(c + 1)
             if not cell.strip():
                 continue
-            label = label_text or headers[c]
+            label = label_text or ("" if c in column_committee else headers[c])
             kind = _kind(label) if label else None
             hint = (kind, ("row: " if label == step else "column: ") + label) if kind else None
             prefix = f"{label}：" if label else ""
             row_name = " | ".join(originals[c] for c in committee_cols if originals[c])
             step_shown = originals[step_col] if step_col is not None else ""
             # One cell may name two committees (经济<br/>统计 评委会, 合署办公): the dates are each one's.
-            names = _cell_names(committee) if committee else [None]
+            names = (
+                [column_committee[c]]
+                if c in column_committee
+                else _cell_names(committee)
+                if committee
+                else [None]
+            )
             for line, shown_line in zip(cell.splitlines(), original.splitlines(), strict=False):
                 evidence = " | ".join(x for x in (row_name, step_shown, f"{header}：{shown_line}") if x)
                 # A digest row's cell names its series before the dates (广州 | 工程系列：1月19日…).

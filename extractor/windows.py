@@ -501,6 +501,12 @@ def _add(out: list[_Found], f: _Found, text: str) -> None:
 _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
 
 
+# A label at the start of a line: 校内审核：…
+_LINE_LABEL = re.compile(r"\s?([^:,，。;；\d]{2,12}):")
+# A level named in the range's own clause, before it (申报高级的人员须于…, 中级申报人员于…).
+_CLAUSE_LEVEL = re.compile(r"(?:^|[,，;；。])[^,，;；。]*?(正高级|副高级|高级|中级|初级)[^,，;；。\d]*$")
+
+
 def _noted_kind(title: str, results: bool) -> bool:
     """Whether a heading's step word is only in its brackets (中级会计师（评审）), not in its words."""
     bare = _BRACKETED.sub("", title).strip(" :")
@@ -527,6 +533,14 @@ class _LazyNames:
 
     def stands_for(self, heading: str) -> str | None:
         return self._read().stands_for(heading)
+
+    def of_level(self, level: str) -> str | None:
+        return self._read().of_level(level)
+
+    def is_full(self, name: str) -> bool:
+        """Whether ``name`` resolves to one of the committees the notice names in full."""
+        names = self._read()
+        return names.canonical(name) in names.full
 
     def all_of(self, owners: list[str]) -> bool:
         """Whether ``owners`` are every committee the notice names in full (two or more)."""
@@ -610,6 +624,7 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
     committee_ctx: tuple[tuple[str, ...], int] | None = None  # a committee heading's names and list level
     item: tuple[str, int] | None = None  # a list item's committee and where its line ends
     titled: tuple[int, _Kind] | None = None  # the last short heading and where it was
+    same_line: tuple[_Kind, int] | None = None  # a labelled line's step and where the line ends
     for index, seg in enumerate(segments):
         s = prepare(blank_layout_noise(_NOISE.sub(_blank, normalise(seg.text))))
         inline = inline_label(s) if ":" in s else None
@@ -635,6 +650,13 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             named = heading_committees(s)
             level = ordinal(s)[0]
             title = s[ordinal(s)[1] :]
+            if (
+                named is not None
+                and len(named[0]) == 1
+                and not names.is_full(named[0][0])
+                and (stood := names.stands_for(title))
+            ):
+                named = ((stood,), named[1])  # 一、会计系列高级: the series at that level is one committee
             if (
                 named is None
                 and level
@@ -694,14 +716,24 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             elif committee is None and item is not None and seg.span is not None and seg.span[0] < item[1]:
                 committee = item[0]
         # A line with a label of its own (（三）单位审核推荐：…) is out of the label line's reach.
-        own = (
-            bool(raws)
-            and prefix == 0
-            and own_label(s[: raws[0].span[0]])
-            and bool(classify(s, (raws[0].span[0], raws[0].span[0]), [], found, results))
+        own_kind = (
+            classify(s, (raws[0].span[0], raws[0].span[0]), [], found, results)
+            if raws and prefix == 0 and own_label(s[: raws[0].span[0]])
+            else None
         )
-        if own:
+        if own_kind:
             line = None
+        # The rest of a labelled line (校内审核：申报高级的…3月13日前；申报中级的…截止时间为3月20日) keeps
+        # its label's step where a sentence names none of its own.
+        in_line = same_line[0] if same_line and seg.span is not None and seg.span[0] < same_line[1] else None
+        if raws and seg.span is not None and text and (lead := _LINE_LABEL.match(s, ordinal(s)[1])):
+            label = lead.group(1)
+            if lead_kind := classify(label, (len(label), len(label)), [], keywords(label), results):
+                end = text.find("\n", seg.span[1])
+                same_line = (
+                    _Kind(lead_kind, "heading", "label of the line: " + label),
+                    end if end >= 0 else len(text),
+                )
         # Committees the sentence itself names before its ranges (由…评审委员会评审，…; A、B系列…均为…).
         in_sentence = clause_committees(s, starts, committee) if seg.committee is None else [None] * len(raws)
         counted = counted_committees(s) if seg.committee is None and raws else 0
@@ -731,7 +763,7 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
                 results,
                 seg,
                 above if prefix else line,
-                heading,
+                in_line or heading,
                 committee is not None,
                 prefix,
                 starts,
@@ -747,6 +779,9 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
                 owners = [(names.canonical(n), True) for n in carried]
             elif counted and (every := names.counted(counted)):
                 owners = [(n, False) for n in every]
+            elif committee is None and (levelled := _CLAUSE_LEVEL.search(s, 0, r.span[0])):
+                # 申报高级的人员须于3月16日前…；申报中级的…: the clause's level is one committee's
+                owners = [(names.of_level(levelled.group(1)), True)]
             if len(owners) > 1 and names.all_of(group := [n for n, _ in owners if n]):
                 # A step for all of the notice's committees (两个评委会均于…) is one window of them all,
                 # "A、B": one alert for a subscriber of both; each one's filters and board rows include it.

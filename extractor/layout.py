@@ -217,6 +217,21 @@ class _Mention:
     names: tuple[str, ...]  # several for a group of joined names
 
 
+_CLAUSE_OPENS = re.compile(r"(?:^|[,，。;；:\s])$")
+
+
+def _fields_before(s: str, start: int) -> tuple[int, list[str]] | None:
+    """The bare field words listed before a name at a clause's start (交通运输、水利评委会), or None."""
+    fields: list[str] = []
+    pos = start
+    while (stem := _STEM.search(s, 0, pos)) and not keywords(stem.group(1)) and len(fields) < 4:
+        fields.insert(0, stem.group(1))
+        pos = stem.start(1)
+    if not fields or not _CLAUSE_OPENS.search(s, 0, ordinal(s)[1] if pos == ordinal(s)[1] else pos):
+        return None
+    return pos, fields
+
+
 def _mentions(s: str) -> list[_Mention]:
     """The committees a segment names, in order, joined names as one group."""
     if "《" in s or "“" in s:
@@ -248,6 +263,10 @@ def _mentions(s: str) -> list[_Mention]:
         if stem and at > 0 and not keywords(stem.group(1)):
             shared = _MENTION_LEAD.sub("", stem.group(1)) + name[at:]
             out.append(_Mention(stem.start(1), end, (shared, name)))
+            continue
+        if stem and (fields := _fields_before(s, start)) and (suffix := _PROPER.search(name)):
+            # 测绘地理信息、城乡规划评委会网上申报均为…: each field word is a committee by the same suffix.
+            out.append(_Mention(fields[0], end, (*(f + suffix.group() for f in fields[1]), name)))
             continue
         out.append(_Mention(start, end, (name,)))
     return out

@@ -501,10 +501,17 @@ def _add(out: list[_Found], f: _Found, text: str) -> None:
 _BRACKETED = re.compile(r"[(（][^)）]*[)）]")
 
 
+# A field at the start of the range's clause: 生物医药专业申报人须于…, 、轻工纺织专业的申报人…
+_CLAUSE_FIELD = re.compile(
+    r"(?:^|[,，;；。、:])\s?([\u4e00-\u9fff]{2,8}?)专业(?:的)?(?:申报人员?|人员)[^,，;；。、\d]*$"
+)
 # A label at the start of a line: 校内审核：…
 _LINE_LABEL = re.compile(r"\s?([^:,，。;；\d]{2,12}):")
-# A level named in the range's own clause, before it (申报高级的人员须于…, 中级申报人员于…).
-_CLAUSE_LEVEL = re.compile(r"(?:^|[,，;；。])[^,，;；。]*?(正高级|副高级|高级|中级|初级)[^,，;；。\d]*$")
+# A level named in the range's own clause, before it (申报高级的人员须于…, 中级申报人员于…), or in the
+# clause 的 ends just before it (申报高级的，学校推荐截止时间为…).
+_CLAUSE_LEVEL = re.compile(
+    r"(?:^|[,，;；。])[^,，;；。]*?(正高级|副高级|高级|中级|初级)(?:[^,，;；。\d]*|的\s?[,，][^,，;；。\d]*)$"
+)
 
 
 def _noted_kind(title: str, results: bool) -> bool:
@@ -782,6 +789,9 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
             elif committee is None and (levelled := _CLAUSE_LEVEL.search(s, 0, r.span[0])):
                 # 申报高级的人员须于3月16日前…；申报中级的…: the clause's level is one committee's
                 owners = [(names.of_level(levelled.group(1)), True)]
+            elif committee is None and (field := _CLAUSE_FIELD.search(s, 0, r.span[0])):
+                # 生物医药专业申报人须于3月13日前、轻工纺织专业…: the field is one committee's (its branch)
+                owners = [(names.stands_for(field.group(1) + "专业"), True)]
             if len(owners) > 1 and names.all_of(group := [n for n, _ in owners if n]):
                 # A step for all of the notice's committees (两个评委会均于…) is one window of them all,
                 # "A、B": one alert for a subscriber of both; each one's filters and board rows include it.

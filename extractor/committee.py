@@ -35,6 +35,14 @@ _ABBR = re.compile(
 _COLLECTIVE = re.compile(r"[(（]\s?(?:以下)?(?:统称|合称)\s?[“\"']?([^”\"')）,，]{2,12})")
 _SENTENCE_START = re.compile(r"[。；;\n]")
 _RESPECTIVELY = re.compile(r"[(（]\s?(?:以下)?分别简称\s?([^)）]{4,80})[)）]")
+
+
+def _sentence_before(text: str, end: int) -> str:
+    """The text from the start of the sentence holding ``end`` up to it."""
+    start = max((x.end() for x in _SENTENCE_START.finditer(text, 0, end)), default=0)
+    return text[start:end]
+
+
 # Guangzhou's districts: a committee named after one is the district's (广州市增城区…).
 _DISTRICT = r"(?:越秀|海珠|荔湾|天河|白云|黄埔|番禺|花都|南沙|从化|增城)区"
 # Text before the name that is not part of it: keep what follows the last of these (a relay's 天河区转发…
@@ -256,16 +264,15 @@ class CommitteeNames:
         self.full = full
         for m in _RESPECTIVELY.finditer(text):
             # A、B和C（以下分别简称甲、乙、丙）: the short names in the order of the names before them.
-            start = max((x.end() for x in _SENTENCE_START.finditer(text, 0, m.start())), default=0)
-            before = text[start : m.start()]
+            before = _sentence_before(text, m.start())
             members = sorted((f for f in full if f in before), key=before.find)
             shorts = [x.strip(" “”\"'") for x in re.split(r"[、,，和及]", m.group(1)) if x.strip()]
             if len(shorts) == len(members) >= 2:
                 self.abbrs.update(zip(shorts, members, strict=True))
         for m in _COLLECTIVE.finditer(text):
             # The names in the sentence before it, each in full: their group is the short name's.
-            start = max((x.end() for x in _SENTENCE_START.finditer(text, 0, m.start())), default=0)
-            members = [f for f in full if f in text[start : m.start()]]
+            before = _sentence_before(text, m.start())
+            members = [f for f in full if f in before]
             if len(members) >= 2:
                 self.abbrs[m.group(1).strip()] = group_name(members)
         # A digest of one series across cities (…各市卫生系列职称评审申报时间汇总: 【广州】…, 【佛山】…).

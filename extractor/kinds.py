@@ -168,6 +168,11 @@ def classify(
     return got.kind if got else None
 
 
+def label_kind(label: str, results: bool = False) -> str | None:
+    """The step a label or heading names as a whole (校内审核, 网上申报时间), or None."""
+    return classify(label, (len(label), len(label)), [], keywords(label), results)
+
+
 def pick(
     sentence: str,
     span: tuple[int, int],

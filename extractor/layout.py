@@ -227,7 +227,8 @@ def _fields_before(s: str, start: int) -> tuple[int, list[str]] | None:
     while (stem := _STEM.search(s, 0, pos)) and not keywords(stem.group(1)) and len(fields) < 4:
         fields.insert(0, stem.group(1))
         pos = stem.start(1)
-    if not fields or not _CLAUSE_OPENS.search(s, 0, ordinal(s)[1] if pos == ordinal(s)[1] else pos):
+    # At a clause's start, or right after the line's list number (一、交通运输、水利评委会…).
+    if not fields or (pos != ordinal(s)[1] and not _CLAUSE_OPENS.search(s, 0, pos)):
         return None
     return pos, fields
 
@@ -275,11 +276,11 @@ def _mentions(s: str) -> list[_Mention]:
 _CLAUSE_BREAK = re.compile(r"[,，;；。]")
 
 
-def _owner(s: str, a: int, mentions: list[_Mention]) -> _Mention | None:
+def _owner(s: str, a: int, mentions: list[_Mention], breaks: list[int]) -> _Mention | None:
     """The mention a range starting at ``a`` belongs to: the nearest before it, or the one after it in
-    its own clause when the clause names nobody before it (3月2日至3月20日受理广州市…委员会的申报)."""
+    its own clause when the clause names nobody before it (3月2日至3月20日受理广州市…委员会的申报).
+    ``breaks`` are where the segment's clauses end."""
     before = next((m for m in reversed(mentions) if m.end <= a), None)
-    breaks = [b.start() for b in _CLAUSE_BREAK.finditer(s)]
     opens = max((b for b in breaks if b < a), default=-1)
     if before is not None and before.end > opens:
         return before
@@ -305,7 +306,8 @@ def clause_committees(
     mentions = _mentions(s)
     if not mentions:
         return [None] * len(starts)
-    nearest = [_owner(s, a, mentions) for a in starts]
+    breaks = [b.start() for b in _CLAUSE_BREAK.finditer(s)]
+    nearest = [_owner(s, a, mentions, breaks) for a in starts]
     groups = [m for m in mentions if any(n is m for n in nearest)]
     several = len(groups) >= 2 or any(len(m.names) >= 2 for m in groups)
     out: list[tuple[str, ...] | None] = []

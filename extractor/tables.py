@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup, Tag
 
 from .committee import is_full_name
 from .html import parse_html, soup_to_text
-from .kinds import classify, keywords
+from .kinds import label_kind
 from .layout import (
     COMMITTEE_HEADER,
     DATE,
@@ -141,7 +141,7 @@ def _is_header(row: list[str]) -> bool:
 
 def _kind(text: str) -> str | None:
     s = normalise(to_simplified(text))
-    return classify(s, (len(s), len(s)), [], keywords(s))
+    return label_kind(s)
 
 
 def schedule_segments(table: Tag) -> list[Segment] | None:

@@ -22,7 +22,7 @@ from datetime import date
 from .committee import CommitteeNames, distinct_committees, group_members, group_name
 from .dates import Point, find_points, prepare, render
 from .gate import required_chars
-from .kinds import Pick, classify, is_results_notice, keywords, pick
+from .kinds import Pick, classify, is_results_notice, keywords, label_kind, pick
 from .layout import (
     Segment,
     blank_layout_noise,
@@ -519,7 +519,7 @@ def _noted_kind(title: str, results: bool) -> bool:
     bare = _BRACKETED.sub("", title).strip(" :")
     if bare == title.strip(" :"):
         return False
-    return not classify(bare, (len(bare), len(bare)), [], keywords(bare), results)
+    return not label_kind(bare, results)
 
 
 class _LazyNames:
@@ -560,6 +560,19 @@ class _LazyNames:
         return tuple(full) if len(full) == n else None
 
 
+def _clause_owner(s: str, at: int, names: _LazyNames) -> str | None:
+    """The one committee the clause of a range starting at ``at`` names by its level or field, else None.
+
+    申报高级的人员须于3月16日前…；申报中级的…: the level's one committee; 生物医药专业申报人须于3月13日前、
+    轻工纺织专业…: the field's (its branch). Only in a notice naming several committees in full.
+    """
+    if (levelled := _CLAUSE_LEVEL.search(s, 0, at)) and (owner := names.of_level(levelled.group(1))):
+        return owner
+    if field := _CLAUSE_FIELD.search(s, 0, at):
+        return names.stands_for(field.group(1) + "专业")
+    return None
+
+
 def _label_committee(head: str, names: _LazyNames, results: bool) -> str | None:
     """The committee a line's leading label stands for (建设交通工程专业：受理申报时间为…), else None.
 
@@ -570,7 +583,7 @@ def _label_committee(head: str, names: _LazyNames, results: bool) -> str | None:
     if colon < 0:
         return None
     label = head[ordinal(head)[1] : colon].strip()
-    if not 2 <= len(label) <= 16 or classify(label, (len(label), len(label)), [], keywords(label), results):
+    if not 2 <= len(label) <= 16 or label_kind(label, results):
         return None
     return names.stands_for(label)
 
@@ -635,9 +648,7 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
     for index, seg in enumerate(segments):
         s = prepare(blank_layout_noise(_NOISE.sub(_blank, normalise(seg.text))))
         inline = inline_label(s) if ":" in s else None
-        if inline is not None and (
-            kind := classify(inline, (len(inline), len(inline)), [], keywords(inline))
-        ):
+        if inline is not None and (kind := label_kind(inline)):
             line = _Kind(kind, "line", "label line: " + inline, inline)
         # Under a label line (个人网上申报截止时间：⏎2026年1月23日17:30) a line that starts with its
         # dates is read with the label in front: 截止 makes its date a deadline, as on one line.
@@ -735,7 +746,7 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
         in_line = same_line[0] if same_line and seg.span is not None and seg.span[0] < same_line[1] else None
         if raws and seg.span is not None and text and (lead := _LINE_LABEL.match(s, ordinal(s)[1])):
             label = lead.group(1)
-            if lead_kind := classify(label, (len(label), len(label)), [], keywords(label), results):
+            if lead_kind := label_kind(label, results):
                 end = text.find("\n", seg.span[1])
                 same_line = (
                     _Kind(lead_kind, "heading", "label of the line: " + label),
@@ -786,12 +797,8 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
                 owners = [(names.canonical(n), True) for n in carried]
             elif counted and (every := names.counted(counted)):
                 owners = [(n, False) for n in every]
-            elif committee is None and (levelled := _CLAUSE_LEVEL.search(s, 0, r.span[0])):
-                # 申报高级的人员须于3月16日前…；申报中级的…: the clause's level is one committee's
-                owners = [(names.of_level(levelled.group(1)), True)]
-            elif committee is None and (field := _CLAUSE_FIELD.search(s, 0, r.span[0])):
-                # 生物医药专业申报人须于3月13日前、轻工纺织专业…: the field is one committee's (its branch)
-                owners = [(names.stands_for(field.group(1) + "专业"), True)]
+            elif committee is None and (clause_owner := _clause_owner(s, r.span[0], names)):
+                owners = [(clause_owner, True)]
             if len(owners) > 1 and names.all_of(group := [n for n, _ in owners if n]):
                 # A step for all of the notice's committees (两个评委会均于…) is one window of them all,
                 # "A、B": one alert for a subscriber of both; each one's filters and board rows include it.

@@ -21,7 +21,7 @@ A step still running after ``--timeout`` seconds (default 900) is killed and rep
 
 ``--send``: the subscribers' webhooks are paths of one local webhook in a process of its own
 (bench/_sink.py), and after the dry run the real ``notify --now`` sends to all of them (one message per
-subscriber and URL: a run's alerts for one subscriber go out together). Its rate (messages the webhook
+subscriber, URL and window: a run's alerts about one window go out together). Its rate (messages the webhook
 received over the command's wall time, config, planning and the ledger included) is set beside bare
 Apprise's on the same webhook: a child process sends ``--apprise-sample`` (default 5,000) messages of the
 same kind, one ``Apprise()`` per URL, after 100 untimed ones, once before the real send and once after;

@@ -315,7 +315,7 @@ def masked(url: str) -> str:
     if plugin is None:
         scheme = _scheme(url)
         return f"<invalid apprise url> {scheme}://" if scheme else "<invalid apprise url>"
-    shown = _visible_parts(str(plugin.url(privacy=True)))
+    shown = _Visible(str(plugin.url(privacy=True)))
     return _rebuild(url, lambda _role, part: _keep(part, shown))
 
 
@@ -385,17 +385,38 @@ def _mask_value(value: str) -> str:
     return _short_address(address) if address else "****"
 
 
-def _visible_parts(private_url: str) -> set[str]:
-    """Every piece of Apprise's privacy URL, unquoted: the pieces it thought safe to show."""
-    _, _, rest = private_url.partition("://")
-    rest, _, query = rest.partition("?")
-    pieces = set(re.split(r"[@:/]", rest))
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        pieces |= {key, value, *value.split(",")}
+class _Visible:
+    """Every piece of Apprise's privacy URL, unquoted: the pieces it thought safe to show.
+
+    The query's pieces are read only when a part is not among the others: Apprise writes a dozen
+    parameters of its own there (``?method=POST&overflow=…``), and splitting and unquoting them was half of
+    masking a webhook's URL, whose parts are all in front of the ``?``. A part is shown exactly when it is
+    among all the pieces, as if they had been read at once.
+    """
+
+    def __init__(self, private_url: str) -> None:
+        _, _, rest = private_url.partition("://")
+        rest, _, self._query = rest.partition("?")
+        self._pieces = _shown_pieces(re.split(r"[@:/]", rest))
+        self._query_read = False
+
+    def __contains__(self, part: object) -> bool:
+        if part in self._pieces:
+            return True
+        if not self._query_read:
+            self._query_read = True
+            pieces: set[str] = set()
+            for key, value in parse_qsl(self._query, keep_blank_values=True):
+                pieces |= {key, value, *value.split(",")}
+            self._pieces |= _shown_pieces(pieces)
+        return part in self._pieces
+
+
+def _shown_pieces(pieces: Iterable[str]) -> set[str]:
     return {unquote(p) for p in pieces if p and "*" not in p and "..." not in p}
 
 
-def _keep(part: str, shown: set[str]) -> str:
+def _keep(part: str, shown: _Visible) -> str:
     """``part`` if Apprise shows it (e-mail addresses shortened), else ``****``."""
     if not part:
         return part

@@ -29,7 +29,7 @@ by ``notifier.inputs``; estimates are made by ``notifier.estimates``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,7 +43,7 @@ from core.vocabulary import REMINDER_KINDS, DeliveryStatus, ReviewAction
 from notifier.planner import Planned
 from store.engine import insert_ignoring_duplicates
 from store.models import Delivery, WindowReview, utcnow
-from store.tables import deliveries
+from store.tables import deliveries, windows
 
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
@@ -340,16 +340,31 @@ def expire_late(session: Session, now: datetime) -> tuple[int, int]:
     """Alerts whose window has closed are not sent late: failed ones become ``dead`` (an admin alert
     follows), never-tried ones (held by quiet hours through a downtime) ``skipped``; so does any alert of
     a window staff dismissed. Returns both counts."""
-    dead = skipped = 0
-    waiting = select(Delivery).where(Delivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.PENDING)))
-    # Row locks, skipping rows another worker is claiming: a row claimed meanwhile is no longer waiting.
-    rows = list(session.scalars(waiting.with_for_update(skip_locked=True)))
+    # Plain rows and two UPDATEs, not ORM objects: every waiting alert is read on every run, and loading
+    # 1,000 of them as objects cost more than the rest of this step.
+    waiting = (deliveries.c.status == DeliveryStatus.FAILED.value) | (
+        deliveries.c.status == DeliveryStatus.PENDING.value
+    )
+    rows = session.execute(
+        select(
+            deliveries.c.id,
+            deliveries.c.status,
+            deliveries.c.alert_kind,
+            deliveries.c.due_at,
+            deliveries.c.window_key,
+            windows.c.end,
+        )
+        .join(windows, windows.c.id == deliveries.c.window_id)
+        .where(waiting)
+        # Row locks, skipping rows another worker is claiming: a row claimed meanwhile is no longer waiting.
+        .with_for_update(skip_locked=True, of=deliveries)
+    ).all()
     # A window staff dismissed (not a window at all, store.review) is told to nobody, not even late.
     dismissed = (
         set(
             session.scalars(
                 select(WindowReview.window_key).where(
-                    WindowReview.window_key.in_({d.window_key for d in rows}),
+                    WindowReview.window_key.in_({r.window_key for r in rows}),
                     WindowReview.revoked_at.is_(None),
                     WindowReview.action == ReviewAction.DISMISS,
                 )
@@ -358,15 +373,25 @@ def expire_late(session: Session, now: datetime) -> tuple[int, int]:
         if rows
         else set()
     )
-    for d in rows:
-        if d.window_key in dismissed and d.alert_kind not in REMINDER_KINDS:
-            d.status, skipped = DeliveryStatus.SKIPPED, skipped + 1
-        elif _too_late(d, now):
-            if d.status == DeliveryStatus.FAILED:
-                d.status, dead = DeliveryStatus.DEAD, dead + 1
-            else:
-                d.status, skipped = DeliveryStatus.SKIPPED, skipped + 1
-    return dead, skipped
+    to_dead: list[int] = []
+    to_skipped: list[int] = []
+    for r in rows:
+        if r.window_key in dismissed and r.alert_kind not in REMINDER_KINDS:
+            to_skipped.append(r.id)
+        elif _too_late(r.alert_kind, r.due_at, r.end, now):
+            (to_dead if r.status == DeliveryStatus.FAILED else to_skipped).append(r.id)
+    for status, ids in ((DeliveryStatus.DEAD, to_dead), (DeliveryStatus.SKIPPED, to_skipped)):
+        for chunk in _chunks(ids):
+            session.execute(
+                update(deliveries).where(deliveries.c.id.in_(chunk), waiting).values(status=status.value)
+            )
+    return len(to_dead), len(to_skipped)
+
+
+def _chunks(ids: list[int], size: int = 900) -> Iterator[list[int]]:
+    """``ids`` in lists short enough for one statement's parameters (SQLite allows 999 in old builds)."""
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
 def record_sent(db: Session | Connection, ids: list[int], now: datetime) -> None:
@@ -394,7 +419,7 @@ def record_failed(session: Session, ids: list[int], error: str, now: datetime, c
     for d in session.scalars(q.with_for_update()):
         d.last_error = error[:500]
         d.lease_until = None
-        if _too_late(d, now):
+        if _too_late(d.alert_kind, d.due_at, d.window.end, now):
             d.status = DeliveryStatus.DEAD
             dead += 1
             continue
@@ -404,12 +429,11 @@ def record_failed(session: Session, ids: list[int], error: str, now: datetime, c
     return dead
 
 
-def _too_late(d: Delivery, now: datetime) -> bool:
-    if d.alert_kind in REMINDER_KINDS:
+def _too_late(alert_kind: str, due_at: datetime, window_end: str | None, now: datetime) -> bool:
+    if alert_kind in REMINDER_KINDS:
         # A reminder is about the applicant's application, not the window's dates: each notify run retires
         # the ones no longer worth sending (notifier.reminders); this is the backstop.
-        return now - from_utc_naive(d.due_at) > DEAD_WITHOUT_END
-    w = d.window
-    if w.end:
-        return now > window_point(w.end, SHANGHAI, end=True)
-    return now - from_utc_naive(d.due_at) > DEAD_WITHOUT_END
+        return now - from_utc_naive(due_at) > DEAD_WITHOUT_END
+    if window_end:
+        return now > window_point(window_end, SHANGHAI, end=True)
+    return now - from_utc_naive(due_at) > DEAD_WITHOUT_END

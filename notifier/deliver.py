@@ -43,7 +43,7 @@ from notifier.ledger import (
 from notifier.links import Links, links_for, with_links
 from notifier.messages import DEFAULT_CHECKLIST, Alert, Message, merge_window, render_alert, render_batch
 from notifier.planner import PlanChannel, Planned, PlanSettings, after_quiet_hours, plan
-from notifier.reminders import office_rules, plan_reminders, reminder_alert
+from notifier.reminders import ReminderPlan, office_rules, plan_reminders, reminder_alert
 from store.db import reading, transaction
 from store.engine import is_postgres, lock_for_planning
 from store.models import Delivery, Window
@@ -312,6 +312,48 @@ def _notify(
 ) -> NotifyReport:
     send = sender or (lambda url, msg: ch.send(url, msg))
     report = NotifyReport()
+    planned = _plan_and_record(config, engine, now, report, dry_run=dry_run)
+    if planned is None:
+        return report
+    by_id, timeline, secret = planned
+    assert claimant is not None  # only a dry run has none
+
+    with transaction(engine) as s:
+        # A failed alert is retried until its window closes; after that it is dead, not sent late.
+        expired, late = expire_late(s, now)
+    report.skipped += late
+    if expired:
+        report.dead += expired
+        report.problems.append(f"{expired} failed alert(s) given up: their windows have closed")
+    reader = _AlertReader(config, timeline, now.astimezone(config.tz).date())
+    rendered: dict[tuple[Alert, str], Message] = {}
+    names = sorted({name for name, _ in by_id})
+    for first in range(0, len(names), DUE_PAGE):
+        # A page of subscribers at a time, read, then sent: a season's alerts to 100,000 subscribers never
+        # sit in memory at once, and no transaction is open while anything is sent.
+        with transaction(engine) as s:
+            work = [
+                ((d.subscriber, d.channel), d.id, d.window_key, alert)
+                for d in claimable(s, now, claimant, names[first : first + DUE_PAGE])
+                if (d.subscriber, d.channel) in by_id
+                and after_quiet_hours(now, by_id[d.subscriber, d.channel].subscriber.quiet_hours) <= now
+                and (alert := reader.alert(s, d)) is not None
+            ]
+        _send_work(config, engine, now, work, by_id, secret, send, claimant, report, rendered)
+    return report
+
+
+# Subscribers whose due alerts are read, made into messages and sent at a time (``claimable``): a few
+# thousand alerts, a few megabytes of objects; and a few hundred names in one statement's IN list.
+DUE_PAGE = 500
+
+
+def _plan_and_record(
+    config: Config, engine: Engine, now: datetime, report: NotifyReport, *, dry_run: bool
+) -> tuple[dict[tuple[str, str], Channel], ReminderPlan, bytes] | None:
+    """Plan what is due and record it in the ledger (a dry run lists it in ``report`` and records nothing);
+    what sending needs next: the channels by (subscriber, channel id), the applicants' reminders, the site's
+    link secret. None for a dry run. The plan itself is dropped here, before anything is sent."""
     today = now.astimezone(config.tz).date()
     with Session(engine, expire_on_commit=False) as s, s.begin():
         lock_for_planning(s.connection())
@@ -323,7 +365,7 @@ def _notify(
         # Keyed by subscriber too: two subscribers may share one URL (a team's group bot).
         by_id = {(c.subscriber.name, c.id): c for c in chans}
         if config.alerts.estimate:
-            materialize_estimates(s, now.astimezone(config.tz).date())
+            materialize_estimates(s, today)
         plan_chans = _plan_channels(config, chans)
         planned: list[Planned] = plan(
             now,
@@ -340,46 +382,41 @@ def _notify(
         if dry_run:
             report.would_send = _dry_run_lines(s, planned, by_id)
             s.rollback()
-            return report
+            return None
         wanted = {p.channel for p in planned}
         record_planned(s, planned, {c.id: c.label for c in chans if c.id in wanted})
-    assert claimant is not None  # only a dry run has none
+    return by_id, timeline, secret
 
-    with transaction(engine) as s:
-        # A failed alert is retried until its window closes; after that it is dead, not sent late.
-        expired, late = expire_late(s, now)
-        report.skipped += late
-        if expired:
-            report.dead += expired
-            report.problems.append(f"{expired} failed alert(s) given up: their windows have closed")
-        todo = [
-            d
-            for d in claimable(s, now, claimant)
-            if (d.subscriber, d.channel) in by_id
-            and after_quiet_hours(now, by_id[d.subscriber, d.channel].subscriber.quiet_hours) <= now
-        ]
-        checklist = config.alerts.checklist or DEFAULT_CHECKLIST
-        work = []
-        # One window's alert of one kind says the same to everyone (a `changed` alert does not: its old
-        # dates are what each subscriber was last told), so it is read once, not once per subscriber.
-        told: dict[tuple[int, str], Alert] = {}
-        for d in todo:
-            if d.alert_kind in REMINDER_KINDS:
-                item = timeline.live.get((d.subscriber, d.window_key, d.alert_kind, d.window_version))
-                if item is None:  # no longer wanted since this run planned: the next run retires it
-                    continue
-                alert = reminder_alert(s, d, item, today, config.office)
-            elif d.alert_kind == AlertKind.CHANGED:
-                alert = alert_for(s, d, today, checklist, config.extract.review_below)
-            else:
-                key = (d.window_id, d.alert_kind)
-                if key not in told:
-                    told[key] = alert_for(s, d, today, checklist, config.extract.review_below)
-                alert = told[key]
-            work.append(((d.subscriber, d.channel), d.id, d.window_key, alert))
 
-    _send_work(config, engine, now, work, by_id, secret, send, claimant, report)
-    return report
+class _AlertReader:
+    """What a due delivery says (its ``Alert``), read from the database once per window where it can be.
+
+    One window's alert of one kind says the same to everyone (a `changed` alert does not: its old dates are
+    what each subscriber was last told), so it is read once per run, not once per subscriber.
+    """
+
+    def __init__(self, config: Config, timeline: ReminderPlan, today: date) -> None:
+        self._config = config
+        self._timeline = timeline
+        self._today = today
+        self._checklist = config.alerts.checklist or DEFAULT_CHECKLIST
+        self._told: dict[tuple[int, str], Alert] = {}
+
+    def alert(self, s: Session, d: Delivery) -> Alert | None:
+        """``d``'s alert; None for a reminder no longer wanted since this run planned (the next run
+        retires it)."""
+        if d.alert_kind in REMINDER_KINDS:
+            item = self._timeline.live.get((d.subscriber, d.window_key, d.alert_kind, d.window_version))
+            if item is None:
+                return None
+            return reminder_alert(s, d, item, self._today, self._config.office)
+        review_below = self._config.extract.review_below
+        if d.alert_kind == AlertKind.CHANGED:
+            return alert_for(s, d, self._today, self._checklist, review_below)
+        key = (d.window_id, d.alert_kind)
+        if key not in self._told:
+            self._told[key] = alert_for(s, d, self._today, self._checklist, review_below)
+        return self._told[key]
 
 
 def _send_work(
@@ -392,12 +429,13 @@ def _send_work(
     send: Sender,
     claimant: Claimant,
     report: NotifyReport,
+    rendered: dict[tuple[Alert, str], Message],
 ) -> None:
-    """Claim, send and record each channel's messages in turn (claim before send, record after)."""
+    """Claim, send and record each channel's messages in turn (claim before send, record after).
+    ``rendered`` keeps the run's renderings across pages (see ``_messages``)."""
     # The rows of the message sent last, recorded `sent` in the transaction that claims the next one (one
     # transaction per message, not two); the last ones, or on any error, at the end (``finally``).
     sent: list[int] = []
-    rendered: dict[tuple[Alert, str], Message] = {}
     # One connection for the loop, a short transaction per message on it: checking a connection out of
     # the pool and back (a reset each time) cost as much as the two statements.
     with engine.connect() as conn:

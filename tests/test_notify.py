@@ -163,6 +163,42 @@ def test_filters_and_subscribers_sharing_one_url(notify_env: NotifyEnv, webhook_
     assert notify_env.ledger() == [("alice", "month_ahead", "sent"), ("bob", "month_ahead", "sent")]
 
 
+def test_alerts_read_a_page_at_a_time_reach_everyone_once(
+    notify_env: NotifyEnv, webhook_sink: WebhookSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run reads and sends its due alerts a page of subscribers at a time (``DUE_PAGE``): with pages of
+    two, the five subscribers' eleven alerts each go out once, one message per window."""
+    from core.config import load_config
+    from notifier import deliver
+
+    monkeypatch.setattr(deliver, "DUE_PAGE", 2)
+    notify_env.subscribe("alice", webhook_sink.apprise_url("/alice"), committees=["卫生", "工程"])
+    notify_env.subscribe("bob", webhook_sink.apprise_url("/bob"))  # all four committees
+    notify_env.subscribe("carol", webhook_sink.apprise_url("/carol"), committees=["会计", "教育"])
+    notify_env.subscribe("dave", webhook_sink.apprise_url("/dave"), committees=["卫生"])
+    notify_env.subscribe("erin", webhook_sink.apprise_url("/erin"), committees=["工程", "会计"])
+    for committee in (HEALTH, ENGINEERING, ACCOUNTING, EDUCATION):
+        notify_env.add_notice(committee, [APPLY], seen="2025-10-15T10:00")
+    config = load_config(notify_env.write_config())
+
+    report = deliver.notify_due(config, notify_env.engine, local("2025-11-01T09:00"))
+
+    assert (report.sent, report.failed, report.problems) == (11, 0, [])
+    got = {
+        name: sorted(committee_of(b["message"]) for b in webhook_sink.bodies(f"/{name}"))
+        for name in ("alice", "bob", "carol", "dave", "erin")
+    }
+    assert got == {
+        "alice": sorted([HEALTH, ENGINEERING]),
+        "bob": sorted([HEALTH, ENGINEERING, ACCOUNTING, EDUCATION]),
+        "carol": sorted([ACCOUNTING, EDUCATION]),
+        "dave": [HEALTH],
+        "erin": sorted([ENGINEERING, ACCOUNTING]),
+    }
+    assert {(d["status"], d["attempts"]) for d in notify_env.deliveries()} == {("sent", 1)}
+    assert deliver.notify_due(config, notify_env.engine, local("2025-11-01T10:00")).sent == 0
+
+
 # --- failures, retries, dead ---------------------------------------------------------------------
 
 

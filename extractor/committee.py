@@ -208,6 +208,8 @@ def extract_review_year(title: str, body: str = "", published: date | None = Non
 # 评审费由申报人按市评委会, 每个评委会: a sentence around the word, not a name.
 _GENERIC = re.compile(
     r"各|有关|相关|上述|通过|所属|由|按|每个|不等于|^本|^我|^该|^[\d两二三四五六七八九十]*个"
+    # A sentence's end, not a name: 主管部门审核推荐后报送评委会 (no committee's name holds these verbs).
+    r"|报送|推荐|提交"
 )
 # Where a full name starts inside a longer run of cells (卫生系列 | 广州市卫生…委员会, 市农业农村局 |
 # 广州市农业…委员会, 番禺区(一)申报广州市工程…委员会): at a place name.
@@ -261,7 +263,9 @@ class CommitteeNames:
                 and name not in full
             ):
                 full.append(name)
-        self.full = full
+        # 人力资源管理评委会办公室 in a contact line is the short name of a committee named in full, not
+        # another one: a short suffix (评委会, 高评委…) whose words keep their order in one longer full name.
+        self.full = [f for f in full if not self._shortened(f, full)]
         for m in _RESPECTIVELY.finditer(text):
             # A、B和C（以下分别简称甲、乙、丙）: the short names in the order of the names before them.
             before = _sentence_before(text, m.start())
@@ -279,6 +283,14 @@ class CommitteeNames:
         title = text.split("\n", 1)[0]
         series = set(_TITLE_SERIES.findall(title))
         self.series = series.pop() if len(series) == 1 else ""
+
+    @staticmethod
+    def _shortened(name: str, full: list[str]) -> bool:
+        """Whether ``name`` (a short suffix, not …评审委员会) abbreviates exactly one other of ``full``."""
+        if name.endswith("评审委员会") or _BRANCH.search(name):
+            return False
+        core = name.removeprefix("市")[:-3]
+        return len([f for f in full if f != name and len(f) > len(name) and _subsequence(core, f)]) == 1
 
     @staticmethod
     def _cut(name: str) -> str:

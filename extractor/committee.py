@@ -264,8 +264,10 @@ class CommitteeNames:
             ):
                 full.append(name)
         # 人力资源管理评委会办公室 in a contact line is the short name of a committee named in full, not
-        # another one: a short suffix (评委会, 高评委…) whose words keep their order in one longer full name.
-        self.full = [f for f in full if not self._shortened(f, full)]
+        # another one: what the notice's own reading of short names (``canonical``, on every name found)
+        # expands to another full name is dropped.
+        self.full = full
+        self.full = [f for f in full if not self._abbreviates_another(f)]
         for m in _RESPECTIVELY.finditer(text):
             # A、B和C（以下分别简称甲、乙、丙）: the short names in the order of the names before them.
             before = _sentence_before(text, m.start())
@@ -284,13 +286,13 @@ class CommitteeNames:
         series = set(_TITLE_SERIES.findall(title))
         self.series = series.pop() if len(series) == 1 else ""
 
-    @staticmethod
-    def _shortened(name: str, full: list[str]) -> bool:
-        """Whether ``name`` (a short suffix, not …评审委员会) abbreviates exactly one other of ``full``."""
-        if name.endswith("评审委员会") or _BRANCH.search(name):
+    def _abbreviates_another(self, name: str) -> bool:
+        """Whether ``name``, a short form (评委会, 高评委…), is what ``canonical`` reads as another of the
+        full names (计算机与软件评委会 -> …评审委员会（计算机与软件）)."""
+        if not name.endswith(_SHORT_SUFFIX):
             return False
-        core = name.removeprefix("市")[:-3]
-        return len([f for f in full if f != name and len(f) > len(name) and _subsequence(core, f)]) == 1
+        expanded = self.canonical(name)
+        return expanded is not None and expanded != name and expanded in self.full
 
     @staticmethod
     def _cut(name: str) -> str:

@@ -114,10 +114,6 @@ def _ended_leases(session: Session, rows: list[Delivery], claimant: Claimant) ->
     }
 
 
-def _due(d: Delivery, now_utc: datetime) -> bool:
-    return d.status in (DeliveryStatus.PENDING, DeliveryStatus.FAILED) and d.next_attempt_at <= now_utc
-
-
 def claimable(
     session: Session, now: datetime, claimant: Claimant, subscribers: Sequence[str] | None = None
 ) -> list[Delivery]:
@@ -350,9 +346,7 @@ def expire_late(session: Session, now: datetime) -> tuple[int, int]:
     a window staff dismissed. Returns both counts."""
     # Plain rows and two UPDATEs, not ORM objects: every waiting alert is read on every run, and loading
     # 1,000 of them as objects cost more than the rest of this step.
-    waiting = (deliveries.c.status == DeliveryStatus.FAILED.value) | (
-        deliveries.c.status == DeliveryStatus.PENDING.value
-    )
+    waiting = deliveries.c.status.in_((DeliveryStatus.FAILED.value, DeliveryStatus.PENDING.value))
     rows = session.execute(
         select(
             deliveries.c.id,

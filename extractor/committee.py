@@ -19,7 +19,8 @@ from .traditional import as_written, to_simplified
 _SUFFIX = r"(?:评审委员会|评委会|评委办|高评委|中评委|初评委)"
 # A branch written after the name is part of it: …中级职称评审委员会（舞台艺术）, （生物医药）.
 # Not a branch: the notice's short name for it (（市卫生高评委）, （以下简称…）) or its office (（办公室）).
-_AFTER = r"(?:[(（](?![^)）]*(?:简称|统称|评委|办))[\u4e00-\u9fff]{2,8}[)）])?"
+# Nor who applies to it (（实验技术人员）, （会计人员）).
+_AFTER = r"(?:[(（](?![^)）]*(?:简称|统称|评委|办|人员[)）]))[\u4e00-\u9fff]{2,8}[)）])?"
 _NAME = re.compile(r"([\u4e00-\u9fff()（）]{2,40}?" + _SUFFIX + _AFTER + ")")
 _REVIEW = re.compile(
     r"([\u4e00-\u9fff()（）]{2,40}?职称(?:自主)?评审)(?=工作|的|申报|有关|通知|事项|相关|安排|结果|通过|$)"
@@ -29,7 +30,8 @@ _STEP = re.compile(
     r"([\u4e00-\u9fff()（）]{2,40}?职称)(?:评审)?(?=网上申报|网上填报|个人申报|申报|受理|纸质|材料|报送|缴费|评审时间|时间|证书)"
 )
 _ABBR = re.compile(
-    r"([\u4e00-\u9fff()（）]{4,40}?(?:评审委员会|评委会|评委办))\s?[(（]\s?(?:以下)?简称\s?[“\"']?([^”\"')）,，]{2,12})"
+    r"([\u4e00-\u9fff()（）]{4,40}?(?:评审委员会|评委会|评委办))\s?[(（]\s?(?:(?:以下)?简称|以下称|下称)\s?[“\"']?"
+    r"([^”\"')）,，]{2,12})"
 )
 # One short name for several committees: A和B（以下统称“水务中评委”）.
 _COLLECTIVE = re.compile(r"[(（]\s?(?:以下)?(?:统称|合称)\s?[“\"']?([^”\"')）,，]{2,12})")
@@ -163,7 +165,12 @@ def _committee(title: str, body: str) -> str | None:
         # The body usually spells out the name the title only implies
         # (基层卫生… -> 广州市基层卫生专业技术人才…).
         core = derived.removeprefix("广州市").removesuffix("委员会")
-        return next((n for n in in_body if _subsequence(core, n)), derived)
+        spelled = next((n for n in in_body if _subsequence(core, n)), None)
+        if spelled is None and len(_distinct(in_body)) >= 3:
+            # 关于做好…文化系列中级职称评审工作的通知 over three committees named in full, none of them the
+            # title's: the review of a series, each committee's windows named below.
+            return None
+        return spelled or derived
     if in_body:
         return in_body[0]
     step = _derived_from_step(title)
@@ -231,6 +238,10 @@ def is_full_name(name: str) -> bool:
     return (name[: branch.start()] if branch else name).endswith(_FULL_SUFFIX) and len(name) >= 8
 
 
+# A committee by its place in the list of those the notice names: 上述第三项评委会, 以上第二个评委会.
+NTH_COMMITTEE = re.compile(r"(?:上述|以上|前述)第([一二三四五六七八九]|[1-9])(?:项|个)?(?:评审委员会|评委会)")
+_ORDINAL_NUMBER = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
+_LEVELS = frozenset({"正高级", "副高级", "高级", "中级", "初级"})
 _SHORT_SUFFIX = ("高评委", "中评委", "初评委", "评委会", "评委办")
 
 
@@ -256,6 +267,8 @@ class CommitteeNames:
             # A list number is no part of a name: （三）研究人才评委会 is the short name 研究人才评委会.
             name = self._cut(_trim(m.group(1)))
             name = name[ordinal(name)[1] :]
+            if name.count("(") > name.count(")"):
+                name = name[name.rfind("(") + 1 :]  # 一、教师系列（学校评委会）: the bracket's short name
             if (
                 is_full_name(name)
                 and not _GENERIC.search(name)
@@ -285,6 +298,15 @@ class CommitteeNames:
         title = text.split("\n", 1)[0]
         series = set(_TITLE_SERIES.findall(title))
         self.series = series.pop() if len(series) == 1 else ""
+
+    def nth(self, reference: str) -> str | None:
+        """The committee a reference by place stands for (上述第三项评委会: the third the notice names in
+        full), in a notice naming two or more; else None."""
+        m = NTH_COMMITTEE.fullmatch(reference)
+        if m is None or len(self.full) < 2:
+            return None
+        n = _ORDINAL_NUMBER.get(m.group(1)) or int(m.group(1))
+        return self.full[n - 1] if n <= len(self.full) else None
 
     def _abbreviates_another(self, name: str) -> bool:
         """Whether ``name``, a short form (评委会, 高评委…), is what ``canonical`` reads as another of the
@@ -317,6 +339,8 @@ class CommitteeNames:
             return name + self.series  # a city's row in a digest: 佛山工程系列 (or the city alone)
         if name in self.abbrs:
             return self.abbrs[name]
+        if name in _LEVELS:  # a column or cell giving only the level (高级 | 中级), in a notice of several
+            return self.of_level(name) or name
         if name.endswith(_SHORT_SUFFIX) and not name.endswith("评审委员会"):
             fits = [f for f in self.full if f != name and _subsequence(name.removeprefix("市"), f)]
             if len(fits) == 1:
@@ -325,7 +349,8 @@ class CommitteeNames:
             return branched
         if name.endswith("系列") and len(name) > 2:
             core = name[:-2]
-            fits = [f for f in self.full if core in f]
+            # 卫生研究系列 -> …卫生研究人才…; else in order, as tables shorten it (高校教师 -> 高等学校教师)
+            fits = [f for f in self.full if core in f] or [f for f in self.full if _subsequence(core, f)]
             if len(fits) == 1:
                 return fits[0]
         branch = _BRANCH.search(name)

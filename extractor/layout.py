@@ -196,8 +196,11 @@ _AT_LARGE = re.compile(
 # A count of committees after a group of names or standing for the notice's (两个评委会均于6月评审).
 # (a digit's count reaches the name without its digit: 3个评委会 -> 个评委会)
 _COUNTED = re.compile(r"(?:(?:等|上述|以上)?(?:两|二|三|四|五|六|[2-6]))?个(?:评审委员会|评委会)$")
-# A sentence about all of the notice's committees by their count: 两个评委会的纸质材料均须…, 上述三个评委会….
-_ALL_COUNTED = re.compile(r"(?:^|[^一-鿿]|上述|以上)(?P<n>两|二|三|四|五|六|[2-6])个(?:评审委员会|评委会)")
+# A sentence about all of the notice's committees by their count: 两个评委会的纸质材料均须…, 上述三个评委会…;
+# or about those of one organiser: 市卫生健康委组建的两个评委会….
+_ALL_COUNTED = re.compile(
+    r"(?:^|[^一-鿿]|上述|以上|组建的)(?P<n>两|二|三|四|五|六|[2-6])个(?:评审委员会|评委会)"
+)
 _COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 
 
@@ -329,7 +332,8 @@ def clause_committees(
 
 # Words around a committee in a heading: （一）申报广州市…评审委员会的, …评审委员会（以下简称“…”）.
 _HEADING_LEAD = re.compile(r"(?:申报|参评|报评|报送)?")
-_HEADING_NOTE = re.compile(r"\s?(?:\((?:以下)?简称[^)]{0,16}\)|的(?:人员|申报人)?)")
+# A note after a heading's name: its short name, or who applies to it (（实验技术人员）).
+_HEADING_NOTE = re.compile(r"\s?(?:\((?:以下)?简称[^)]{0,16}\)|\([^()]{2,12}人员\)|的(?:人员|申报人)?)")
 
 
 # A heading whose note names the committee that reviews it: 一、教师系列（由广州…评审委员会评审，以下简称…）,
@@ -438,7 +442,7 @@ _ABBREVIATED = ("高评委", "中评委", "初评委", "评委会", "评委办")
 DATE = re.compile(r"\d{1,2}\s?月|\d{4}\s?[-./]\s?\d{1,2}|即日|发布之日")
 HEADER_WORD = re.compile(
     r"名称|评委会|评审委员会|系列|专业|时间|日期|期限|电话|地址|备注|序号|环节|事项|安排|受理|评审|申报|"
-    r"单位|地市|地区|城市|联系|内容|项目|阶段|截止|级别|层级|类别"
+    r"单位|地市|地区|城市|联系|内容|项目|阶段|步骤|程序|流程|截止|级别|层级|类别"
 )
 COMMITTEE_HEADER = re.compile(
     r"评委会|评审委员会|名称|系列|专业|评委|学科|地市|城市|地区|单位|部门|机构|类别"

@@ -39,7 +39,8 @@ _MARK = "⟦表{}⟧"
 _MARKED = re.compile(r"⟦表(\d+)⟧")
 _BLOCK_IN_CELL = ["p", "div", "li"]
 # A dash or blank (—, -, /, 无) in a name cell names nobody: 卫生系列 | — is 卫生系列's row.
-_NO_NAME = re.compile(r"\s*(?:[—–\-－/／]+|无|暂无)?\s*")
+# Nor does a row for all of them (共同环节 | 评审费缴纳：…).
+_NO_NAME = re.compile(r"\s*(?:[—–\-－/／]+|无|暂无|共同环节|共同事项|通用环节|全部|所有评委会|各评委会)?\s*")
 
 
 def _cell_text(cell: Tag) -> str:
@@ -56,18 +57,23 @@ def _span(cell: Tag, name: str) -> int:
         return 1
 
 
-def _grid(table: Tag) -> list[list[str]]:
-    """The table's cell texts with merged cells repeated in every row and column they cover."""
+def _grid(table: Tag) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    """The table's cell texts with merged cells repeated in every row and column they cover, and the
+    (row, column) places that a cell on their left covers by its colspan."""
     grid: list[list[str]] = []
-    carry: dict[int, tuple[str, int]] = {}  # column -> (text, rows still covered)
+    spread: set[tuple[int, int]] = set()
+    carry: dict[int, tuple[str, int, bool]] = {}  # column -> (text, rows still covered, spread from the left)
     for tr in table.find_all("tr"):
         row: dict[int, str] = {}
-        for col, (text, left) in list(carry.items()):
+        wide: set[int] = set()
+        for col, (text, left, right_of) in list(carry.items()):
             row[col] = text
+            if right_of:
+                wide.add(col)
             if left <= 1:
                 del carry[col]
             else:
-                carry[col] = (text, left - 1)
+                carry[col] = (text, left - 1, right_of)
         col = 0
         for cell in tr.find_all(["td", "th"]):
             while col in row:
@@ -76,12 +82,15 @@ def _grid(table: Tag) -> list[list[str]]:
             rows, cols = _span(cell, "rowspan"), _span(cell, "colspan")
             for k in range(cols):
                 row[col + k] = text
+                if k:
+                    wide.add(col + k)
                 if rows > 1:
-                    carry[col + k] = (text, rows - 1)
+                    carry[col + k] = (text, rows - 1, k > 0)
             col += cols
         if row:
+            spread.update((len(grid), c) for c in wide)
             grid.append([row.get(i, "") for i in range(max(row) + 1)])
-    return grid
+    return grid, spread
 
 
 # Who does a step or owns the committee, not whose committee it is: 责任部门 | 科研处、人事处, 组建单位.
@@ -95,6 +104,31 @@ _TO_HEADER = re.compile(r"(?:截止|截至|结束|止)(?:时间|日期)?\s*$")
 
 
 _COLUMN_NAME = re.compile(r"(?:评审委员会|评委会|高评委|中评委|初评委|系列)(?:\([\u4e00-\u9fff]{2,8}\))?$")
+
+
+# A table whose rows are steps and whose other columns are committees named by series or level only
+# (工作环节 | 中小学教师高级 | 中职教师; 院内环节 | 申报高级（主任、副主任医师等） | 申报卫生研究系列): the
+# header less its note in brackets and the verb before it is the column's committee.
+_COLUMN_NOTE = re.compile(r"[(（][^)）]*[)）]")
+_COLUMN_VERB = re.compile(r"^(?:申报|报考|参评)")
+
+
+def _committee_columns(headers: list[str], dated: set[int], steps: list[str]) -> dict[int, str]:
+    """Each dated column's committee in a table whose columns are the committees, else {}.
+
+    Named ones (卫生高评委, 会计系列) always; otherwise only where the step column's cells are steps (most
+    have a step's kind) and no dated column is headed by a time, so the columns can only be whose.
+    """
+    named = {c: normalise(headers[c]) for c in dated if _COLUMN_NAME.search(normalise(headers[c]))}
+    whose = (
+        len(dated) >= 2
+        and steps
+        and not any(TIME_HEADER.search(headers[c]) or SKIP_HEADER.search(headers[c]) for c in dated)
+        and 2 * sum(1 for s in steps if _kind(s)) >= len(steps)
+    )
+    if not whose:
+        return named
+    return {c: _COLUMN_VERB.sub("", _COLUMN_NOTE.sub("", normalise(headers[c]))).strip() for c in dated}
 
 
 def _from_to_columns(headers: list[str], dated: set[int]) -> dict[int, int]:
@@ -149,7 +183,7 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
 
     Headers and cells are matched in simplified characters; evidence keeps the page's own text.
     """
-    shown = _grid(table)
+    shown, spread = _grid(table)
     grid = [[to_simplified(text) for text in row] for row in shown]
     n_head = 0
     while n_head < min(3, len(grid)) and _is_header(grid[n_head]):
@@ -181,7 +215,8 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
     ]
     # A table whose columns are the committees (环节 | 卫生高评委 | 卫生中评委): each column's dates are
     # its committee's.
-    column_committee = {c: normalise(headers[c]) for c in dated if _COLUMN_NAME.search(normalise(headers[c]))}
+    steps = [grid[i][step_col] for i in rows if grid[i][step_col]] if step_col is not None else []
+    column_committee = _committee_columns(headers, dated, steps)
     starts = _from_to_columns(headers, dated)
     segments: list[Segment] = []
     section: str | None = None
@@ -200,7 +235,15 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
         step = cells[step_col] if step_col is not None else ""
         label_text = step if step and _kind(step) else ""
         read_with_start: set[int] = set()  # this row's 截止 cells, read with their 开始 cell
+        # One cell over every committee's column (评审费缴纳 | 各评委会统一于…前缴纳): a step of them all.
+        everyone = len(column_committee) > 1 and all(
+            (i, c) in spread for c in column_committee if c != min(column_committee)
+        )
         for c in sorted(dated):
+            if (i, c) in spread and c - 1 in dated:
+                continue  # a cell over several dated columns (colspan) is read once, at its first
+            # …and under no one column's step: 共同环节 | 评审费缴纳：…前缴纳 (over 网上申报 … 结果公示).
+            wide = (i, c + 1) in spread and c + 1 in dated
             if c in read_with_start or c == step_col or c in committee_cols or SKIP_HEADER.search(headers[c]):
                 continue
             cell, original, header = cells[c], originals[c], shown[n_head - 1][c]
@@ -210,7 +253,7 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
                 read_with_start.add(c + 1)
             if not cell.strip():
                 continue
-            label = label_text or ("" if c in column_committee else headers[c])
+            label = label_text or ("" if c in column_committee or wide else headers[c])
             kind = _kind(label) if label else None
             hint = (kind, ("row: " if label == step else "column: ") + label) if kind else None
             prefix = f"{label}：" if label else ""
@@ -218,14 +261,17 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
             step_shown = originals[step_col] if step_col is not None else ""
             # One cell may name two committees (经济<br/>统计 评委会, 合署办公): the dates are each one's.
             names = (
-                [column_committee[c]]
+                [None]
+                if everyone and c in column_committee
+                else [column_committee[c]]
                 if c in column_committee
                 else _cell_names(committee)
                 if committee
                 else [None]
             )
             for line, shown_line in zip(cell.splitlines(), original.splitlines(), strict=False):
-                evidence = " | ".join(x for x in (row_name, step_shown, f"{header}：{shown_line}") if x)
+                cell_shown = shown_line if wide else f"{header}：{shown_line}"
+                evidence = " | ".join(x for x in (row_name, step_shown, cell_shown) if x)
                 # A digest row's cell names its series before the dates (广州 | 工程系列：1月19日…).
                 series = _SERIES_FIRST.match(normalise(line))
                 for name in names:

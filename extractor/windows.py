@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .committee import CommitteeNames, distinct_committees, group_members, group_name
+from .committee import NTH_COMMITTEE, CommitteeNames, distinct_committees, group_members, group_name
 from .dates import Point, find_points, prepare, render
 from .gate import required_chars
 from .kinds import Pick, classify, is_results_notice, keywords, label_kind, pick
@@ -522,6 +522,10 @@ def _noted_kind(title: str, results: bool) -> bool:
     return not label_kind(bare, results)
 
 
+# Committees named by who set them up: 市卫生健康委组建的两个评委会.
+_ORGANISER = re.compile(r"(?:^|[,，。;；:、\s])([\u4e00-\u9fff]{2,12}?)组建的(?:两|二|三|四|五|六|[2-6])个")
+
+
 class _LazyNames:
     """The notice's committee names (``CommitteeNames``), read only once a window names a committee."""
 
@@ -544,6 +548,9 @@ class _LazyNames:
     def of_level(self, level: str) -> str | None:
         return self._read().of_level(level)
 
+    def nth(self, reference: str) -> str | None:
+        return self._read().nth(reference)
+
     def is_full(self, name: str) -> bool:
         """Whether ``name`` resolves to one of the committees the notice names in full."""
         names = self._read()
@@ -554,9 +561,15 @@ class _LazyNames:
         full = self._read().full
         return len(full) >= 2 and all(any(same_committee(o, f) for o in owners) for f in full)
 
-    def counted(self, n: int) -> tuple[str, ...] | None:
-        """The notice's committees when it names exactly ``n`` in full (两个评委会均…), else None."""
+    def counted(self, n: int, sentence: str = "") -> tuple[str, ...] | None:
+        """The ``n`` committees a sentence counts (两个评委会均…): the notice's, when it names exactly ``n``
+        in full, or those of the organiser the sentence names (市卫生健康委组建的两个评委会: the ones the
+        notice lists as 市卫生健康委组建的…); else None."""
         full = self._read().full
+        if (by := _ORGANISER.search(sentence)) is not None:
+            text = normalise(to_simplified(self._text))
+            theirs = tuple(f for f in full if by.group(1) + "组建的" + f in text)
+            return theirs if len(theirs) == n else None
         return tuple(full) if len(full) == n else None
 
 
@@ -647,6 +660,8 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
     same_line: tuple[_Kind, int] | None = None  # a labelled line's step and where the line ends
     for index, seg in enumerate(segments):
         s = prepare(blank_layout_noise(_NOISE.sub(_blank, normalise(seg.text))))
+        if "第" in s and (nth := NTH_COMMITTEE.search(s)) and (named_nth := names.nth(nth.group())):
+            s = s[: nth.start()] + named_nth + s[nth.end() :]  # 上述第三项评委会: read as the one it means
         inline = inline_label(s) if ":" in s else None
         if inline is not None and (kind := label_kind(inline)):
             line = _Kind(kind, "line", "label line: " + inline, inline)
@@ -795,7 +810,7 @@ def extract_segments(segments: list[Segment], published: date | None, text: str 
                 owners = [(names.canonical(n), False) for n in named_here]
             elif len(carried) > 1:
                 owners = [(names.canonical(n), True) for n in carried]
-            elif counted and (every := names.counted(counted)):
+            elif counted and (every := names.counted(counted, s)):
                 owners = [(n, False) for n in every]
             elif committee is None and (clause_owner := _clause_owner(s, r.span[0], names)):
                 owners = [(clause_owner, True)]

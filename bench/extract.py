@@ -22,6 +22,9 @@ for zcwatch, and speed in sentences per second on one core. Four sets:
   per-window committee on (with --diff, the windows whose committee is wrong);
 - dev7: tests/dev/dev7_{multi,passages}.jsonl, 30 multi-committee and 30 single-committee notices written
   blind on 2026-12-06 to tune on (relays, short table cells, branches);
+- dev8: tests/dev/dev8_multi.jsonl, 30 multi-committee notices written blind on 2026-12-07 to tune on;
+- dev9: tests/dev/dev9_{multi,passages}.jsonl, written as blind9 on 2026-12-07, scored blind once (stop 40),
+  then tuned on (tests/dev/DEV9.md);
 - held-out (blind): tests/data/heldout_notices.jsonl if present. Only aggregate figures are
   printed for it, never a per-notice line, so nobody can tune the extractor on it;
 - blind2 (blind): tests/blind2/{sentences,passages,multi}.jsonl, one table per file (HTML records read
@@ -93,6 +96,11 @@ DEV5 = ROOT / "tests" / "dev" / "dev5_passages.jsonl"
 DEV6 = ROOT / "tests" / "dev" / "dev6_multi.jsonl"
 DEV7_MULTI = ROOT / "tests" / "dev" / "dev7_multi.jsonl"  # written blind 2026-12-06, tuned on
 DEV7_PASSAGES = ROOT / "tests" / "dev" / "dev7_passages.jsonl"
+DEV8_MULTI = ROOT / "tests" / "dev" / "dev8_multi.jsonl"  # written blind 2026-12-07 as a dev set
+DEV9_MULTI = (
+    ROOT / "tests" / "dev" / "dev9_multi.jsonl"
+)  # blind9, scored once blind at stop 40, then tuned on
+DEV9_PASSAGES = ROOT / "tests" / "dev" / "dev9_passages.jsonl"
 HELD_OUT = ROOT / "tests" / "data" / "heldout_notices.jsonl"
 BLIND2 = ROOT / "tests" / "blind2"
 BLIND3 = ROOT / "tests" / "blind3"  # written 2026-12-04, the same way, after blind2 had been scored
@@ -540,10 +548,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
     if DEV6.is_file():
         dev6 = _docs_from_jsonl(DEV6, keep_windows=True)
         sets.append((f"dev6 (tests/dev/dev6_multi.jsonl, {len(dev6)} multi-committee notices)", dev6, True))
-    for dev7_path in (DEV7_MULTI, DEV7_PASSAGES):
-        if dev7_path.is_file():
-            dev7 = _docs_from_jsonl(dev7_path, keep_windows=True)
-            sets.append((f"dev7 (tests/dev/{dev7_path.name}, {len(dev7)} notices)", dev7, True))
+    for dev_path in (DEV7_MULTI, DEV7_PASSAGES, DEV8_MULTI, DEV9_MULTI, DEV9_PASSAGES):
+        if dev_path.is_file():
+            docs = _docs_from_jsonl(dev_path, keep_windows=True)
+            label = dev_path.name.split("_")[0]
+            sets.append((f"{label} (tests/dev/{dev_path.name}, {len(docs)} notices)", docs, True))
     if "--no-heldout" in args:
         print("held-out (blind): skipped (--no-heldout)")
     elif HELD_OUT.is_file():

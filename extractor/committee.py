@@ -30,7 +30,8 @@ _STEP = re.compile(
     r"([\u4e00-\u9fff()（）]{2,40}?职称)(?:评审)?(?=网上申报|网上填报|个人申报|申报|受理|纸质|材料|报送|缴费|评审时间|时间|证书)"
 )
 _ABBR = re.compile(
-    r"([\u4e00-\u9fff()（）]{4,40}?(?:评审委员会|评委会|评委办))\s?[(（]\s?(?:(?:以下)?简称|以下称|下称)\s?[“\"']?"
+    r"([\u4e00-\u9fff()（）]{4,40}?(?:评审委员会|评委会|评委办)(?:[(（][\u4e00-\u9fff]{2,8}[)）])?)"
+    r"\s?[(（]\s?(?:(?:以下)?简称|以下称|下称)\s?[“\"']?"
     r"([^”\"')）,，]{2,12})"
 )
 # One short name for several committees: A和B（以下统称“水务中评委”）.
@@ -214,7 +215,7 @@ def extract_review_year(title: str, body: str = "", published: date | None = Non
 # …: 5个职称评审委员会 (我局组建的5个…) is a count of committees, not one.
 # 评审费由申报人按市评委会, 每个评委会: a sentence around the word, not a name.
 _GENERIC = re.compile(
-    r"各|有关|相关|上述|通过|所属|由|按|每个|不等于|^本|^我|^该|^[\d两二三四五六七八九十]*个"
+    r"各|有关|相关|上述|以下|部分|通过|所属|由|按|每个|不等于|^本|^我|^该|^[\d两二三四五六七八九十]*个|^[省市区]级"
     # A sentence's end, not a name: 主管部门审核推荐后报送评委会 (no committee's name holds these verbs).
     r"|报送|推荐|提交"
 )
@@ -241,6 +242,8 @@ def is_full_name(name: str) -> bool:
 # A committee by its place in the list of those the notice names: 上述第三项评委会, 以上第二个评委会.
 NTH_COMMITTEE = re.compile(r"(?:上述|以上|前述)第([一二三四五六七八九]|[1-9])(?:项|个)?(?:评审委员会|评委会)")
 _ORDINAL_NUMBER = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
+# Words before a name that are the sentence's: 根据会计高评委办公室通知, 及乡村工匠评委会.
+_LEAD_WORD = re.compile(r"^(?:根据|依据|按照|据|及|和|与)")
 _LEVELS = frozenset({"正高级", "副高级", "高级", "中级", "初级"})
 _SHORT_SUFFIX = ("高评委", "中评委", "初评委", "评委会", "评委办")
 
@@ -261,7 +264,7 @@ class CommitteeNames:
     """
 
     def __init__(self, text: str) -> None:
-        self.abbrs = {m.group(2).strip(): _trim(m.group(1)) for m in _ABBR.finditer(text)}
+        self.abbrs = {m.group(2).strip(): self._cut(_trim(m.group(1))) for m in _ABBR.finditer(text)}
         full: list[str] = []
         for m in _NAME.finditer(text):
             # A list number is no part of a name: （三）研究人才评委会 is the short name 研究人才评委会.
@@ -331,7 +334,7 @@ class CommitteeNames:
     def canonical(self, name: str | None) -> str | None:
         if not name:
             return None
-        name = name.strip()
+        name = _LEAD_WORD.sub("", name.strip())
         if _GENERIC.search(name):
             return None
         name = self._cut(name)
@@ -341,12 +344,8 @@ class CommitteeNames:
             return self.abbrs[name]
         if name in _LEVELS:  # a column or cell giving only the level (高级 | 中级), in a notice of several
             return self.of_level(name) or name
-        if name.endswith(_SHORT_SUFFIX) and not name.endswith("评审委员会"):
-            fits = [f for f in self.full if f != name and _subsequence(name.removeprefix("市"), f)]
-            if len(fits) == 1:
-                return fits[0]
-        if name.endswith(_SHORT_SUFFIX) and (branched := self._by_branch(name)):
-            return branched
+        if name.endswith(_SHORT_SUFFIX) and (short := self._short(name)):
+            return short
         if name.endswith("系列") and len(name) > 2:
             core = name[:-2]
             # 卫生研究系列 -> …卫生研究人才…; else in order, as tables shorten it (高校教师 -> 高等学校教师)
@@ -354,6 +353,12 @@ class CommitteeNames:
             if len(fits) == 1:
                 return fits[0]
         branch = _BRANCH.search(name)
+        if branch and branch.group(1) in _LEVELS:
+            # 会计系列（高级）: the series at that level, not a branch of it.
+            base = name[: branch.start()].removesuffix("系列").removeprefix("市")
+            fits = [f for f in self.full if branch.group(1) in f and _subsequence(base, f)]
+            if len(fits) == 1:
+                return fits[0]
         if branch and branch.start() >= 4:
             # 艺术高评委（舞台艺术）: the committee in full, its branch kept; the notice may spell that
             # branch out in full itself.
@@ -369,15 +374,48 @@ class CommitteeNames:
             fits = [f for f in self.full if _subsequence(name.removeprefix("市"), f)]
             if len(fits) == 1:
                 return fits[0]
+            if not fits and (branched := self._branch_in(name)):
+                return branched
         return name
+
+    def _branch_in(self, name: str) -> str | None:
+        """The one full name whose branch a short cell holds, the rest of the cell keeping to the name's
+        characters in order (交通运输工程中级 -> 广州市工程技术人才中级职称评审委员会（交通运输）)."""
+        fits = []
+        for f in self.full:
+            branch = _BRANCH.search(f)
+            if branch and branch.group(1) in name:
+                rest = name.replace(branch.group(1), "", 1).removeprefix("市")
+                if _subsequence(rest, f[: branch.start()]):
+                    fits.append(f)
+        return fits[0] if len(fits) == 1 else None
+
+    def _short(self, name: str) -> str | None:
+        """The full name a short form (市卫生高评委, 电子信息中评委, 实习指导评委会) stands for, or None."""
+        if not name.endswith("评审委员会"):
+            fits = [f for f in self.full if f != name and _subsequence(name.removeprefix("市"), f)]
+            if len(fits) == 1:
+                return fits[0]
+            if len(fits) > 1 and not self._by_branch(name):
+                # 市卫生高评委 fits 广州市卫生…高级… and 广州市基层卫生…高级…: the one it adds least to, when
+                # that one is unique (the other has its own short name, 基层卫生高评委).
+                shortest = min(len(f) for f in fits)
+                plain = [f for f in fits if len(f) == shortest and not _BRANCH.search(f)]
+                if len(plain) == 1:
+                    return plain[0]
+        return self._by_branch(name)
 
     def _by_branch(self, name: str) -> str | None:
         """The one full name whose branch a short name leads with (电子信息中评委 -> …中级职称评审委员会
         （电子信息）, 水利评委会 -> …（水利）), its level (高/中/初) agreeing; else None."""
-        core = name.removeprefix("市")[:-3]
         level = name[-3] + "级" if name.endswith(("高评委", "中评委", "初评委")) else ""
-        if len(core) < 2:
-            return None
+        # 市水务中评委 is the city's; 市政中评委 (市政工程) keeps its 市.
+        for core in dict.fromkeys((name.removeprefix("市")[:-3], name[:-3])):
+            if len(core) >= 2 and (found := self._branch_fit(core, level)):
+                return found
+        return None
+
+    def _branch_fit(self, core: str, level: str) -> str | None:
         fits = [
             f
             for f in self.full

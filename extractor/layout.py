@@ -99,14 +99,44 @@ _SUFFIX = r"(?:系列|评审委员会|评委会|评委办|高评委|中评委|�
 _NAME_CHAR = (
     r"(?:(?!经(?:广州|广东|[省市区])|[提送递]交|交[至到给])[^\W\d_将把向至请到送由对从于在的是为和或])"
 )
-_NAME = _NAME_CHAR + r"{1,30}?" + _SUFFIX + r"(?:" + _NAME_CHAR + r"{0,12}?(?:评审委员会|评委会|评委办))?"
+# The branch a full name ends with is part of it: …中级职称评审委员会（电子信息）; a short name, the office or
+# who applies in the bracket is not (（以下简称…）, （市教育局评委办）, （实验技术人员）).
+_BRANCH_AFTER = r"(?:\((?![^)]*(?:简称|统称|下称|以下|评委|办|人员\)))[\u4e00-\u9fff]{2,8}\))?"
+_BRANCHED_SUFFIX = _SUFFIX.replace("评审委员会", "评审委员会" + _BRANCH_AFTER)
+_NAME = (
+    _NAME_CHAR
+    + r"{1,30}?"
+    + _BRANCHED_SUFFIX
+    + r"(?:"
+    + _NAME_CHAR
+    + r"{0,12}?(?:评审委员会"
+    + _BRANCH_AFTER
+    + r"|评委会|评委办))?"
+)
 _ROW_NAME = re.compile(r"(?P<name>" + _NAME + r")")
-# A heading that is only a committee's name (（二）会计系列, 卫生系列高级职称评审安排：).
+# A heading that is only a committee's name (（二）会计系列, 卫生系列高级职称评审安排：), a note in brackets
+# after it (一、学校评委会评审（教师系列）).
 _HEADING_TAIL = re.compile(
-    r"(?:(?:正高级|副高级|高级|中级|初级)?(?:职称)?(?:评审|申报)?(?:工作)?(?:时间)?(?:安排|如下)?)?\s?:?\s?$"
+    r"(?:(?:正高级|副高级|高级|中级|初级)?(?:职称)?(?:评审|申报)?(?:工作)?(?:时间)?(?:安排|如下)?)?"
+    r"(?:\([^()]{2,12}\))?\s?:?\s?$"
 )
 # Not a committee's name: the committees at large (各评委会), a notice's own office (本评委会).
-_NOT_A_NAME = ("各", "本", "我", "该", "其他", "相关", "有关", "上述", "以下", "全市", "所属")
+_NOT_A_NAME = (
+    "各",
+    "本",
+    "我",
+    "该",
+    "其他",
+    "相关",
+    "有关",
+    "上述",
+    "以下",
+    "全市",
+    "所属",
+    "市级",
+    "省级",
+    "区级",
+)
 # 市评委会 in a relay is the city's committees at large, not one of them.
 _GENERIC_NAME = frozenset(
     ("评审委员会", "评委会", "评委办", "高评委", "中评委", "初评委", "系列", "市评委会", "区评委会")
@@ -170,13 +200,15 @@ def row_committee(s: str, first_point: int) -> str | None:
 # its branch in brackets.
 _MENTION = re.compile(
     r"(?P<name>" + _NAME_CHAR + r"{1,30}?"
-    r"(?:系列(?:\([\u4e00-\u9fff]{1,10}\))?|评审委员会|评委会|评委办|高评委|中评委|初评委)"
-    r"(?:" + _NAME_CHAR + r"{0,12}?(?:评审委员会|评委会|评委办))?)"
+    r"(?:系列(?:\([\u4e00-\u9fff]{1,10}\))?|评审委员会"
+    + _BRANCH_AFTER
+    + r"|评委会|评委办|高评委|中评委|初评委)"
+    r"(?:" + _NAME_CHAR + r"{0,12}?(?:评审委员会" + _BRANCH_AFTER + r"|评委会|评委办))?)"
 )
 # A document's title names a committee without being about its dates: 根据《广州市…评审委员会评审工作规程》.
 _QUOTED = re.compile(r"《[^》]*》|“[^”]*”")
 # What a sentence does before the name is not part of it: 申报卫生系列…, 参评…, 经…, 通过….
-_MENTION_LEAD = re.compile(r"^(?:申报|参评|报评|参加|通过|经(?=广州|广东|[省市区]))+")
+_MENTION_LEAD = re.compile(r"^(?:申报|参评|报评|参加|通过|根据|依据|按照|据|经(?=广州|广东|[省市区]))+")
 # Names joined into one group (卫生系列、药学系列评委会; 会计系列和经济系列), and a stem sharing the
 # group's series word (会计、审计系列评委会: 会计 is 会计系列评委会).
 _JOIN = re.compile(r"\s?(?:、|和|及|与|以及)\s?")

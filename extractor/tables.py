@@ -189,6 +189,14 @@ def schedule_segments(table: Tag) -> list[Segment] | None:
     while n_head < min(3, len(grid)) and _is_header(grid[n_head]):
         if n_head and _full_width(grid[n_head]):
             break  # a section row under the header (一、市级评委会), not a second header row
+        row = grid[n_head]
+        if (
+            n_head
+            and len(row) > 2
+            and row[0] != grid[0][0]
+            and all((n_head, c) in spread for c in range(2, len(row)))
+        ):
+            break  # a step whose one cell spans the rest (学校评前公示 | 各学校自行安排…): the first body row
         n_head += 1
     if not n_head or n_head == len(grid):
         return None

@@ -45,6 +45,9 @@ for zcwatch, and speed in sentences per second on one core. Four sets:
 - blind8 (blind): tests/blind8/{passages,multi}.jsonl, 10 whole notices and 30 multi-committee notices
   (321 windows) written the same way on 2026-12-07 to the same conventions, its brief listing the committee
   forms (branch short names, committee columns, level headings, unit relays); aggregates only.
+- blind10 (blind): tests/blind10/{passages,multi}.jsonl, 10 whole notices and 30 multi-committee notices
+  (327 windows) written the same way on 2026-12-07, after blind9 had been scored once and turned into dev9;
+  aggregates only.
 
     .venv/bin/python bench/extract.py            # all sections
     .venv/bin/python bench/extract.py --diff     # also the dev sets' per-notice misses
@@ -109,6 +112,7 @@ BLIND5 = ROOT / "tests" / "blind5"  # written 2026-12-06, the same way, after bl
 BLIND6 = ROOT / "tests" / "blind6"  # written 2026-12-06, the same way, after blind5 had been used twice
 BLIND7 = ROOT / "tests" / "blind7"  # written 2026-12-06, the same way, after blind6 had been used twice
 BLIND8 = ROOT / "tests" / "blind8"  # written 2026-12-07, the same way, after blind7 had been used once
+BLIND10 = ROOT / "tests" / "blind10"  # written 2026-12-07 after blind9 had been scored and turned dev9
 SENTENCE = re.compile(r"[^。；;\n]+")
 Pair = tuple[str | None, str | None]
 
@@ -566,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (one report of eve
             sets.append((f"held-out (blind, {len(held)} notices)", held, False))
     else:
         print("held-out (blind): tests/data/heldout_notices.jsonl not present yet")
-    for blind_dir in (BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8):
+    for blind_dir in (BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND10):
         if "--no-heldout" in args or not blind_dir.is_dir():
             continue
         for part in ("sentences", "passages", "multi"):

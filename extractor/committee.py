@@ -392,18 +392,18 @@ class CommitteeNames:
 
     def _short(self, name: str) -> str | None:
         """The full name a short form (市卫生高评委, 电子信息中评委, 实习指导评委会) stands for, or None."""
-        if not name.endswith("评审委员会"):
-            fits = [f for f in self.full if f != name and _subsequence(name.removeprefix("市"), f)]
-            if len(fits) == 1:
-                return fits[0]
-            if len(fits) > 1 and not self._by_branch(name):
-                # 市卫生高评委 fits 广州市卫生…高级… and 广州市基层卫生…高级…: the one it adds least to, when
-                # that one is unique (the other has its own short name, 基层卫生高评委).
-                shortest = min(len(f) for f in fits)
-                plain = [f for f in fits if len(f) == shortest and not _BRANCH.search(f)]
-                if len(plain) == 1:
-                    return plain[0]
-        return self._by_branch(name)
+        fits = [f for f in self.full if f != name and _subsequence(name.removeprefix("市"), f)]
+        if len(fits) == 1:
+            return fits[0]
+        branched = self._by_branch(name)
+        if len(fits) > 1 and not branched:
+            # 市卫生高评委 fits 广州市卫生…高级… and 广州市基层卫生…高级…: the one it adds least to, when
+            # that one is unique (the other has its own short name, 基层卫生高评委).
+            shortest = min(len(f) for f in fits)
+            plain = [f for f in fits if len(f) == shortest and not _BRANCH.search(f)]
+            if len(plain) == 1:
+                return plain[0]
+        return branched
 
     def _by_branch(self, name: str) -> str | None:
         """The one full name whose branch a short name leads with (电子信息中评委 -> …中级职称评审委员会

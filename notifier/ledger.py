@@ -32,7 +32,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
@@ -50,6 +50,8 @@ BACKOFF_MAX = timedelta(hours=6)
 DEAD_WITHOUT_END = timedelta(days=7)
 
 
+T = TypeVar("T")
+
 # Planned alerts inserted per statement run. The rows' parameter dicts exist one batch at a time: a season's
 # 174,317 alerts at once held about 240 MiB of them (30k subscribers), more than the plan itself.
 RECORD_BATCH = 5000
@@ -64,9 +66,8 @@ def record_planned(session: Session, planned: list[Planned], labels: dict[str, s
     # planning lock) are not counted as added.
     insert = insert_ignoring_duplicates(session.connection(), Delivery)
     added = 0
-    for at in range(0, len(planned), RECORD_BATCH):
-        rows = _rows(planned[at : at + RECORD_BATCH], labels, now)
-        added += session.connection().execute(insert, rows).rowcount or 0
+    for batch in _chunks(planned, RECORD_BATCH):
+        added += session.connection().execute(insert, _rows(batch, labels, now)).rowcount or 0
     return added
 
 
@@ -400,10 +401,11 @@ def expire_late(session: Session, now: datetime) -> tuple[int, int]:
     return len(to_dead), len(to_skipped)
 
 
-def _chunks(ids: list[int], size: int = 900) -> Iterator[list[int]]:
-    """``ids`` in lists short enough for one statement's parameters (SQLite allows 999 in old builds)."""
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
+def _chunks(items: list[T], size: int = 900) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size``: by default short enough for one statement's parameters
+    (SQLite allows 999 in old builds)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def record_sent(db: Session | Connection, ids: list[int], now: datetime) -> None:
